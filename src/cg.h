@@ -1,0 +1,51 @@
+/* cg — a cgroup per worker: a hard memory cap, a pids cap, OOM detection.
+ *
+ * cgroup v2 (memory.max, pids.max, memory.events, memory.peak) where the
+ * unified hierarchy has the memory controller for us; else v1 (the memory
+ * and pids hierarchies: memory.limit_in_bytes, memory.oom_control,
+ * memory.max_usage_in_bytes, pids.max). Each worker gets its own directory
+ * under a parent named for this corral process, below the cgroup corral was
+ * started in. Where neither is writable, cg_root_open fails and the caller
+ * falls back to polling RSS, and says so. */
+#ifndef CORRAL_CG_H
+#define CORRAL_CG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CG_PATH_MAX 512
+
+struct cg_root {
+	int version;               /* 1 or 2; 0 when unusable */
+	char mem[CG_PATH_MAX];     /* v1 memory parent, or the v2 parent */
+	char pids[CG_PATH_MAX];    /* v1 pids parent ("" when absent); v2: same as mem */
+};
+
+struct cg_worker {
+	int version;
+	char mem[CG_PATH_MAX];
+	char pids[CG_PATH_MAX];
+};
+
+/* Finds a writable hierarchy and creates this process's parent cgroup.
+ * Returns 0 or -errno. */
+int cg_root_open(struct cg_root *root);
+/* Removes the parent (after every worker's own is gone). */
+void cg_root_close(struct cg_root *root);
+void cg_root_describe(const struct cg_root *root, char *out, size_t n);
+
+/* Creates the worker's cgroup with its caps. Returns 0 or -errno. */
+int cg_worker_create(const struct cg_root *root, const char *name, uint64_t mem_bytes,
+		     unsigned pids_max, struct cg_worker *w);
+/* In the child before exec (async-signal-safe): moves itself into w. */
+int cg_worker_join_self(const struct cg_worker *w);
+int cg_worker_set_memory(const struct cg_worker *w, uint64_t bytes);
+/* OOM kills so far in this cgroup (v1 oom_control oom_kill, v2 memory.events). */
+uint64_t cg_worker_oom_kills(const struct cg_worker *w);
+uint64_t cg_worker_peak(const struct cg_worker *w);
+void cg_worker_reset_peak(const struct cg_worker *w);
+/* Removes the cgroup; the worker must be dead. */
+void cg_worker_destroy(struct cg_worker *w);
+
+#endif

@@ -1,0 +1,730 @@
+/* engine — see engine.h for the theory of operation. */
+#include "engine_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "util/clock.h"
+#include "util/json.h"
+
+/* From JSC's GLib API (jsc/jsc-options.h), declared here to keep GLib's
+ * headers out: options must be set before the first VM exists. */
+int jsc_options_set_boolean(const char *option, int value);
+
+#define RESULT_CAP (1u << 20)
+#define ERROR_TEXT_CAP 16384
+
+/* --- strings ------------------------------------------------------------ */
+
+static JSStringRef jsstr_from_utf8(const char *p, size_t n)
+{
+	JSChar *u = malloc((n ? n : 1) * sizeof *u);
+	if (!u)
+		return NULL;
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, o = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		uint32_t cp = 0xfffd;
+		size_t len = 1;
+		if (c < 0x80) {
+			cp = c;
+		} else {
+			size_t want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+			if (want && want <= n - i) {
+				uint32_t v = c & (0x7f >> want);
+				size_t k;
+				for (k = 1; k < want && (s[i + k] & 0xc0) == 0x80; k++)
+					v = (v << 6) | (s[i + k] & 0x3f);
+				if (k == want && !((want == 2 && v < 0x80) || (want == 3 && v < 0x800) ||
+						   (want == 4 && v < 0x10000) || v > 0x10ffff ||
+						   (v >= 0xd800 && v <= 0xdfff))) {
+					cp = v;
+					len = want;
+				}
+			}
+		}
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			u[o++] = (JSChar)(0xd800 + (cp >> 10));
+			u[o++] = (JSChar)(0xdc00 + (cp & 0x3ff));
+		} else {
+			u[o++] = (JSChar)cp;
+		}
+		i += len;
+	}
+	JSStringRef r = JSStringCreateWithCharacters(u, o);
+	free(u);
+	return r;
+}
+
+char *engine__utf8(JSStringRef s, size_t max, size_t *len, bool *cut)
+{
+	size_t n = JSStringGetLength(s);
+	const JSChar *u = JSStringGetCharactersPtr(s);
+	size_t want = n * 3 < max ? n * 3 : max;
+	char *out = malloc(want + 1);
+	size_t o = 0, i = 0;
+	if (cut)
+		*cut = false;
+	if (!out)
+		return NULL;
+	for (; i < n; i++) {
+		uint32_t c = u[i];
+		if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
+			c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00);
+			i++;
+		} else if (c >= 0xd800 && c <= 0xdfff) {
+			c = 0xfffd;
+		}
+		char tmp[4];
+		size_t k;
+		if (c < 0x80) { tmp[0] = (char)c; k = 1; }
+		else if (c < 0x800) { tmp[0] = (char)(0xc0 | (c >> 6)); tmp[1] = (char)(0x80 | (c & 0x3f)); k = 2; }
+		else if (c < 0x10000) { tmp[0] = (char)(0xe0 | (c >> 12)); tmp[1] = (char)(0x80 | ((c >> 6) & 0x3f)); tmp[2] = (char)(0x80 | (c & 0x3f)); k = 3; }
+		else { tmp[0] = (char)(0xf0 | (c >> 18)); tmp[1] = (char)(0x80 | ((c >> 12) & 0x3f)); tmp[2] = (char)(0x80 | ((c >> 6) & 0x3f)); tmp[3] = (char)(0x80 | (c & 0x3f)); k = 4; }
+		if (o + k > want) {
+			if (cut)
+				*cut = true;
+			break;
+		}
+		memcpy(out + o, tmp, k);
+		o += k;
+	}
+	out[o] = '\0';
+	if (len)
+		*len = o;
+	return out;
+}
+
+char *engine__to_cstr(JSContextRef ctx, JSValueRef v, size_t max, size_t *len)
+{
+	JSValueRef exc = NULL;
+	JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
+	if (!s)
+		return NULL;
+	char *r = engine__utf8(s, max, len, NULL);
+	JSStringRelease(s);
+	return r;
+}
+
+JSValueRef engine__str(JSContextRef ctx, const char *s)
+{
+	JSStringRef js = JSStringCreateWithUTF8CString(s);
+	JSValueRef v = JSValueMakeString(ctx, js);
+	JSStringRelease(js);
+	return v;
+}
+
+JSObjectRef engine__make_fn(JSContextRef ctx, const char *name, JSObjectCallAsFunctionCallback cb)
+{
+	JSStringRef js = JSStringCreateWithUTF8CString(name);
+	JSObjectRef f = JSObjectMakeFunctionWithCallback(ctx, js, cb);
+	JSStringRelease(js);
+	return f;
+}
+
+void engine__set(JSContextRef ctx, JSObjectRef obj, const char *name, JSValueRef v, unsigned attrs)
+{
+	JSStringRef js = JSStringCreateWithUTF8CString(name);
+	JSObjectSetProperty(ctx, obj, js, v, attrs, NULL);
+	JSStringRelease(js);
+}
+
+JSValueRef engine__get(JSContextRef ctx, JSObjectRef obj, const char *name)
+{
+	JSStringRef js = JSStringCreateWithUTF8CString(name);
+	JSValueRef exc = NULL;
+	JSValueRef v = JSObjectGetProperty(ctx, obj, js, &exc);
+	JSStringRelease(js);
+	return exc ? NULL : v;
+}
+
+JSValueRef engine__throw(JSContextRef ctx, JSValueRef *exception, const char *ctor, const char *msg)
+{
+	JSObjectRef global = JSContextGetGlobalObject(ctx);
+	JSValueRef c = engine__get(ctx, global, ctor);
+	JSValueRef arg = engine__str(ctx, msg);
+	JSValueRef err = NULL;
+	if (c && JSValueIsObject(ctx, c))
+		err = JSObjectCallAsConstructor(ctx, (JSObjectRef)c, 1, &arg, NULL);
+	*exception = err ? err : arg;
+	return JSValueMakeUndefined(ctx);
+}
+
+void engine__uncaught(struct exec *x, JSValueRef err)
+{
+	if (x->uncaught)
+		return;
+	x->uncaught = err ? err : JSValueMakeUndefined(x->ctx);
+	JSValueProtect(x->ctx, x->uncaught);
+}
+
+/* --- the VM ------------------------------------------------------------- */
+
+static bool watchdog_cb(JSContextRef ctx, void *data)
+{
+	struct engine *e = data;
+	struct exec *x = e->cur;
+	if (!x)
+		return false;
+	if (x->term == TERM_NONE && clock_mono_ns() >= x->deadline_ns)
+		x->term = TERM_TIMEOUT;
+	return x->term != TERM_NONE;
+}
+
+int engine_new(struct engine **out, const struct engine_opts *opts)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	e->jit = opts->jit;
+	if (!opts->jit) {
+		jsc_options_set_boolean("useJIT", 0);
+		jsc_options_set_boolean("useDFGJIT", 0);
+		jsc_options_set_boolean("useFTLJIT", 0);
+		jsc_options_set_boolean("useRegExpJIT", 0);
+	}
+	/* WebAssembly is off by policy: it widens the JIT surface and no
+	 * snippet or function of ours needs it yet. */
+	jsc_options_set_boolean("useWebAssembly", 0);
+	e->group = JSContextGroupCreate();
+	if (!e->group) {
+		free(e);
+		return -ENOMEM;
+	}
+	JSContextGroupSetExecutionTimeLimit(e->group, ENGINE_WATCHDOG_SLICE, watchdog_cb, e);
+	*out = e;
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->tools_ctx) {
+		JSValueUnprotect(e->tools_ctx, e->tools);
+		JSGlobalContextRelease(e->tools_ctx);
+	}
+	JSContextGroupClearExecutionTimeLimit(e->group);
+	JSContextGroupRelease(e->group);
+	free(e);
+}
+
+static JSValueRef eval_in(JSContextRef ctx, const char *src, size_t n, const char *url, JSValueRef *exc)
+{
+	JSStringRef s = jsstr_from_utf8(src, n);
+	JSStringRef u = JSStringCreateWithUTF8CString(url);
+	JSValueRef v = JSEvaluateScript(ctx, s, NULL, u, 1, exc);
+	JSStringRelease(u);
+	JSStringRelease(s);
+	return v;
+}
+
+int engine_warm(struct engine *e)
+{
+	static const char warm[] =
+		"var s = 0; for (let i = 0; i < 300000; i++) s += i % 7;"
+		"var a = []; for (let i = 0; i < 20000; i++) a.push({i, s: 'x' + i});"
+		"/(a+)+b/.test('aaab'); 'abc'.replace(/b/g, 'c');"
+		"new Intl.NumberFormat('en-US').format(1234.5); (1234.5).toLocaleString();"
+		"new Date(0).toString(); new Date().toISOString(); JSON.stringify(a.slice(0, 10));"
+		"Math.random(); [3, 1, 2].sort(); new Map([[1, 2]]); String(Symbol('x'));"
+		"(async () => { await null; })(); s";
+	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	JSValueRef exc = NULL;
+	eval_in(ctx, warm, sizeof warm - 1, "corral:warm", &exc);
+	JSValueRef exc2 = NULL;
+	eval_in(ctx, corral_js_inspect, corral_js_inspect_len, "corral:inspect", &exc2);
+	JSGarbageCollect(ctx);
+	JSGlobalContextRelease(ctx);
+	return exc || exc2 ? -EINVAL : 0;
+}
+
+/* The tools context: a separate global that holds the embedded tools bundle
+ * (the top-level-await rewrite). Only strings cross into it, never a user
+ * value, so user code cannot reach or alter it. */
+static JSObjectRef engine_tools(struct engine *e)
+{
+	if (e->tools)
+		return e->tools;
+	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+	if (!ctx)
+		return NULL;
+	JSValueRef exc = NULL;
+	JSValueRef v = eval_in(ctx, corral_js_tools, corral_js_tools_len, "corral:tools", &exc);
+	if (exc || !v || !JSValueIsObject(ctx, v)) {
+		JSGlobalContextRelease(ctx);
+		return NULL;
+	}
+	e->tools_ctx = ctx;
+	e->tools = (JSObjectRef)v;
+	JSValueProtect(ctx, v);
+	return e->tools;
+}
+
+/* Returns the rewritten source for code with top-level await, or NULL. */
+static JSStringRef tools_rewrite_await(struct engine *e, JSStringRef src)
+{
+	JSObjectRef tools = engine_tools(e);
+	if (!tools)
+		return NULL;
+	JSValueRef fn = engine__get(e->tools_ctx, tools, "rewriteTopLevelAwait");
+	if (!fn || !JSValueIsObject(e->tools_ctx, fn))
+		return NULL;
+	JSValueRef arg = JSValueMakeString(e->tools_ctx, src);
+	JSValueRef exc = NULL;
+	JSValueRef r = JSObjectCallAsFunction(e->tools_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
+	if (exc || !r || !JSValueIsString(e->tools_ctx, r))
+		return NULL;
+	return JSValueToStringCopy(e->tools_ctx, r, NULL);
+}
+
+JSObjectRef engine__inspect(struct exec *x)
+{
+	if (x->inspect)
+		return x->inspect;
+	JSValueRef exc = NULL;
+	JSValueRef v = eval_in(x->ctx, corral_js_inspect, corral_js_inspect_len, "corral:inspect", &exc);
+	if (exc || !v || !JSValueIsObject(x->ctx, v))
+		return NULL;
+	x->inspect = (JSObjectRef)v;
+	JSValueProtect(x->ctx, v);
+	return x->inspect;
+}
+
+/* --- results and errors ------------------------------------------------- */
+
+void exec_res_init(struct exec_res *res)
+{
+	memset(res, 0, sizeof *res);
+	buf_init(&res->result, RESULT_CAP + 64);
+	res->status = OUTCOME_INTERNAL;
+	res->reusable = true;
+}
+
+void exec_res_release(struct exec_res *res)
+{
+	buf_release(&res->result);
+	free(res->err_name);
+	free(res->err_message);
+	free(res->err_stack);
+	res->err_name = res->err_message = res->err_stack = NULL;
+}
+
+static void set_error(struct exec_res *res, const char *name, const char *message)
+{
+	free(res->err_name);
+	free(res->err_message);
+	res->err_name = strdup(name);
+	res->err_message = strdup(message);
+}
+
+/* Calls inspect(v) from the bundle; caller frees. */
+static char *inspect_value(struct exec *x, JSValueRef v, size_t max)
+{
+	JSObjectRef ins = engine__inspect(x);
+	JSValueRef fn = ins ? engine__get(x->ctx, ins, "inspect") : NULL;
+	if (fn && JSValueIsObject(x->ctx, fn)) {
+		JSValueRef exc = NULL;
+		JSValueRef s = JSObjectCallAsFunction(x->ctx, (JSObjectRef)fn, NULL, 1, &v, &exc);
+		if (!exc && s && JSValueIsString(x->ctx, s))
+			return engine__to_cstr(x->ctx, s, max, NULL);
+	}
+	return engine__to_cstr(x->ctx, v, max, NULL);
+}
+
+static void put_inspect(struct exec *x, JSValueRef v)
+{
+	char *s = inspect_value(x, v, RESULT_CAP - 32);
+	buf_reset(&x->res->result);
+	buf_puts(&x->res->result, "{\"$inspect\":");
+	json_put_cstr(&x->res->result, s ? s : "[uninspectable]");
+	buf_putc(&x->res->result, '}');
+	free(s);
+}
+
+/* A result is given as JSON when JSON says it faithfully: primitives other
+ * than undefined, symbols, bigints and non-finite numbers, and plain objects
+ * and arrays; anything else (Map, Date, class instances, functions, cycles)
+ * as {"$inspect": "..."}. */
+static void put_result(struct exec *x, JSValueRef v)
+{
+	JSContextRef ctx = x->ctx;
+	JSType t = JSValueGetType(ctx, v);
+	bool as_json = false;
+	switch (t) {
+	case kJSTypeNull:
+	case kJSTypeBoolean:
+	case kJSTypeString:
+		as_json = true;
+		break;
+	case kJSTypeNumber: {
+		double d = JSValueToNumber(ctx, v, NULL);
+		as_json = d == d && d - d == 0;
+		break;
+	}
+	case kJSTypeObject: {
+		JSObjectRef o = (JSObjectRef)v;
+		if (JSObjectIsFunction(ctx, o))
+			break;
+		if (JSValueIsArray(ctx, v)) {
+			as_json = true;
+			break;
+		}
+		JSValueRef proto = JSObjectGetPrototype(ctx, o);
+		JSValueRef object_ctor = engine__get(ctx, JSContextGetGlobalObject(ctx), "Object");
+		JSValueRef object_proto = object_ctor && JSValueIsObject(ctx, object_ctor)
+			? engine__get(ctx, (JSObjectRef)object_ctor, "prototype") : NULL;
+		as_json = JSValueIsNull(ctx, proto) || (object_proto && JSValueIsStrictEqual(ctx, proto, object_proto));
+		break;
+	}
+	default:
+		break;
+	}
+	if (as_json) {
+		JSValueRef exc = NULL;
+		JSStringRef js = JSValueCreateJSONString(ctx, v, 0, &exc);
+		if (js && !exc) {
+			bool cut = false;
+			size_t n = 0;
+			char *s = engine__utf8(js, RESULT_CAP, &n, &cut);
+			JSStringRelease(js);
+			if (s && !cut) {
+				buf_reset(&x->res->result);
+				buf_append(&x->res->result, s, n);
+				free(s);
+				return;
+			}
+			free(s);
+			if (cut) {
+				buf_reset(&x->res->result);
+				buf_printf(&x->res->result, "{\"$inspect\":\"[result over the %u-byte cap]\"}", RESULT_CAP);
+				x->res->truncated = true;
+				return;
+			}
+		} else if (js) {
+			JSStringRelease(js);
+		}
+	}
+	put_inspect(x, v);
+}
+
+/* JSC writes stacks as "fn@url:line:col"; corral reports them the way Node
+ * users read them, "    at fn (url:line:col)", and drops its own frames. */
+static char *format_stack(const char *name, const char *message, const char *jsc)
+{
+	struct buf b = BUF_INIT(ERROR_TEXT_CAP);
+	buf_printf(&b, "%s: %s", name, message);
+	const char *p = jsc;
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		const char *at = memchr(p, '@', n);
+		if (at) {
+			size_t fn = (size_t)(at - p);
+			const char *loc = at + 1;
+			size_t locn = n - fn - 1;
+			if (!(locn >= 7 && strncmp(loc, "corral:", 7) == 0)) {
+				if (fn == 0 || (fn == 11 && strncmp(p, "global code", 11) == 0))
+					buf_printf(&b, "\n    at %.*s", (int)locn, loc);
+				else
+					buf_printf(&b, "\n    at %.*s (%.*s)", (int)fn, p, (int)locn, loc);
+			}
+		} else if (n) {
+			buf_printf(&b, "\n    at %.*s (native)", (int)n, p);
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return buf_steal(&b);
+}
+
+static void put_error(struct exec *x, JSValueRef err)
+{
+	JSContextRef ctx = x->ctx;
+	struct exec_res *res = x->res;
+	if (!err || !JSValueIsObject(ctx, err)) {
+		char *s = err ? inspect_value(x, err, ERROR_TEXT_CAP) : NULL;
+		set_error(res, "Uncaught", s ? s : "undefined");
+		free(s);
+		return;
+	}
+	JSObjectRef o = (JSObjectRef)err;
+	JSValueRef name = engine__get(ctx, o, "name");
+	JSValueRef msg = engine__get(ctx, o, "message");
+	JSValueRef stack = engine__get(ctx, o, "stack");
+	JSValueRef line = engine__get(ctx, o, "line");
+	JSValueRef col = engine__get(ctx, o, "column");
+	char *n = name && !JSValueIsUndefined(ctx, name) ? engine__to_cstr(ctx, name, 1024, NULL) : NULL;
+	char *m = msg && !JSValueIsUndefined(ctx, msg) ? engine__to_cstr(ctx, msg, ERROR_TEXT_CAP, NULL) : NULL;
+	char *st = stack && JSValueIsString(ctx, stack) ? engine__to_cstr(ctx, stack, ERROR_TEXT_CAP, NULL) : NULL;
+	set_error(res, n ? n : "Error", m ? m : "");
+	free(res->err_stack);
+	res->err_stack = format_stack(res->err_name, res->err_message, st);
+	if (line && JSValueIsNumber(ctx, line))
+		res->err_line = (uint64_t)JSValueToNumber(ctx, line, NULL);
+	if (col && JSValueIsNumber(ctx, col))
+		res->err_column = (uint64_t)JSValueToNumber(ctx, col, NULL);
+	free(n);
+	free(m);
+	free(st);
+}
+
+/* --- one execution ------------------------------------------------------ */
+
+/* The execution running now; a worker runs one at a time on one thread. */
+struct exec *engine__current;
+
+static struct exec *exec_of(JSContextRef ctx)
+{
+	(void)ctx;
+	return engine__current;
+}
+
+static JSValueRef on_fulfilled(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			       size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_of(ctx);
+	if (x && x->pstate == PROMISE_PENDING) {
+		x->pstate = PROMISE_FULFILLED;
+		x->pvalue = argc ? argv[0] : JSValueMakeUndefined(ctx);
+		JSValueProtect(ctx, x->pvalue);
+	}
+	return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef on_rejected(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			      size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_of(ctx);
+	if (x && x->pstate == PROMISE_PENDING) {
+		x->pstate = PROMISE_REJECTED;
+		x->pvalue = argc ? argv[0] : JSValueMakeUndefined(ctx);
+		JSValueProtect(ctx, x->pvalue);
+	}
+	return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef on_unhandled_rejection(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+					 size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_of(ctx);
+	if (x)
+		engine__uncaught(x, argc > 1 ? argv[1] : NULL);
+	return JSValueMakeUndefined(ctx);
+}
+
+/* Attaches our handlers when v is a thenable. Returns whether it was one. */
+static bool await_value(struct exec *x, JSValueRef v)
+{
+	if (!JSValueIsObject(x->ctx, v))
+		return false;
+	JSValueRef then = engine__get(x->ctx, (JSObjectRef)v, "then");
+	if (!then || !JSValueIsObject(x->ctx, then) || !JSObjectIsFunction(x->ctx, (JSObjectRef)then))
+		return false;
+	JSValueRef args[2] = {
+		engine__make_fn(x->ctx, "onFulfilled", on_fulfilled),
+		engine__make_fn(x->ctx, "onRejected", on_rejected),
+	};
+	x->pstate = PROMISE_PENDING;
+	JSValueRef exc = NULL;
+	JSObjectCallAsFunction(x->ctx, (JSObjectRef)then, (JSObjectRef)v, 2, args, &exc);
+	if (exc && x->pstate == PROMISE_PENDING) {
+		x->pstate = PROMISE_REJECTED;
+		x->pvalue = exc;
+		JSValueProtect(x->ctx, exc);
+	}
+	return true;
+}
+
+static void install_globals(struct exec *x)
+{
+	JSContextRef ctx = x->ctx;
+	JSObjectRef global = JSContextGetGlobalObject(ctx);
+	JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
+	JSObjectDeleteProperty(ctx, global, wasm, NULL);
+	JSStringRelease(wasm);
+	if (!x->req->allow_eval) {
+		JSStringRef msg = JSStringCreateWithUTF8CString(
+			"eval and new Function are disabled in corral (allow them with allow_eval)");
+		JSGlobalContextSetEvalEnabled(x->ctx, false, msg);
+		JSStringRelease(msg);
+	}
+	JSValueRef exc = NULL;
+	JSGlobalContextSetUnhandledRejectionCallback(x->ctx,
+		engine__make_fn(ctx, "onUnhandledRejection", on_unhandled_rejection), &exc);
+	host_console_install(x, global);
+	host_timers_install(x, global);
+	host_process_install(x, global);
+#ifdef CORRAL_TEST_HOOKS
+	host_testhooks_install(x, global);
+#endif
+}
+
+static void finish(struct exec *x, JSValueRef completion, bool have_completion)
+{
+	struct exec_res *res = x->res;
+	if (x->term == TERM_TIMEOUT) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "execution exceeded its %llu ms deadline",
+			 (unsigned long long)x->req->timeout_ms);
+		res->status = OUTCOME_TIMEOUT;
+		set_error(res, "TimeoutError", msg);
+		res->reusable = false;
+	} else if (x->term == TERM_OUTPUT) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "stdout and stderr passed their %llu-byte cap",
+			 (unsigned long long)x->req->output_cap);
+		res->status = OUTCOME_OUTPUT_LIMIT;
+		set_error(res, "OutputLimitError", msg);
+		res->truncated = true;
+		res->reusable = false;
+	} else if (x->uncaught) {
+		res->status = OUTCOME_ERROR;
+		put_error(x, x->uncaught);
+	} else if (x->pstate == PROMISE_REJECTED) {
+		res->status = OUTCOME_ERROR;
+		put_error(x, x->pvalue);
+	} else if (x->pstate == PROMISE_PENDING && x->tla) {
+		res->status = OUTCOME_ERROR;
+		set_error(res, "Error", "top-level await never settled: nothing was left to run");
+	} else {
+		res->status = OUTCOME_OK;
+		if (x->pstate == PROMISE_FULFILLED)
+			put_result(x, x->pvalue);
+		else if (have_completion)
+			put_result(x, completion);
+	}
+	/* A terminated VM is not asked anything more (see worker.c). */
+	if (x->term != TERM_NONE)
+		host_output_flush(x);
+}
+
+static void reject_syntax(struct exec *x, JSStringRef src, JSStringRef url)
+{
+	JSValueRef exc = NULL;
+	JSCheckScriptSyntax(x->ctx, src, url, 1, &exc);
+	x->res->status = OUTCOME_REJECTED;
+	if (exc) {
+		put_error(x, exc);
+	} else {
+		set_error(x->res, "SyntaxError", "the code does not parse");
+	}
+}
+
+static void event_loop(struct exec *x)
+{
+	while (x->term == TERM_NONE && !x->uncaught) {
+		host_output_flush(x);
+		uint64_t next = host_timers_run_due(x);
+		if (x->term != TERM_NONE || x->uncaught || next == 0)
+			break;
+		uint64_t now = clock_mono_ns();
+		if (now >= x->deadline_ns) {
+			x->term = TERM_TIMEOUT;
+			break;
+		}
+		uint64_t until = next < x->deadline_ns ? next : x->deadline_ns;
+		if (until > now) {
+			struct timespec ts = { (time_t)(until / 1000000000ull), (long)(until % 1000000000ull) };
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+		}
+	}
+}
+
+int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *res,
+		const struct engine_io *io)
+{
+	struct exec x = { 0 };
+	int rc = 0;
+	exec_res_init(res);
+	x.eng = e;
+	x.req = req;
+	x.res = res;
+	x.io = io;
+	x.start_ns = clock_mono_ns();
+	x.cpu_start_ns = clock_process_cpu_ns();
+	x.deadline_ns = x.start_ns + req->timeout_ms * 1000000ull;
+	x.next_timer_id = 1;
+	buf_init(&x.pending, (1u << 20) + 4096);
+	x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+	if (!x.ctx) {
+		set_error(res, "InternalError", "cannot create a JavaScript context");
+		rc = -ENOMEM;
+		goto out;
+	}
+	e->cur = &x;
+	engine__current = &x;
+	install_globals(&x);
+
+	JSStringRef src = jsstr_from_utf8(req->code, req->code_len);
+	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");
+	JSStringRef err_msg = NULL;
+	int err_line = 0;
+	JSScriptRef script = JSScriptCreateFromString(e->group, url, 1, src, &err_msg, &err_line);
+	if (err_msg)
+		JSStringRelease(err_msg);
+	if (!script && x.term == TERM_NONE) {
+		JSStringRef rewritten = tools_rewrite_await(e, src);
+		if (rewritten) {
+			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
+			if (err_msg)
+				JSStringRelease(err_msg);
+			JSStringRelease(rewritten);
+			x.tla = true;
+		}
+	}
+	if (!script) {
+		if (x.term != TERM_NONE)
+			finish(&x, NULL, false);
+		else
+			reject_syntax(&x, src, url);
+	} else {
+		JSValueRef exc = NULL;
+		JSValueRef v = JSScriptEvaluate(x.ctx, script, NULL, &exc);
+		JSScriptRelease(script);
+		bool have = false;
+		if (exc && x.term == TERM_NONE) {
+			engine__uncaught(&x, exc);
+		} else if (!exc && v) {
+			JSValueProtect(x.ctx, v);
+			have = true;
+			if (x.term == TERM_NONE)
+				await_value(&x, v);
+			event_loop(&x);
+		}
+		finish(&x, v, have);
+		if (have)
+			JSValueUnprotect(x.ctx, v);
+	}
+	JSStringRelease(url);
+	JSStringRelease(src);
+	host_output_flush(&x);
+	host_timers_clear(&x);
+	if (x.uncaught)
+		JSValueUnprotect(x.ctx, x.uncaught);
+	if (x.pvalue)
+		JSValueUnprotect(x.ctx, x.pvalue);
+	if (x.inspect)
+		JSValueUnprotect(x.ctx, x.inspect);
+	JSGlobalContextRelease(x.ctx);
+out:
+	e->cur = NULL;
+	engine__current = NULL;
+	buf_release(&x.pending);
+	{
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		res->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
+	}
+	res->wall_ns = clock_mono_ns() - x.start_ns;
+	res->cpu_ns = clock_process_cpu_ns() - x.cpu_start_ns;
+	return rc;
+}

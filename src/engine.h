@@ -1,0 +1,78 @@
+/* engine — the JavaScriptCore VM inside a worker, and one execution in it.
+ *
+ * Theory of operation. A worker owns one engine: one JSC context group (a VM,
+ * with its heap, JIT and code cache) created before the sandbox closes. Each
+ * execution gets a fresh global context in that group, so no global, prototype
+ * or closure of one execution is visible to the next, while compiled code and
+ * the embedded libraries stay warm. The worker's own event loop (timers, the
+ * result promise) runs inside engine_exec; JSC drains microtasks each time a
+ * call into JS returns.
+ *
+ * Deadlines are enforced twice in here: JSC's watchdog fires every
+ * ENGINE_WATCHDOG_SLICE of CPU time spent in one entry into JS and asks our
+ * callback, which decides from the execution's own wall deadline (so a chain
+ * of timers or promises cannot reset the clock); between entries the event
+ * loop stops waiting at the deadline. The supervisor is the third enforcer. */
+#ifndef CORRAL_ENGINE_H
+#define CORRAL_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outcome.h"
+#include "util/buf.h"
+
+struct engine;
+
+struct engine_opts {
+	bool jit;
+};
+
+struct exec_req {
+	const char *id;
+	const char *code;
+	size_t code_len;
+	const char *filename;     /* shown in stacks; "main.js" if NULL */
+	uint64_t timeout_ms;
+	uint64_t output_cap;      /* stdout + stderr bytes */
+	bool allow_eval;
+	bool typescript;
+	const char *const *env;   /* "NAME=value" strings */
+	size_t nenv;
+};
+
+struct exec_res {
+	enum outcome status;
+	struct buf result;        /* JSON text of the result, empty when none */
+	char *err_name;           /* heap strings, NULL when not set */
+	char *err_message;
+	char *err_stack;
+	uint64_t err_line, err_column; /* 0 when unknown */
+	uint64_t wall_ns, cpu_ns, peak_rss;
+	bool truncated;
+	bool reusable;            /* false: the worker must not run anything else */
+};
+
+struct engine_io {
+	/* Called with output as it is produced, in the order written. */
+	void (*output)(void *ud, int stream, const char *p, size_t n);
+	void *ud;
+};
+
+/* Caller frees with engine_free. Returns 0 or -errno. */
+int engine_new(struct engine **out, const struct engine_opts *opts);
+void engine_free(struct engine *e);
+/* Runs a little of everything once (JIT, GC, regexp, Intl, Date) so that the
+ * files and threads JSC wants exist before the sandbox closes. */
+int engine_warm(struct engine *e);
+/* Runs one execution to its end. res is initialized by the call; release it
+ * with exec_res_release. Returns 0, or -errno when the engine itself failed
+ * (res->status is then OUTCOME_INTERNAL). */
+int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *res,
+		const struct engine_io *io);
+
+void exec_res_init(struct exec_res *res);
+void exec_res_release(struct exec_res *res);
+
+#endif

@@ -1,0 +1,224 @@
+// Source tools that corral runs inside its own JavaScript engine: for now the
+// top-level await rewrite. scripts/build-js.mjs bundles this file with acorn
+// into a script whose completion value is this module's exports object.
+//
+// The bundle runs with nothing but the ECMAScript built-ins: no `process`, no
+// `require`, no Node modules, no DOM.
+
+import { parse } from 'acorn';
+import { recursive, base } from 'acorn-walk';
+
+export const version = '1';
+
+const PARSE_OPTIONS = {
+  ecmaVersion: 'latest',
+  sourceType: 'script',
+  allowAwaitOutsideFunction: true,
+  allowReturnOutsideFunction: false,
+  allowHashBang: true,
+};
+
+// Walker overrides that stop at function boundaries, so that only code which
+// runs as part of the top-level script is seen. A class body is walked for its
+// computed keys and `extends` clause, which do run at top level; its methods,
+// field initializers and static blocks do not.
+const ignore = () => {};
+const visitors = {
+  Function: ignore,
+  StaticBlock: ignore,
+  MethodDefinition(node, st, c) {
+    if (node.computed) c(node.key, st, 'Expression');
+  },
+  PropertyDefinition(node, st, c) {
+    if (node.computed) c(node.key, st, 'Expression');
+  },
+  AwaitExpression(node, st, c) {
+    st.hasAwait = true;
+    base.AwaitExpression(node, st, c);
+  },
+  ForOfStatement(node, st, c) {
+    if (node.await) st.hasAwait = true;
+    if (node.left.type === 'VariableDeclaration') st.forHeads.add(node.left);
+    base.ForOfStatement(node, st, c);
+  },
+  ForInStatement(node, st, c) {
+    if (node.left.type === 'VariableDeclaration') st.forHeads.add(node.left);
+    base.ForInStatement(node, st, c);
+  },
+  ForStatement(node, st, c) {
+    if (node.init && node.init.type === 'VariableDeclaration') st.forInits.add(node.init);
+    base.ForStatement(node, st, c);
+  },
+  VariableDeclaration(node, st, c) {
+    if (node.kind === 'await using') st.hasAwait = true;
+    st.declarations.push(node);
+    base.VariableDeclaration(node, st, c);
+  },
+};
+
+// Appends to `out` every name that the binding pattern `node` declares.
+function patternNames(node, out) {
+  switch (node.type) {
+    case 'Identifier':
+      out.push(node.name);
+      break;
+    case 'ObjectPattern':
+      for (const prop of node.properties) {
+        patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out);
+      }
+      break;
+    case 'ArrayPattern':
+      for (const elt of node.elements) if (elt) patternNames(elt, out);
+      break;
+    case 'AssignmentPattern':
+      patternNames(node.left, out);
+      break;
+    case 'RestElement':
+      patternNames(node.argument, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+// Rewrites a script that uses top-level await into one that runs the same
+// code inside an async arrow function, in the manner of Node's REPL. The
+// rewritten script's completion value is a Promise that resolves to the value
+// of the original's last statement when that statement is an expression
+// statement, and to undefined otherwise. Top-level declarations become global
+// `var` bindings declared ahead of the wrapper, so that later scripts in the
+// same global scope still see them.
+//
+// Everything that is added before the original code goes on its first line,
+// and every other edit is made in place without adding line breaks, so a
+// position on line N of the original is on line N of the result.
+//
+// Returns null when the code does not parse with top-level await allowed, or
+// parses but has no await outside nested functions: the caller then reports
+// its own syntax error for the original code.
+export function rewriteTopLevelAwait(code) {
+  if (typeof code !== 'string') return null;
+  let ast;
+  try {
+    ast = parse(code, PARSE_OPTIONS);
+  } catch {
+    return null;
+  }
+
+  const st = {
+    hasAwait: false,
+    declarations: [],
+    forHeads: new Set(),
+    forInits: new Set(),
+  };
+  recursive(ast, st, visitors);
+  if (!st.hasAwait) return null;
+
+  const edits = [];
+  const edit = (start, end, text) => edits.push({ start, end, text, seq: edits.length });
+  const insert = (pos, text) => edit(pos, pos, text);
+  const hoisted = [];
+  const hoist = (name) => {
+    if (!hoisted.includes(name)) hoisted.push(name);
+  };
+  const topLevel = new Set(ast.body);
+
+  // Function declarations are hoisted within the wrapper by the language
+  // itself, but their bindings are local to it. Copying each one to the
+  // global object first thing in the wrapper body, after any directive
+  // prologue, makes them visible globally from the start, as in a script.
+  const functionNames = [];
+  for (const node of ast.body) {
+    if (node.type === 'FunctionDeclaration') {
+      hoist(node.id.name);
+      if (!functionNames.includes(node.id.name)) functionNames.push(node.id.name);
+    }
+  }
+  let bodyStart = 0;
+  for (const node of ast.body) {
+    if (node.type !== 'ExpressionStatement' || node.directive === undefined) break;
+    bodyStart = node.end;
+  }
+  if (functionNames.length > 0) {
+    const copies = functionNames.map((n) => `this.${n}=${n};`).join('');
+    insert(bodyStart, bodyStart > 0 ? `;${copies}` : copies);
+  }
+
+  // A `var` anywhere outside nested functions, and a top-level `let` or
+  // `const`, becomes an assignment to a hoisted global. A `using` declaration
+  // stays as it is, local to the wrapper, so that it is still disposed of.
+  for (const node of st.declarations) {
+    const kind = node.kind;
+    if (!(kind === 'var' || ((kind === 'let' || kind === 'const') && topLevel.has(node)))) continue;
+    for (const decl of node.declarations) patternNames(decl.id, []).forEach(hoist);
+
+    if (st.forHeads.has(node)) {
+      // `for (var x of y)` becomes `for (x of y)`; the declarator, which has
+      // no initializer here, is already a valid assignment target.
+      edit(node.start, node.start + kind.length, '');
+      continue;
+    }
+
+    // `let a = 1, {b} = c;` becomes `void ((a = 1), ({b} = c));`. The `void`
+    // keeps the statement's value undefined and keeps it from starting with a
+    // parenthesis, which could otherwise continue the previous line. A `var`
+    // without an initializer leaves the variable's value alone, while `let x;`
+    // sets it to undefined, as each would in a script.
+    edit(node.start, node.start + kind.length, 'void (');
+    for (const decl of node.declarations) {
+      if (decl.init) {
+        insert(decl.start, '(');
+        insert(decl.end, ')');
+      } else if (kind === 'var') {
+        edit(decl.start, decl.end, 'void 0');
+      } else {
+        edit(decl.start, decl.end, `(${decl.id.name}=undefined)`);
+      }
+    }
+    const last = node.declarations[node.declarations.length - 1];
+    insert(last.end, ')');
+    // A declaration ended by a line break rather than a semicolon would run
+    // into a next line that starts with `(` or `[` once it is an expression.
+    if (!st.forInits.has(node) && code[node.end - 1] !== ';') insert(node.end, ';');
+  }
+
+  // `class C {}` becomes `C=class C {};`: the class keeps its inner binding
+  // and its name, and the global is assigned where the declaration was.
+  for (const node of ast.body) {
+    if (node.type !== 'ClassDeclaration') continue;
+    hoist(node.id.name);
+    insert(node.start, `${node.id.name}=`);
+    insert(node.end, ';');
+  }
+
+  // The last statement, ignoring empty ones, gives the Promise its value
+  // when it is an expression statement.
+  for (let i = ast.body.length - 1; i >= 0; i--) {
+    const node = ast.body[i];
+    if (node.type === 'EmptyStatement') continue;
+    if (node.type === 'ExpressionStatement') {
+      insert(node.start, 'return (');
+      insert(node.expression.end, ')');
+    }
+    break;
+  }
+
+  // A hashbang comment is only valid at the very start of a script; after
+  // the wrapper it is turned into an ordinary line comment.
+  if (code.startsWith('#!')) edit(0, 2, '//');
+
+  edits.sort((a, b) => a.start - b.start || a.seq - b.seq);
+  let out = '';
+  let cursor = 0;
+  for (const e of edits) {
+    out += code.slice(cursor, e.start) + e.text;
+    cursor = Math.max(cursor, e.end);
+  }
+  out += code.slice(cursor);
+
+  const prefix = (hoisted.length > 0 ? `var ${hoisted.join(', ')}; ` : '') + '(async () => {';
+  // The closing part goes on a line of its own, so that a line comment at the
+  // end of the code cannot swallow it.
+  return `${prefix}${out}\n})()`;
+}

@@ -1,0 +1,42 @@
+/* corral — one binary, several roles (git's builtin/ idea):
+ *   corral run FILE|-   one execution under the sandbox, from the shell
+ *   corral worker       the sandboxed engine process (started by corral only)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "run.h"
+#include "worker.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: corral <command> [options]\n"
+		"\n"
+		"  run FILE|-    run JavaScript in the sandbox (corral run --help)\n"
+		"  version       print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return run_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "worker") == 0)
+		return worker_main(argc, argv);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("corral 0.1.0\n");
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "corral: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,199 @@
+/* spawn — see spawn.h. Between clone and exec the child runs only
+ * async-signal-safe calls: the supervisor may have threads. */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rlimit.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+const char *spawn_self_exe(void)
+{
+	static char path[PATH_MAX];
+	if (!path[0]) {
+		ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+		if (n <= 0)
+			snprintf(path, sizeof path, "/proc/self/exe");
+		else
+			path[n] = '\0';
+	}
+	return path;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, s, strlen(s));
+	int rc = n < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* As a non-root user in a new user namespace, map our ids to 0 inside. */
+static int map_ids(pid_t pid)
+{
+	char path[64], map[64];
+	snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+	write_str(path, "deny");
+	snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof map, "0 %d 1\n", (int)geteuid());
+	int rc = write_str(path, map);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof map, "0 %d 1\n", (int)getegid());
+	return write_str(path, map);
+}
+
+static void child_fail(int errfd, int err)
+{
+	ssize_t unused = write(errfd, &err, sizeof err);
+	(void)unused;
+	_exit(127);
+}
+
+int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
+{
+	int sv[2], errp[2], gate[2] = { -1, -1 };
+	char a_layers[32], a_uid[32], a_gid[32], a_jit[16], a_userns[16];
+	int rc;
+
+	snprintf(a_layers, sizeof a_layers, "--layers=%u", o->inside->layers);
+	snprintf(a_uid, sizeof a_uid, "--uid=%u", (unsigned)o->inside->uid);
+	snprintf(a_gid, sizeof a_gid, "--gid=%u", (unsigned)o->inside->gid);
+	snprintf(a_jit, sizeof a_jit, "--jit=%d", o->jit ? 1 : 0);
+	snprintf(a_userns, sizeof a_userns, "--userns=%d", (o->ns_flags & CLONE_NEWUSER) ? 1 : 0);
+	char *const argv[] = { (char *)o->exe, "worker", a_layers, a_uid, a_gid, a_jit, a_userns, NULL };
+	/* The worker's whole environment: nothing of ours leaks into it. */
+	char *const envp[] = { "TZ=UTC", "LC_ALL=C.UTF-8", NULL };
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto fail_pipe;
+	}
+	if ((o->ns_flags & CLONE_NEWUSER) && pipe2(gate, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto fail_gate;
+	}
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0) {
+		rc = -errno;
+		goto fail_devnull;
+	}
+
+	int pidfd = -1;
+	unsigned long flags = (unsigned long)o->ns_flags | CLONE_PIDFD | SIGCHLD;
+	long pid = syscall(SYS_clone, flags, NULL, &pidfd, NULL, 0);
+	if (pid < 0 && errno == EINVAL) {
+		flags &= ~(unsigned long)CLONE_PIDFD;
+		pidfd = -1;
+		pid = syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+	}
+	if (pid < 0) {
+		rc = -errno;
+		goto fail_clone;
+	}
+	if (pid == 0) {
+		sigset_t all;
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		/* The worker dies with its supervisor. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (gate[0] >= 0) {
+			char c;
+			if (read(gate[0], &c, 1) != 1)
+				child_fail(errp[1], ECHILD);
+		}
+		if (o->cg && (rc = cg_worker_join_self(o->cg)) != 0)
+			child_fail(errp[1], -rc);
+		if (o->rlimits && (rc = rlimit_apply_worker(o->cpu_s)) != 0)
+			child_fail(errp[1], -rc);
+		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+			child_fail(errp[1], errno);
+		if (sv[1] == SPAWN_WORKER_FD) {
+			if (fcntl(sv[1], F_SETFD, 0) < 0)
+				child_fail(errp[1], errno);
+		} else if (dup2(sv[1], SPAWN_WORKER_FD) < 0) {
+			child_fail(errp[1], errno);
+		}
+		/* Everything above fd 3 closes at exec (the error pipe included,
+		 * which is how the parent learns exec worked). */
+		syscall(SYS_close_range, SPAWN_WORKER_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+		execve(o->exe, argv, envp);
+		child_fail(errp[1], errno);
+	}
+
+	close(devnull);
+	close(sv[1]);
+	close(errp[1]);
+	if (gate[1] >= 0) {
+		close(gate[0]);
+		rc = map_ids((pid_t)pid);
+		if (rc == 0 && write(gate[1], "g", 1) != 1)
+			rc = -EPIPE;
+		close(gate[1]);
+		if (rc) {
+			kill((pid_t)pid, SIGKILL);
+			waitpid((pid_t)pid, NULL, 0);
+			close(errp[0]);
+			close(sv[0]);
+			if (pidfd >= 0)
+				close(pidfd);
+			return rc;
+		}
+	}
+	int child_err = 0;
+	ssize_t n;
+	do
+		n = read(errp[0], &child_err, sizeof child_err);
+	while (n < 0 && errno == EINTR);
+	close(errp[0]);
+	if (n == sizeof child_err) {
+		waitpid((pid_t)pid, NULL, 0);
+		close(sv[0]);
+		if (pidfd >= 0)
+			close(pidfd);
+		return -child_err;
+	}
+	out->pid = (pid_t)pid;
+	out->pidfd = pidfd;
+	out->fd = sv[0];
+	return 0;
+
+fail_clone:
+	close(devnull);
+fail_devnull:
+	if (gate[0] >= 0) {
+		close(gate[0]);
+		close(gate[1]);
+	}
+fail_gate:
+	close(errp[0]);
+	close(errp[1]);
+fail_pipe:
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}

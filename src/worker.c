@@ -1,0 +1,180 @@
+/* worker — see worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "ipc.h"
+#include "sandbox.h"
+#include "spawn.h"
+
+
+struct worker {
+	int fd;
+	struct buf out;   /* frame being encoded */
+	bool broken;      /* the socket failed: stop */
+};
+
+static void send_frame(struct worker *wk)
+{
+	if (wk->broken || ipc_enc_end(&wk->out) || ipc_write_all(wk->fd, wk->out.data, wk->out.len))
+		wk->broken = true;
+}
+
+static void on_output(void *ud, int stream, const char *p, size_t n)
+{
+	struct worker *wk = ud;
+	while (n && !wk->broken) {
+		size_t k = n < (256u << 10) ? n : (256u << 10);
+		ipc_enc_begin(&wk->out, IPC_MSG_OUTPUT);
+		ipc_enc_u64(&wk->out, IPC_T_STREAM, (uint64_t)stream);
+		ipc_enc_bytes(&wk->out, IPC_T_DATA, p, k);
+		send_frame(wk);
+		p += k;
+		n -= k;
+	}
+}
+
+static void send_result(struct worker *wk, const char *id, const struct exec_res *r)
+{
+	struct buf *b = &wk->out;
+	ipc_enc_begin(b, IPC_MSG_RESULT);
+	ipc_enc_str(b, IPC_T_ID, id);
+	ipc_enc_str(b, IPC_T_STATUS, outcome_name(r->status));
+	if (r->result.len)
+		ipc_enc_bytes(b, IPC_T_RESULT, r->result.data, r->result.len);
+	if (r->err_name)
+		ipc_enc_str(b, IPC_T_ERR_NAME, r->err_name);
+	if (r->err_message)
+		ipc_enc_str(b, IPC_T_ERR_MESSAGE, r->err_message);
+	if (r->err_stack)
+		ipc_enc_str(b, IPC_T_ERR_STACK, r->err_stack);
+	if (r->err_line) {
+		ipc_enc_u64(b, IPC_T_ERR_LINE, r->err_line);
+		ipc_enc_u64(b, IPC_T_ERR_COLUMN, r->err_column);
+	}
+	ipc_enc_u64(b, IPC_T_WALL_NS, r->wall_ns);
+	ipc_enc_u64(b, IPC_T_CPU_NS, r->cpu_ns);
+	ipc_enc_u64(b, IPC_T_PEAK_RSS, r->peak_rss);
+	ipc_enc_u64(b, IPC_T_TRUNCATED, r->truncated);
+	send_frame(wk);
+}
+
+/* Runs one EXEC frame. Returns whether the worker may run another. */
+static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg *m)
+{
+	const struct ipc_field *id = ipc_get(m, IPC_T_ID);
+	const struct ipc_field *code = ipc_get(m, IPC_T_CODE);
+	uint64_t flags = ipc_get_u64(m, IPC_T_FLAGS, 0);
+	char idbuf[65];
+	char *filename = NULL;
+	const struct ipc_field *fn = ipc_get(m, IPC_T_FILENAME);
+	snprintf(idbuf, sizeof idbuf, "%.*s", (int)id->len, id->data);
+	if (fn)
+		filename = strndup(fn->data, fn->len);
+
+	size_t nenv = 0;
+	for (unsigned i = 0; i < m->nfields; i++)
+		nenv += m->fields[i].tag == IPC_T_ENV;
+	char **env = calloc(nenv + 1, sizeof *env);
+	nenv = 0;
+	for (unsigned i = 0; env && i < m->nfields; i++)
+		if (m->fields[i].tag == IPC_T_ENV)
+			env[nenv++] = strndup(m->fields[i].data, m->fields[i].len);
+
+	struct exec_req req = {
+		.id = idbuf,
+		.code = code->data,
+		.code_len = code->len,
+		.filename = filename,
+		.timeout_ms = ipc_get_u64(m, IPC_T_TIMEOUT_MS, 5000),
+		.output_cap = ipc_get_u64(m, IPC_T_OUTPUT_CAP, 1u << 20),
+		.allow_eval = (flags & IPC_EXEC_ALLOW_EVAL) != 0,
+		.typescript = (flags & IPC_EXEC_TYPESCRIPT) != 0,
+		.env = (const char *const *)env,
+		.nenv = env ? nenv : 0,
+	};
+	struct engine_io io = { on_output, wk };
+	struct exec_res res;
+	engine_exec(eng, &req, &res, &io);
+	send_result(wk, idbuf, &res);
+	bool again = res.reusable && !(flags & IPC_EXEC_LAST_IN_LIFE) && !wk->broken;
+	exec_res_release(&res);
+	for (size_t i = 0; env && i < nenv; i++)
+		free(env[i]);
+	free(env);
+	free(filename);
+	return again;
+}
+
+static unsigned long arg_num(int argc, char **argv, const char *name, unsigned long dflt)
+{
+	size_t n = strlen(name);
+	for (int i = 2; i < argc; i++)
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=')
+			return strtoul(argv[i] + n + 1, NULL, 10);
+	return dflt;
+}
+
+int worker_main(int argc, char **argv)
+{
+	struct worker wk = { .fd = SPAWN_WORKER_FD, .out = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN) };
+	struct sandbox_inside in = {
+		.layers = (unsigned)arg_num(argc, argv, "--layers", SANDBOX_ALL),
+		.uid = (uid_t)arg_num(argc, argv, "--uid", 65534),
+		.gid = (gid_t)arg_num(argc, argv, "--gid", 65534),
+		.userns = arg_num(argc, argv, "--userns", 0) != 0,
+	};
+	struct engine_opts eo = { .jit = arg_num(argc, argv, "--jit", 1) != 0 };
+	struct engine *eng = NULL;
+
+	signal(SIGPIPE, SIG_IGN);
+	int rc = engine_new(&eng, &eo);
+	if (rc) {
+		fprintf(stderr, "corral worker: cannot create the engine: %s\n", strerror(-rc));
+		return 1;
+	}
+	rc = engine_warm(eng);
+	if (rc)
+		fprintf(stderr, "corral worker: engine warm-up failed (continuing)\n");
+	int layers = sandbox_enter(&in);
+	if (layers < 0) {
+		fprintf(stderr, "corral worker: cannot close the sandbox: %s\n", strerror(-layers));
+		return 1;
+	}
+	ipc_enc_begin(&wk.out, IPC_MSG_READY);
+	ipc_enc_u64(&wk.out, IPC_T_LAYERS, (uint64_t)layers);
+	send_frame(&wk);
+
+	struct ipc_reader rd;
+	ipc_reader_init(&rd, IPC_MAX_FRAME);
+	bool again = true;
+	while (again && !wk.broken) {
+		struct ipc_msg m;
+		int r = ipc_reader_next(&rd, &m);
+		if (r == 0) {
+			long n = ipc_reader_fill(&rd, wk.fd);
+			if (n == -EINTR)
+				continue;
+			if (n <= 0)
+				break; /* the supervisor is gone, or told us to stop */
+			continue;
+		}
+		if (r < 0 || m.type != IPC_MSG_EXEC) {
+			fprintf(stderr, "corral worker: malformed frame from the supervisor\n");
+			break;
+		}
+		again = run_exec(&wk, eng, &m);
+	}
+	ipc_reader_release(&rd);
+	buf_release(&wk.out);
+	/* No engine_free: the process ends here and the kernel reclaims all
+	 * of it faster than a VM teardown would. */
+	_exit(0);
+}

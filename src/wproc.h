@@ -1,0 +1,119 @@
+/* wproc — the supervisor's side of one worker process.
+ *
+ * Starts a worker (spawn.c) with its own cgroup, sends it executions, reads
+ * its frames, enforces what the worker cannot be trusted to enforce on
+ * itself (the wall deadline plus grace, the output cap, the memory cap when
+ * there is no cgroup, well-formed frames), and maps every way a worker can
+ * end to one outcome. It does no waiting of its own: the caller's loop
+ * (poll in `corral run`, epoll in `corral serve`) calls wproc_on_readable
+ * when wproc->fd is readable and wproc_tick at least every WPROC_TICK_MS
+ * while an execution runs. A worker that timed out, crashed or was killed
+ * is never reused: wproc_reusable() says so.
+ *
+ * States: STARTING → (READY frame) → IDLE → (wproc_exec) → BUSY → (RESULT)
+ * → IDLE …; any protocol error, kill or exit → DEAD. */
+#ifndef CORRAL_WPROC_H
+#define CORRAL_WPROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cg.h"
+#include "ipc.h"
+#include "result.h"
+#include "sandbox.h"
+
+#define WPROC_TICK_MS 10
+#define WPROC_GRACE_MS 100
+#define WPROC_READY_TIMEOUT_MS 10000
+
+enum wproc_state { WPROC_STARTING, WPROC_IDLE, WPROC_BUSY, WPROC_DEAD };
+
+enum wproc_kill_reason {
+	WPROC_KILL_NONE = 0,
+	WPROC_KILL_DEADLINE,
+	WPROC_KILL_OUTPUT,
+	WPROC_KILL_MEMORY,   /* RSS polling fallback */
+	WPROC_KILL_PROTOCOL, /* a malformed or unexpected frame */
+	WPROC_KILL_RETIRE,   /* the supervisor's choice: recycle, shutdown */
+};
+
+struct wproc_opts {
+	const struct sandbox_caps *caps;
+	const struct cg_root *cg_root;  /* NULL or version 0: no cgroup */
+	uint64_t memory_bytes;          /* initial cap */
+	bool jit;
+	uint64_t cpu_s;                 /* RLIMIT_CPU backstop; 0: none */
+	uid_t uid;                      /* the unprivileged uid (root only) */
+};
+
+struct wproc_job {
+	const char *id;
+	const char *code;
+	size_t code_len;
+	const char *filename;
+	uint64_t timeout_ms;
+	uint64_t memory_bytes;
+	uint64_t output_cap;
+	bool allow_eval;
+	bool typescript;
+	bool last;             /* the worker exits after this one */
+	const char *const *env;
+	size_t nenv;
+};
+
+struct wproc;
+
+struct wproc_cb {
+	void (*ready)(struct wproc *w, void *ud);
+	void (*output)(struct wproc *w, int stream, const char *p, size_t n, void *ud);
+	/* The execution ended; r is the caller's to read, freed after the call. */
+	void (*done)(struct wproc *w, struct result *r, void *ud);
+};
+
+struct wproc {
+	enum wproc_state state;
+	pid_t pid;
+	int pidfd;
+	int fd;
+	unsigned layers;          /* what the worker said it put in force */
+	uint64_t started_ns;
+	uint64_t execs;
+	bool jit;
+	bool has_cg;
+	struct cg_worker cg;
+	struct ipc_reader rd;
+	enum wproc_kill_reason kill_reason;
+
+	/* The execution in flight (BUSY). */
+	char exec_id[40];
+	uint64_t exec_start_ns;
+	uint64_t kill_at_ns;      /* deadline + grace */
+	uint64_t timeout_ms;
+	uint64_t out_bytes, out_cap;
+	uint64_t mem_cap;
+	uint64_t oom_before;
+	bool last;
+	void *user;               /* for the caller */
+};
+
+/* Starts a worker; it is STARTING until its READY frame. Caller frees with
+ * wproc_free. Returns 0 or -errno. */
+int wproc_start(struct wproc **out, const struct wproc_opts *o);
+/* Sends one execution to an IDLE worker. Returns 0 or -errno. */
+int wproc_exec(struct wproc *w, const struct wproc_job *job);
+/* Reads and handles what the worker sent. Returns 0, or -errno when the
+ * worker is gone or was killed for what it sent (then call wproc_reap). */
+int wproc_on_readable(struct wproc *w, const struct wproc_cb *cb, void *ud);
+/* Enforces the deadline and the polled memory cap. */
+void wproc_tick(struct wproc *w, uint64_t now_ns);
+void wproc_kill(struct wproc *w, enum wproc_kill_reason why);
+/* Waits for the worker to exit (it must have been killed or have closed its
+ * socket) and, if an execution was in flight, reports its outcome through
+ * cb->done. */
+void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud);
+bool wproc_reusable(const struct wproc *w);
+void wproc_free(struct wproc *w);
+
+#endif
