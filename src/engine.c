@@ -170,11 +170,15 @@ static bool watchdog_cb(JSContextRef ctx, void *data)
 {
 	struct engine *e = data;
 	struct exec *x = e->cur;
-	if (!x)
-		return false;
-	if (x->term == TERM_NONE && clock_mono_ns() >= x->deadline_ns)
+	if (x && x->term == TERM_NONE && clock_mono_ns() >= x->deadline_ns)
 		x->term = TERM_TIMEOUT;
-	return x->term != TERM_NONE;
+	if (x && x->term != TERM_NONE)
+		return true;
+	/* JSC does not re-arm a watchdog whose callback declined: setting the
+	 * limit again from inside the callback does (it restarts the timer for
+	 * the entry in progress). */
+	JSContextGroupSetExecutionTimeLimit(e->group, ENGINE_WATCHDOG_SLICE, watchdog_cb, e);
+	return false;
 }
 
 int engine_new(struct engine **out, const struct engine_opts *opts)

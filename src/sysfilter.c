@@ -34,7 +34,7 @@ static const int allowed[] = {
 	SCMP_SYS(getgid), SCMP_SYS(getegid),
 	/* Signals: JSC suspends threads with a signal to scan their stacks. */
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigtimedwait),
+	SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigtimedwait), SCMP_SYS(rt_sigsuspend),
 	/* Time. */
 	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(getrusage),
