@@ -52,6 +52,10 @@ struct engine {
 	JSContextGroupRef group;
 	JSGlobalContextRef tools_ctx; /* lazily created; never sees user values */
 	JSObjectRef tools;
+	/* Host functions shared by every execution's context; never given to
+	 * user code as values. */
+	JSGlobalContextRef host_ctx;
+	JSObjectRef on_rejection;
 	bool jit;
 	struct exec *cur;             /* the execution running now, if any */
 };

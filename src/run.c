@@ -52,6 +52,8 @@ static void usage(FILE *f)
 		"  --no-jit         run the engine without its JIT compilers\n"
 		"  --allow-eval     allow eval and new Function\n"
 		"  --env K=V        set process.env.K (repeatable)\n"
+		"  --repeat N       run it N times in one worker, a fresh context each time\n"
+		"                   (with --json: one result object per line)\n"
 		"\n"
 		"exit codes: 0 ok, 1 error, 2 rejected or bad usage, 124 timeout,\n"
 		"137 memory_limit, 125 anything else (output_limit, killed, internal)\n");
@@ -159,10 +161,11 @@ int run_main(int argc, char **argv)
 		{ "no-jit", no_argument, NULL, 'J' },
 		{ "allow-eval", no_argument, NULL, 'E' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t timeout_ms = 5000, memory_mb = 128, output_cap = 1u << 20;
+	uint64_t timeout_ms = 5000, memory_mb = 128, output_cap = 1u << 20, repeat = 1;
 	bool jit = true, allow_eval = false, json = false;
 	const char **env = calloc((size_t)argc + 1, sizeof *env);
 	size_t nenv = 0;
@@ -185,6 +188,10 @@ int run_main(int argc, char **argv)
 			break;
 		case 'o':
 			if (config_parse_u64("--max-output", optarg, CONFIG_OUTPUT_MIN, CONFIG_OUTPUT_MAX, &output_cap, err))
+				goto bad;
+			break;
+		case 'r':
+			if (config_parse_u64("--repeat", optarg, 1, 1000000, &repeat, err))
 				goto bad;
 			break;
 		case 'j': json = true; break;
@@ -251,7 +258,7 @@ int run_main(int argc, char **argv)
 		.memory_bytes = memory_mb << 20,
 		.output_cap = output_cap,
 		.allow_eval = allow_eval,
-		.last = true,
+		.last = repeat == 1,
 		.env = env,
 		.nenv = nenv,
 	};
@@ -275,34 +282,59 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "corral: cannot start a worker: %s\n", strerror(-rc));
 		goto out;
 	}
-	while (!r.done) {
-		struct pollfd p = { w->fd, POLLIN, 0 };
-		int n = poll(&p, 1, WPROC_TICK_MS);
-		if (n > 0) {
-			rc = wproc_on_readable(w, &cb, &r);
-			if (rc < 0 && !r.done) {
-				wproc_reap(w, &cb, &r);
+	code = 0;
+	for (uint64_t i = 0; i < repeat; i++) {
+		r.done = false;
+		r.job.last = i + 1 == repeat;
+		if (i > 0) {
+			new_id(id, sizeof id);
+			if (!wproc_reusable(w)) {
+				fprintf(stderr, "corral: the worker cannot be reused after '%s'; stopping after %llu runs\n",
+					outcome_name(r.res.status), (unsigned long long)i);
+				break;
+			}
+			result_release(&r.res);
+			buf_reset(&r.out);
+			buf_reset(&r.err);
+			buf_reset(&r.both);
+			rc = wproc_exec(w, &r.job);
+			if (rc) {
+				fprintf(stderr, "corral: cannot send the code to the worker: %s\n", strerror(-rc));
+				code = RUN_EXIT_OTHER;
 				break;
 			}
 		}
-		wproc_tick(w, clock_mono_ns());
+		while (!r.done) {
+			struct pollfd p = { w->fd, POLLIN, 0 };
+			int n = poll(&p, 1, WPROC_TICK_MS);
+			if (n > 0) {
+				rc = wproc_on_readable(w, &cb, &r);
+				if (rc < 0 && !r.done) {
+					wproc_reap(w, &cb, &r);
+					break;
+				}
+			}
+			wproc_tick(w, clock_mono_ns());
+		}
+		if (!r.done) {
+			fprintf(stderr, "corral: the worker failed to start (see its message above)\n");
+			code = RUN_EXIT_OTHER;
+			break;
+		}
+		snprintf(r.res.id, sizeof r.res.id, "%s", id);
+		if (json) {
+			struct buf b = BUF_INIT(SIZE_MAX / 2);
+			struct result_output ro = { &r.out, &r.err, &r.both };
+			result_to_json(&r.res, &ro, &b);
+			buf_putc(&b, '\n');
+			write_fd(1, b.data, b.len);
+			buf_release(&b);
+		} else {
+			print_human(&r);
+		}
+		if (code == 0)
+			code = outcome_exit_code(r.res.status);
 	}
-	if (!r.done) {
-		fprintf(stderr, "corral: the worker failed to start (see its message above)\n");
-		goto out;
-	}
-	snprintf(r.res.id, sizeof r.res.id, "%s", id);
-	if (json) {
-		struct buf b = BUF_INIT(SIZE_MAX / 2);
-		struct result_output ro = { &r.out, &r.err, &r.both };
-		result_to_json(&r.res, &ro, &b);
-		buf_putc(&b, '\n');
-		write_fd(1, b.data, b.len);
-		buf_release(&b);
-	} else {
-		print_human(&r);
-	}
-	code = outcome_exit_code(r.res.status);
 out:
 	wproc_free(w);
 	cg_root_close(&cg);
