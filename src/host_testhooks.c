@@ -7,6 +7,7 @@
  * code where JSC's watchdog cannot reach, to prove the supervisor's kill. */
 #ifdef CORRAL_TEST_HOOKS
 #include "engine_internal.h"
+#include "ipc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -103,6 +104,32 @@ static JSValueRef t_stall(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return JSValueMakeUndefined(ctx);
 }
 
+/* Writes straight to the supervisor socket, past the worker's own checks:
+ * "garbage" sends bytes that are no frame; "flood" sends a well-formed
+ * OUTPUT frame of n bytes that the worker's output cap never saw. */
+static JSValueRef t_raw(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	char *what = argc ? engine__to_cstr(ctx, argv[0], 32, NULL) : NULL;
+	size_t n = argc > 1 ? (size_t)JSValueToNumber(ctx, argv[1], NULL) : 1024;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	if (what && !strcmp(what, "garbage")) {
+		buf_append(&b, "\xff\xff\xff\x7f\x09\x00\x01\x00garbage", 15);
+	} else {
+		char *data = malloc(n ? n : 1);
+		memset(data, 'A', n);
+		ipc_enc_begin(&b, IPC_MSG_OUTPUT);
+		ipc_enc_u64(&b, IPC_T_STREAM, IPC_STREAM_STDOUT);
+		ipc_enc_bytes(&b, IPC_T_DATA, data, n);
+		ipc_enc_end(&b);
+		free(data);
+	}
+	ipc_write_all(3, b.data, b.len);
+	buf_release(&b);
+	free(what);
+	return JSValueMakeUndefined(ctx);
+}
+
 static JSValueRef t_info(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			 size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
@@ -123,6 +150,7 @@ void host_testhooks_install(struct exec *x, JSObjectRef global)
 	engine__set(ctx, t, "syscall", engine__make_fn(ctx, "syscall", t_syscall), 0);
 	engine__set(ctx, t, "stall", engine__make_fn(ctx, "stall", t_stall), 0);
 	engine__set(ctx, t, "info", engine__make_fn(ctx, "info", t_info), 0);
+	engine__set(ctx, t, "raw", engine__make_fn(ctx, "raw", t_raw), 0);
 	engine__set(ctx, global, "__corral_test", t, kJSPropertyAttributeDontEnum);
 }
 #endif

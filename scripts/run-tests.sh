@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test against one build directory and prints one closing line,
+# "N passed, M failed": unit tests (meson test, TAP), the JS bundle tests,
+# and the end-to-end tests in tests/e2e (real binaries, real workers).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+export CORRAL_BUILD=$PWD/$build
+if [ "${CORRAL_SANITIZED:-0}" = 1 ]; then
+  # LeakSanitizer cannot run under the worker's seccomp filter (it ptraces);
+  # leaks are checked on the supervisor side with valgrind instead.
+  export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+passed=0 failed=0 skipped=0
+log=$(mktemp -d)
+
+count() { # file with TAP
+  local p f s
+  p=$(grep -cE '^ok [0-9]+' "$1" | tr -d ' ')
+  s=$(grep -cE '^ok [0-9]+.*# SKIP' "$1" | tr -d ' ')
+  f=$(grep -cE '^not ok [0-9]+' "$1" | tr -d ' ')
+  passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + f))
+}
+
+echo "== unit tests ($build)"
+if meson test -C "$build" --print-errorlogs >"$log/meson.txt" 2>&1; then
+  grep -E '^(Ok|Fail|Skipped|Expected|Unexpected|Timeout):' "$log/meson.txt" | sed 's/^/   /'
+else
+  cat "$log/meson.txt"
+fi
+# Every TAP line meson collected.
+for f in "$build"/meson-logs/testlog.txt; do
+  [ -f "$f" ] && count "$f"
+done
+meson_fail=$(grep -E '^(Fail|Unexpected Pass|Timeout):' "$log/meson.txt" | awk '{s+=$2} END {print s+0}')
+if [ "$meson_fail" -gt 0 ] && ! grep -qE '^not ok' "$build/meson-logs/testlog.txt"; then
+  failed=$((failed + meson_fail))
+fi
+
+echo "== js bundles"
+if node tests/js/test-tools.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1; then :; fi
+count "$log/js.txt"
+tail -1 "$log/js.txt" | sed 's/^/   /'
+
+for t in tests/e2e/*.py; do
+  echo "== $t"
+  timeout 600 python3 "$t" >"$log/e2e.txt" 2>&1
+  rc=$?
+  count "$log/e2e.txt"
+  grep -E '^not ok|^#' "$log/e2e.txt" | head -40 | sed 's/^/   /'
+  tail -1 "$log/e2e.txt" | sed 's/^/   /'
+  if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log/e2e.txt"; then
+    echo "   $t exited $rc without a failing case (crashed?)"; tail -20 "$log/e2e.txt"
+    failed=$((failed + 1))
+  fi
+done
+rm -rf "$log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

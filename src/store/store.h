@@ -1,0 +1,244 @@
+/* store — durable state behind one operations table.
+ *
+ * Everything corral keeps across restarts (tenants, API keys, recent
+ * executions; later functions, versions, packages, env, sessions) goes
+ * through this interface, so nothing outside src/store/ speaks SQL. A
+ * `struct store` is an operations table plus the implementation's private
+ * state, the way curl's vtls and SQLite's VFS are built: store.c picks the
+ * implementation from the location given to store_open() and holds the code
+ * that is the same for every backend (validation, key generation and hashing,
+ * the constant-time key check, clocks, truncation); an implementation
+ * (sqlite.c now, pg.c later) only moves rows.
+ *
+ * Locations: "sqlite:DIR" or a plain directory path is SQLite with its file
+ * at DIR/corral.db; "postgres://..." or "postgresql://..." is PostgreSQL,
+ * which answers -ENOTSUP until its implementation lands.
+ *
+ * Threads: a store is used from one thread at a time (the supervisor's event
+ * loop). Implementations need no locking of their own.
+ *
+ * Errors: every fallible function returns 0 or a negative errno. Those that
+ * reach the database also leave a message naming the subject in the store
+ * (store_last_error()), so the caller can log it once. -ENOENT means "no such
+ * row" (an unknown key, tenant, execution), never a broken database.
+ *
+ * Times are Unix time in milliseconds (int64_t); 0 stands for "never" (a key
+ * never used, never revoked). */
+#ifndef CORRAL_STORE_H
+#define CORRAL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_ERR_LEN 256
+
+/* Tenant names: 1..64 characters of [a-z0-9_-]. */
+#define STORE_TENANT_MAX 64
+#define STORE_TENANT_RULE "1-64 characters of a-z, 0-9, '_' and '-'"
+
+/* API keys: "ck_" and 32 base62 characters (about 190 random bits). Only
+ * their SHA-256 hash is stored, with the first 8 characters after "ck_" as a
+ * non-secret prefix that names the key in listings and `keys revoke`. */
+#define STORE_KEY_TAG "ck_"
+#define STORE_KEY_LEN 35
+#define STORE_KEY_PREFIX_LEN 8
+
+/* Execution ids: 1..64 characters of [A-Za-z0-9_-] (the service uses "x_..."). */
+#define STORE_EXEC_ID_MAX 64
+/* Status: 1..31 characters of [a-z_] (an outcome name, see outcome.h). */
+#define STORE_STATUS_MAX 31
+/* The most bytes of logs kept per execution; longer logs are cut at a UTF-8
+ * character boundary and flagged logs_truncated. */
+#define STORE_EXEC_LOGS_MAX (64u << 10)
+
+/* Default location: $CORRAL_DATA_DIR if set and not empty, else "./data". */
+#define STORE_DEFAULT_DIR "./data"
+
+struct store_ops;
+
+struct store {
+	const struct store_ops *ops;
+	void *impl;                /* the implementation's own state */
+	char err[STORE_ERR_LEN];   /* the last failure's message, "" if none */
+};
+
+/* One API key as listed. It holds no key material: neither the key nor its hash. */
+struct store_key {
+	int64_t id;
+	char tenant[STORE_TENANT_MAX + 1];
+	char prefix[STORE_KEY_PREFIX_LEN + 1];
+	int64_t created_at;
+	int64_t last_used_at;      /* 0: never used; updated at most once a minute */
+	int64_t revoked_at;        /* 0: active */
+};
+
+/* A key that matched in store_key_lookup(). */
+struct store_key_match {
+	int64_t id;
+	char tenant[STORE_TENANT_MAX + 1];
+};
+
+/* One execution as recorded. In store_execution_record() the caller keeps
+ * ownership of logs; store_execution_get() fills logs with a string the
+ * caller releases with store_execution_release(). */
+struct store_execution {
+	char id[STORE_EXEC_ID_MAX + 1];
+	char tenant[STORE_TENANT_MAX + 1];
+	char status[STORE_STATUS_MAX + 1];
+	int64_t started_at;
+	double wall_ms;
+	double cpu_ms;
+	uint64_t peak_memory_bytes;
+	char *logs;                /* NUL-terminated; NULL is stored as "" */
+	bool logs_truncated;
+};
+
+/* The location to use when none is given: $CORRAL_DATA_DIR, else "./data".
+ * Returns a borrowed string. */
+const char *store_default_location(void);
+
+/* Opens the store at @location (see the top of this file), creating it if
+ * missing, and brings its schema up to date: every embedded migration newer
+ * than the database's version is applied, each in its own transaction. A
+ * database whose version is newer than this binary's is refused (-EPROTO).
+ * On failure writes a message naming the location into @err.
+ * Returns 0 and sets *out, or -errno. Caller frees *out with store_close(). */
+int store_open(const char *location, struct store **out, char err[STORE_ERR_LEN]);
+
+/* Closes the store and frees it. store_close(NULL) is a no-op. */
+void store_close(struct store *s);
+
+/* The message of the last failure on @s ("" if none). Borrowed, valid until
+ * the next call on @s. */
+const char *store_last_error(const struct store *s);
+
+/* The schema version of the open database, and the newest this binary knows. */
+int store_schema_version(struct store *s, int *version);
+int store_schema_latest(void);
+
+/* true if @name follows STORE_TENANT_RULE. */
+bool store_tenant_name_valid(const char *name);
+
+/* Creates tenant @name unless it exists. -EINVAL for a bad name. */
+int store_tenant_ensure(struct store *s, const char *name);
+
+/* Creates an API key for the existing tenant @tenant (-ENOENT if there is
+ * none; see store_tenant_ensure()). Writes the key, NUL-terminated, into
+ * @key: it exists nowhere else, so the caller shows it once and then wipes
+ * it. Sets *id if @id is not NULL. */
+int store_key_create(struct store *s, const char *tenant, char key[STORE_KEY_LEN + 1],
+		     int64_t *id);
+
+/* Finds the active key @key as presented by a client. The key's SHA-256 is
+ * compared in constant time with the stored hash. Returns 0 and fills @out,
+ * or -ENOENT for a malformed, unknown or revoked key. Records the use
+ * (last_used_at), at most once a minute per key. */
+int store_key_lookup(struct store *s, const char *key, struct store_key_match *out);
+
+/* Lists every key, or those of @tenant if it is not NULL, oldest first.
+ * Sets *keys to an array of *n entries (NULL if none). Caller frees *keys with free(). */
+int store_key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n);
+
+/* Revokes the key named by @which: its id in decimal, or its prefix (with or
+ * without "ck_"). An 8-character name that could be both is tried as a
+ * prefix first. Sets *id if @id is not NULL. Returns 0, -ENOENT if no key is
+ * named so, -EALREADY if it was revoked before (*id is still set). */
+int store_key_revoke(struct store *s, const char *which, int64_t *id);
+
+/* Sets *n to the number of active (unrevoked) keys of all tenants. With none,
+ * the service may run in dev mode (API.md). */
+int store_key_count(struct store *s, uint64_t *n);
+
+/* Records execution @e, replacing any earlier record with the same id (so an
+ * execution may be recorded when it starts and again when it ends). The
+ * tenant must exist (-ENOENT). Logs longer than STORE_EXEC_LOGS_MAX are cut. */
+int store_execution_record(struct store *s, const struct store_execution *e);
+
+/* Fills @out with execution @id, or returns -ENOENT. On success the caller
+ * releases @out with store_execution_release(). */
+int store_execution_get(struct store *s, const char *id, struct store_execution *out);
+
+/* Frees the logs of @e and clears it. */
+void store_execution_release(struct store_execution *e);
+
+/* Deletes executions that started more than @max_age_s seconds ago, then all
+ * but the @max_rows most recent ones; 0 turns either rule off. Sets *removed
+ * if it is not NULL. */
+int store_executions_prune(struct store *s, uint64_t max_age_s, uint64_t max_rows,
+			   uint64_t *removed);
+
+/* ------------------------------------------------------------------------
+ * For implementations only: the operations table and what store.c hands an
+ * implementation. Callers use the functions above.
+ *
+ * store.c has already validated every argument (names, lengths, formats) and
+ * computed every value (times, hashes) before it calls an operation, so an
+ * operation only moves rows. Each returns 0 or -errno, sets s->err on
+ * failure with store__fail(), and maps "no such row" to -ENOENT and a
+ * uniqueness conflict to -EEXIST. Adding a table means adding operations at
+ * the end of this struct and a wrapper above; callers never see the ops.
+ */
+
+/* The stored form of a key, read back for the constant-time check. */
+struct store_key_row {
+	int64_t id;
+	char tenant[STORE_TENANT_MAX + 1];
+	uint8_t hash[32];
+	int64_t last_used_at;
+	int64_t revoked_at;
+};
+
+struct store_ops {
+	const char *name;          /* "sqlite", "postgres" */
+
+	/* Opens @location (the part after the scheme, e.g. a directory) into
+	 * s->impl and applies migrations. Writes a message into @err on failure. */
+	int (*open)(struct store *s, const char *location, char err[STORE_ERR_LEN]);
+	/* Frees s->impl; must accept a half-opened store. */
+	void (*close)(struct store *s);
+
+	int (*schema_version)(struct store *s, int *version);
+
+	int (*tenant_ensure)(struct store *s, const char *name, int64_t now);
+
+	/* -EEXIST if @prefix is taken (store.c then draws a new key), -ENOENT
+	 * if the tenant does not exist. */
+	int (*key_insert)(struct store *s, const char *tenant, const char *prefix,
+			  const uint8_t hash[32], int64_t now, int64_t *id);
+	/* Fills @row with the key whose prefix is @prefix, revoked or not. */
+	int (*key_by_prefix)(struct store *s, const char *prefix, struct store_key_row *row);
+	int (*key_touch)(struct store *s, int64_t id, int64_t now);
+	int (*key_list)(struct store *s, const char *tenant, struct store_key **keys, size_t *n);
+	/* Exactly one of @id (> 0) and @prefix (not NULL) names the key. */
+	int (*key_revoke)(struct store *s, int64_t id, const char *prefix, int64_t now,
+			  int64_t *revoked_id);
+	int (*key_count)(struct store *s, uint64_t *n);
+
+	/* @e->logs is not NULL and at most STORE_EXEC_LOGS_MAX bytes. */
+	int (*execution_put)(struct store *s, const struct store_execution *e);
+	int (*execution_get)(struct store *s, const char *id, struct store_execution *out);
+	/* Deletes rows with started_at < @before (if @before > 0), then all
+	 * but the @max_rows newest (if @max_rows > 0). */
+	int (*executions_prune)(struct store *s, int64_t before, uint64_t max_rows,
+				uint64_t *removed);
+};
+
+/* One numbered migration, embedded at build time from
+ * src/store/migrations/NNN_name.sql (store_migrations.c, generated). They are
+ * numbered 1..store_migrations_count without gaps, in order. */
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct store_migration store_migrations[];
+extern const size_t store_migrations_count;
+
+extern const struct store_ops store_sqlite_ops;
+
+/* Sets s->err from a printf format and returns @rc, for "return store__fail(...)". */
+int store__fail(struct store *s, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
