@@ -9,7 +9,7 @@ export CORRAL_BUILD=$PWD/$build
 if [ "${CORRAL_SANITIZED:-0}" = 1 ]; then
   # LeakSanitizer cannot run under the worker's seccomp filter (it ptraces);
   # leaks are checked on the supervisor side with valgrind instead.
-  export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+  export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:quarantine_size_mb=16
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 passed=0 failed=0 skipped=0

@@ -250,12 +250,13 @@ int cg_worker_set_memory(const struct cg_worker *w, uint64_t bytes)
 	return rc;
 }
 
-int cg_worker_join_self(const struct cg_worker *w)
+int cg_worker_attach(const struct cg_worker *w, pid_t pid)
 {
-	/* Only open/write/close: this runs between clone and exec. */
-	int rc = write_file(w->mem, "cgroup.procs", "0");
+	char tmp[24];
+	snprintf(tmp, sizeof tmp, "%d", (int)pid);
+	int rc = write_file(w->mem, "cgroup.procs", tmp);
 	if (!rc && w->version == 1 && w->pids[0])
-		rc = write_file(w->pids, "cgroup.procs", "0");
+		rc = write_file(w->pids, "cgroup.procs", tmp);
 	return rc;
 }
 

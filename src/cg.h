@@ -38,8 +38,10 @@ void cg_root_describe(const struct cg_root *root, char *out, size_t n);
 /* Creates the worker's cgroup with its caps. Returns 0 or -errno. */
 int cg_worker_create(const struct cg_root *root, const char *name, uint64_t mem_bytes,
 		     unsigned pids_max, struct cg_worker *w);
-/* In the child before exec (async-signal-safe): moves itself into w. */
-int cg_worker_join_self(const struct cg_worker *w);
+/* Moves pid into w. The first move into a new v1 cgroup costs 10-30 ms
+ * here (the kernel builds its css_set), so the supervisor does it while the
+ * new worker execs and starts its engine, before it sends any code. */
+int cg_worker_attach(const struct cg_worker *w, pid_t pid);
 int cg_worker_set_memory(const struct cg_worker *w, uint64_t bytes);
 /* OOM kills so far in this cgroup (v1 oom_control oom_kill, v2 memory.events). */
 uint64_t cg_worker_oom_kills(const struct cg_worker *w);

@@ -63,9 +63,12 @@ struct engine_io {
 /* Caller frees with engine_free. Returns 0 or -errno. */
 int engine_new(struct engine **out, const struct engine_opts *opts);
 void engine_free(struct engine *e);
-/* Runs a little of everything once (JIT, GC, regexp, Intl, Date) so that the
- * files and threads JSC wants exist before the sandbox closes. */
-int engine_warm(struct engine *e);
+/* Runs a little JS before the sandbox closes. Nothing in JSC needs it to
+ * work under the sandbox (measured: Intl, regexps, Date, GC and the JIT all
+ * start fine after lock-down); full also exercises the JIT, GC, Intl and the
+ * inspect bundle once, which a pool worker can afford (~25 ms) and which
+ * takes that cost off its first request. */
+int engine_warm(struct engine *e, bool full);
 /* Runs one execution to its end. res is initialized by the call; release it
  * with exec_res_release. Returns 0, or -errno when the engine itself failed
  * (res->status is then OUTCOME_INTERNAL). */

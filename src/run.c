@@ -241,9 +241,7 @@ int run_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct sandbox_caps caps;
 	struct cg_root cg;
-	sandbox_probe(&caps, &cg);
-	if (caps.note[0])
-		fprintf(stderr, "corral: warning: %s\n", caps.note);
+	sandbox_probe(&caps, &cg, false);
 
 	struct run r = { .json = json };
 	char id[40];
@@ -278,6 +276,13 @@ int run_main(int argc, char **argv)
 	struct wproc *w = NULL;
 	struct wproc_cb cb = { on_ready, on_output, on_done };
 	rc = wproc_start(&w, &wo);
+	if ((rc == -EPERM || rc == -EINVAL || rc == -ENOSPC || rc == -EUSERS) &&
+	    (caps.layers & SANDBOX_NAMESPACES)) {
+		sandbox_drop_namespaces(&caps, rc);
+		rc = wproc_start(&w, &wo);
+	}
+	if (caps.note[0])
+		fprintf(stderr, "corral: warning: weaker sandbox: %s\n", caps.note);
 	if (rc) {
 		fprintf(stderr, "corral: cannot start a worker: %s\n", strerror(-rc));
 		goto out;

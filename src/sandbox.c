@@ -50,14 +50,23 @@ unsigned sandbox_test_disabled(void)
 }
 #endif
 
-void sandbox_probe(struct sandbox_caps *caps, struct cg_root *cg)
+void sandbox_drop_namespaces(struct sandbox_caps *caps, int err)
+{
+	size_t off = strlen(caps->note);
+	caps->layers &= ~(unsigned)SANDBOX_NAMESPACES;
+	caps->ns_flags = 0;
+	snprintf(caps->note + off, sizeof caps->note - off,
+		 "namespaces unavailable (%s; run as root or allow user namespaces); ", strerror(-err));
+}
+
+void sandbox_probe(struct sandbox_caps *caps, struct cg_root *cg, bool probe_ns)
 {
 	memset(caps, 0, sizeof *caps);
 	caps->layers = SANDBOX_ENGINE | SANDBOX_NO_AMBIENT | SANDBOX_RLIMITS | SANDBOX_DEADLINES;
 	size_t off = 0;
 
 	caps->ns_flags = ns_clone_flags();
-	int rc = ns_probe(caps->ns_flags);
+	int rc = probe_ns ? ns_probe(caps->ns_flags) : 0;
 	if (rc == 0) {
 		caps->layers |= SANDBOX_NAMESPACES;
 	} else {

@@ -50,10 +50,13 @@ struct sandbox_caps {
 };
 
 struct cg_root;
-/* Probes namespaces, cgroups and seccomp, and opens the cgroup parent into
- * *cg. Never fails: what is missing is left out of caps->layers and
+/* Probes namespaces (by a throwaway clone, when probe_ns; otherwise the
+ * first spawn finds out), cgroups and seccomp, and opens the cgroup parent
+ * into *cg. Never fails: what is missing is left out of caps->layers and
  * explained in caps->note. */
-void sandbox_probe(struct sandbox_caps *caps, struct cg_root *cg);
+void sandbox_probe(struct sandbox_caps *caps, struct cg_root *cg, bool probe_ns);
+/* After a spawn with namespaces failed with err: drops the layer, says why. */
+void sandbox_drop_namespaces(struct sandbox_caps *caps, int err);
 
 /* In the worker, after the engine is warm: closes the sandbox. Returns the
  * layers now in force, or -errno (the worker then exits: a worker that

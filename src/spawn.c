@@ -75,7 +75,7 @@ static void child_fail(int errfd, int err)
 int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 {
 	int sv[2], errp[2], gate[2] = { -1, -1 };
-	char a_layers[32], a_uid[32], a_gid[32], a_jit[16], a_userns[16];
+	char a_layers[32], a_uid[32], a_gid[32], a_jit[16], a_userns[16], a_warm[16];
 	int rc;
 
 	snprintf(a_layers, sizeof a_layers, "--layers=%u", o->inside->layers);
@@ -83,9 +83,24 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 	snprintf(a_gid, sizeof a_gid, "--gid=%u", (unsigned)o->inside->gid);
 	snprintf(a_jit, sizeof a_jit, "--jit=%d", o->jit ? 1 : 0);
 	snprintf(a_userns, sizeof a_userns, "--userns=%d", (o->ns_flags & CLONE_NEWUSER) ? 1 : 0);
-	char *const argv[] = { (char *)o->exe, "worker", a_layers, a_uid, a_gid, a_jit, a_userns, NULL };
-	/* The worker's whole environment: nothing of ours leaks into it. */
-	char *const envp[] = { "TZ=UTC", "LC_ALL=C.UTF-8", NULL };
+	snprintf(a_warm, sizeof a_warm, "--warm=%d", o->warm_full ? 1 : 0);
+	char *const argv[] = { (char *)o->exe, "worker", a_layers, a_uid, a_gid, a_jit, a_userns, a_warm, NULL };
+	/* The worker's whole environment: nothing of ours leaks into it.
+	 * Sanitizer builds pass their runtime options on, for the tests. */
+	char *envp[6] = { "TZ=UTC", "LC_ALL=C.UTF-8", NULL };
+#if defined(__SANITIZE_ADDRESS__)
+	char asan[512], ubsan[512];
+	size_t ne = 2;
+	if (getenv("ASAN_OPTIONS")) {
+		snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s", getenv("ASAN_OPTIONS"));
+		envp[ne++] = asan;
+	}
+	if (getenv("UBSAN_OPTIONS")) {
+		snprintf(ubsan, sizeof ubsan, "UBSAN_OPTIONS=%s", getenv("UBSAN_OPTIONS"));
+		envp[ne++] = ubsan;
+	}
+	envp[ne] = NULL;
+#endif
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
@@ -126,8 +141,6 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 			if (read(gate[0], &c, 1) != 1)
 				child_fail(errp[1], ECHILD);
 		}
-		if (o->cg && (rc = cg_worker_join_self(o->cg)) != 0)
-			child_fail(errp[1], -rc);
 		if (o->rlimits && (rc = rlimit_apply_worker(o->cpu_s)) != 0)
 			child_fail(errp[1], -rc);
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
@@ -148,6 +161,21 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 	close(devnull);
 	close(sv[1]);
 	close(errp[1]);
+	/* Into its cgroup while it execs (see cg_worker_attach). It runs only
+	 * our own code until the supervisor sends an EXEC, which comes after. */
+	if (o->cg && (rc = cg_worker_attach(o->cg, (pid_t)pid)) != 0) {
+		kill((pid_t)pid, SIGKILL);
+		waitpid((pid_t)pid, NULL, 0);
+		close(errp[0]);
+		close(sv[0]);
+		if (gate[1] >= 0) {
+			close(gate[0]);
+			close(gate[1]);
+		}
+		if (pidfd >= 0)
+			close(pidfd);
+		return rc;
+	}
 	if (gate[1] >= 0) {
 		close(gate[0]);
 		rc = map_ids((pid_t)pid);

@@ -23,6 +23,7 @@ struct spawn_opts {
 	const struct cg_worker *cg;           /* NULL: no cgroup */
 	const struct sandbox_inside *inside;
 	bool jit;
+	bool warm_full;                       /* see engine_warm */
 	bool rlimits;
 	uint64_t cpu_s;                       /* RLIMIT_CPU backstop; 0: none */
 };

@@ -140,7 +140,7 @@ int worker_main(int argc, char **argv)
 		fprintf(stderr, "corral worker: cannot create the engine: %s\n", strerror(-rc));
 		return 1;
 	}
-	rc = engine_warm(eng);
+	rc = engine_warm(eng, arg_num(argc, argv, "--warm", 0) != 0);
 	if (rc)
 		fprintf(stderr, "corral worker: engine warm-up failed (continuing)\n");
 	int layers = sandbox_enter(&in);

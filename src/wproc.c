@@ -54,6 +54,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 		.cg = w->has_cg ? &w->cg : NULL,
 		.inside = &inside,
 		.jit = o->jit,
+		.warm_full = o->warm_full,
 		.rlimits = (o->caps->layers & SANDBOX_RLIMITS) != 0,
 		.cpu_s = o->cpu_s,
 	};

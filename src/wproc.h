@@ -44,6 +44,7 @@ struct wproc_opts {
 	const struct cg_root *cg_root;  /* NULL or version 0: no cgroup */
 	uint64_t memory_bytes;          /* initial cap */
 	bool jit;
+	bool warm_full;                 /* see engine_warm */
 	uint64_t cpu_s;                 /* RLIMIT_CPU backstop; 0: none */
 	uid_t uid;                      /* the unprivileged uid (root only) */
 };

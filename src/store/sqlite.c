@@ -1,0 +1,771 @@
+/* store/sqlite — the store in one SQLite file, DIR/corral.db.
+ *
+ * Theory of operation. The supervisor owns one connection, opened at start
+ * and used only from its single event-loop thread, so the connection is
+ * opened SQLITE_OPEN_NOMUTEX and nothing here locks. Other processes (a
+ * second `corral serve`, `corral keys` run by an operator) may hold their own
+ * connections to the same file at the same time: the journal is WAL, so
+ * readers never block the writer, and busy_timeout makes a writer wait for
+ * another writer's transaction instead of failing at once.
+ *
+ * Every statement is prepared once, on first use, and kept on the handle
+ * (SQLITE_PREPARE_PERSISTENT) until close; a use binds, steps and resets.
+ *
+ * Migrations. Opening brings the schema up to date: schema_migrations holds
+ * one row per applied migration, and each embedded migration with a higher
+ * number runs in its own BEGIN IMMEDIATE transaction together with its row.
+ * The current version is read again inside that transaction, so two
+ * processes opening a fresh database at once apply each migration once. A
+ * database already at a higher version than the newest embedded migration
+ * was written by a newer corral and is refused rather than guessed at.
+ *
+ * Files. The data dir is created 0700 if missing and the database file is
+ * created 0600 before SQLite opens it; SQLite gives its -wal and -shm files
+ * the database file's mode and opens every fd O_CLOEXEC, so a worker's exec
+ * inherits none of them. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#define SQ_BUSY_TIMEOUT_MS 5000
+#define SQ_DB_FILE "corral.db"
+
+/*        id                 sql */
+#define SQ_STMTS(X) \
+	X(BEGIN,             "BEGIN IMMEDIATE") \
+	X(COMMIT,            "COMMIT") \
+	X(ROLLBACK,          "ROLLBACK") \
+	X(SCHEMA_VERSION,    "SELECT coalesce(max(version), 0) FROM schema_migrations") \
+	X(MIGRATION_DONE,    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)") \
+	X(TENANT_ENSURE,     "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) " \
+			     "ON CONFLICT(name) DO NOTHING") \
+	X(KEY_INSERT,        "INSERT INTO api_keys(tenant_id, prefix, hash, created_at) " \
+			     "SELECT id, ?2, ?3, ?4 FROM tenants WHERE name = ?1") \
+	X(KEY_BY_PREFIX,     "SELECT k.id, t.name, k.hash, coalesce(k.last_used_at, 0), " \
+			     "coalesce(k.revoked_at, 0) FROM api_keys k " \
+			     "JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = ?1") \
+	X(KEY_TOUCH,         "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1") \
+	X(KEY_LIST,          "SELECT k.id, t.name, k.prefix, k.created_at, coalesce(k.last_used_at, 0), " \
+			     "coalesce(k.revoked_at, 0) FROM api_keys k " \
+			     "JOIN tenants t ON t.id = k.tenant_id " \
+			     "WHERE ?1 IS NULL OR t.name = ?1 ORDER BY k.id") \
+	X(KEY_REVOKE,        "UPDATE api_keys SET revoked_at = ?3 " \
+			     "WHERE (id = ?1 OR prefix = ?2) AND revoked_at IS NULL RETURNING id") \
+	X(KEY_FIND,          "SELECT id FROM api_keys WHERE id = ?1 OR prefix = ?2") \
+	X(KEY_COUNT,         "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL") \
+	X(EXEC_PUT,          "INSERT INTO executions(id, tenant_id, status, started_at, wall_ms, " \
+			     "cpu_ms, peak_memory_bytes, logs, logs_truncated) " \
+			     "SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM tenants WHERE name = ?2 " \
+			     "ON CONFLICT(id) DO UPDATE SET tenant_id = excluded.tenant_id, " \
+			     "status = excluded.status, started_at = excluded.started_at, " \
+			     "wall_ms = excluded.wall_ms, cpu_ms = excluded.cpu_ms, " \
+			     "peak_memory_bytes = excluded.peak_memory_bytes, logs = excluded.logs, " \
+			     "logs_truncated = excluded.logs_truncated") \
+	X(EXEC_GET,          "SELECT e.id, t.name, e.status, e.started_at, e.wall_ms, e.cpu_ms, " \
+			     "e.peak_memory_bytes, e.logs, e.logs_truncated FROM executions e " \
+			     "JOIN tenants t ON t.id = e.tenant_id WHERE e.id = ?1") \
+	X(EXEC_PRUNE_AGE,    "DELETE FROM executions WHERE started_at < ?1") \
+	X(EXEC_PRUNE_ROWS,   "DELETE FROM executions WHERE rowid IN (SELECT rowid FROM executions " \
+			     "ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?1)")
+
+enum sq_stmt_id {
+#define SQ_ENUM(id, sql) SQ_##id,
+	SQ_STMTS(SQ_ENUM)
+#undef SQ_ENUM
+	SQ__COUNT
+};
+
+static const char *const sq_sql[SQ__COUNT] = {
+#define SQ_TEXT(id, sql) [SQ_##id] = sql,
+	SQ_STMTS(SQ_TEXT)
+#undef SQ_TEXT
+};
+
+/* Invariant: stmt[i] is NULL or a prepared sq_sql[i], reset and unbound
+ * between uses. */
+struct sq {
+	sqlite3 *db;
+	char *path; /* DIR/corral.db, for messages */
+	bool ready; /* opened and migrated */
+	sqlite3_stmt *stmt[SQ__COUNT];
+};
+
+static struct sq *sq_of(struct store *s)
+{
+	return s->impl;
+}
+
+/* The errno closest to a SQLite result code. */
+static int sq_errno(sqlite3 *db, int rc)
+{
+	switch (rc) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return -EEXIST;
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return -ENOENT;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EPERM;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_TOOBIG:
+		return -EINVAL;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR: {
+		int e = db ? sqlite3_system_errno(db) : 0;
+		return e > 0 ? -e : -EIO;
+	}
+	default:
+		return -EIO;
+	}
+}
+
+/* Records a SQLite failure on @s and returns its errno. */
+static int sq_fail(struct store *s, int rc, const char *what)
+{
+	struct sq *q = sq_of(s);
+	return store__fail(s, sq_errno(q->db, rc), "%s in '%s': %s", what, q->path,
+			   sqlite3_errmsg(q->db));
+}
+
+static int sq_stmt(struct store *s, enum sq_stmt_id id, sqlite3_stmt **out)
+{
+	struct sq *q = sq_of(s);
+	if (!q->stmt[id]) {
+		int rc = sqlite3_prepare_v3(q->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &q->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			q->stmt[id] = NULL;
+			return sq_fail(s, rc, "cannot prepare a statement");
+		}
+	}
+	*out = q->stmt[id];
+	return 0;
+}
+
+static void sq_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows. */
+static int sq_run(struct store *s, enum sq_stmt_id id, const char *what)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, id, &st);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, rc, what);
+		sq_done(st);
+		return rc;
+	}
+	sq_done(st);
+	return 0;
+}
+
+static int sq_begin(struct store *s)
+{
+	return sq_run(s, SQ_BEGIN, "cannot begin a transaction");
+}
+
+static int sq_commit(struct store *s)
+{
+	return sq_run(s, SQ_COMMIT, "cannot commit");
+}
+
+/* Undoes the open transaction, if any, keeping the earlier error message. */
+static void sq_rollback(struct store *s)
+{
+	struct sq *q = sq_of(s);
+	if (sqlite3_get_autocommit(q->db))
+		return;
+	char keep[STORE_ERR_LEN];
+	memcpy(keep, s->err, sizeof keep);
+	sq_run(s, SQ_ROLLBACK, "cannot roll back");
+	memcpy(s->err, keep, sizeof keep);
+}
+
+/* Reads one integer from a one-row statement with no parameters. */
+static int sq_int(struct store *s, enum sq_stmt_id id, const char *what, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, id, &st);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what);
+		sq_done(st);
+		return rc;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return 0;
+}
+
+/* Creates @dir and its missing parents, the ones it creates with mode 0700. */
+static int mkdir_p(char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) == 0)
+		return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
+	if (errno != ENOENT)
+		return -errno;
+	char *slash = strrchr(dir, '/');
+	while (slash && slash > dir && slash[-1] == '/')
+		slash--;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		int rc = mkdir_p(dir);
+		*slash = '/';
+		if (rc)
+			return rc;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int sq_pragma(struct store *s, const char *sql, char err[STORE_ERR_LEN])
+{
+	struct sq *q = sq_of(s);
+	int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, STORE_ERR_LEN, "cannot set up '%s' (%s): %s", q->path, sql,
+			 sqlite3_errmsg(q->db));
+		return sq_errno(q->db, rc);
+	}
+	return 0;
+}
+
+/* WAL cannot be turned on everywhere (some network file systems); the
+ * pragma then answers with the mode it kept, which is refused here. */
+static int sq_wal(struct store *s, char err[STORE_ERR_LEN])
+{
+	struct sq *q = sq_of(s);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, STORE_ERR_LEN, "cannot turn on WAL in '%s': %s", q->path,
+			 sqlite3_errmsg(q->db));
+		sqlite3_finalize(st);
+		return sq_errno(q->db, rc);
+	}
+	const char *mode = (const char *)sqlite3_column_text(st, 0);
+	bool wal = mode && strcmp(mode, "wal") == 0;
+	if (!wal)
+		snprintf(err, STORE_ERR_LEN,
+			 "cannot turn on WAL in '%s': the file system kept journal mode '%s' "
+			 "(put the data dir on a local file system)", q->path, mode ? mode : "?");
+	sqlite3_finalize(st);
+	return wal ? 0 : -ENOTSUP;
+}
+
+static int sq_schema_version(struct store *s, int *version)
+{
+	int64_t v = 0;
+	int rc = sq_int(s, SQ_SCHEMA_VERSION, "cannot read the schema version", &v);
+	if (rc)
+		return rc;
+	*version = (int)v;
+	return 0;
+}
+
+static int64_t sq_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Applies migration @m unless another connection did first. */
+static int sq_apply(struct store *s, const struct store_migration *m)
+{
+	struct sq *q = sq_of(s);
+	int rc = sq_begin(s);
+	if (rc)
+		return rc;
+	int cur = 0;
+	rc = sq_schema_version(s, &cur);
+	if (rc)
+		goto fail;
+	if (cur >= m->version)
+		return sq_commit(s);
+
+	char *msg = NULL;
+	int src = sqlite3_exec(q->db, m->sql, NULL, NULL, &msg);
+	if (src != SQLITE_OK) {
+		rc = store__fail(s, sq_errno(q->db, src), "cannot apply migration %03d_%s to '%s': %s",
+				 m->version, m->name, q->path, msg ? msg : sqlite3_errmsg(q->db));
+		sqlite3_free(msg);
+		goto fail;
+	}
+	sqlite3_stmt *st;
+	rc = sq_stmt(s, SQ_MIGRATION_DONE, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int(st, 1, m->version);
+	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, sq_now_ms());
+	src = sqlite3_step(st);
+	if (src != SQLITE_DONE)
+		rc = sq_fail(s, src, "cannot record a migration");
+	sq_done(st);
+	if (rc)
+		goto fail;
+	rc = sq_commit(s);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	sq_rollback(s);
+	return rc;
+}
+
+static int sq_migrate(struct store *s, char err[STORE_ERR_LEN])
+{
+	struct sq *q = sq_of(s);
+	int rc = sq_pragma(s,
+			   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+			   "applied_at INTEGER NOT NULL) STRICT", err);
+	if (rc)
+		return rc;
+	int cur = 0, latest = store_schema_latest();
+	rc = sq_schema_version(s, &cur);
+	if (rc)
+		goto fail;
+	if (cur > latest) {
+		snprintf(err, STORE_ERR_LEN,
+			 "cannot use '%s': its schema version %d is newer than this corral's %d "
+			 "(run the newer corral that wrote it, or restore a backup)",
+			 q->path, cur, latest);
+		return -EPROTO;
+	}
+	for (size_t i = 0; i < store_migrations_count; i++) {
+		if (store_migrations[i].version <= cur)
+			continue;
+		rc = sq_apply(s, &store_migrations[i]);
+		if (rc)
+			goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, STORE_ERR_LEN, "%s", s->err);
+	return rc;
+}
+
+static int sq_open(struct store *s, const char *dir, char err[STORE_ERR_LEN])
+{
+	struct sq *q = calloc(1, sizeof *q);
+	if (!q) {
+		snprintf(err, STORE_ERR_LEN, "cannot open store '%s': %s", dir, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	s->impl = q;
+
+	size_t n = strlen(dir);
+	if (n + sizeof "/" SQ_DB_FILE > PATH_MAX) {
+		snprintf(err, STORE_ERR_LEN, "cannot open data dir '%.200s...': path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	char *d = strdup(dir);
+	if (!d || asprintf(&q->path, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", SQ_DB_FILE) < 0) {
+		q->path = NULL;
+		free(d);
+		snprintf(err, STORE_ERR_LEN, "cannot open store '%s': %s", dir, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	int rc = mkdir_p(d);
+	free(d);
+	if (rc) {
+		snprintf(err, STORE_ERR_LEN, "cannot create data dir '%s': %s", dir, strerror(-rc));
+		return rc;
+	}
+
+	int fd = open(q->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, STORE_ERR_LEN, "cannot open '%s': %s", q->path, strerror(-rc));
+		return rc;
+	}
+	close(fd);
+
+	rc = sqlite3_open_v2(q->path, &q->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				     SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, STORE_ERR_LEN, "cannot open '%s': %s", q->path,
+			 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+		return q->db ? sq_errno(q->db, rc) : -ENOMEM;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	sqlite3_busy_timeout(q->db, SQ_BUSY_TIMEOUT_MS);
+	/* No schema trick (writable_schema, shadow-table writes) and no
+	 * functions run from schema definitions: the file is data, not code. */
+	sqlite3_db_config(q->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(q->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+
+	rc = sq_wal(s, err);
+	if (rc)
+		return rc;
+	/* NORMAL is durable in WAL mode except for the last commits before a
+	 * power loss; it never corrupts. */
+	rc = sq_pragma(s, "PRAGMA synchronous=NORMAL", err);
+	if (!rc)
+		rc = sq_pragma(s, "PRAGMA foreign_keys=ON", err);
+	if (rc)
+		return rc;
+	rc = sq_migrate(s, err);
+	q->ready = rc == 0;
+	return rc;
+}
+
+static void sq_close(struct store *s)
+{
+	struct sq *q = sq_of(s);
+	if (!q)
+		return;
+	for (int i = 0; i < SQ__COUNT; i++)
+		sqlite3_finalize(q->stmt[i]);
+	/* Cheap when nothing changed; keeps the planner's statistics fresh.
+	 * Not on a database we refused: it is not ours to write. */
+	if (q->ready)
+		sqlite3_exec(q->db, "PRAGMA optimize", NULL, NULL, NULL);
+	sqlite3_close(q->db);
+	free(q->path);
+	free(q);
+	s->impl = NULL;
+}
+
+static int sq_tenant_ensure(struct store *s, const char *name, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_TENANT_ENSURE, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot create a tenant");
+	sq_done(st);
+	return rc;
+}
+
+static int sq_key_insert(struct store *s, const char *tenant, const char *prefix,
+			 const uint8_t hash[32], int64_t now, int64_t *id)
+{
+	struct sq *q = sq_of(s);
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_KEY_INSERT, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, rc, "cannot create a key");
+	} else if (sqlite3_changes(q->db) == 0) {
+		rc = -ENOENT; /* no such tenant */
+	} else {
+		*id = sqlite3_last_insert_rowid(q->db);
+		rc = 0;
+	}
+	sq_done(st);
+	return rc;
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	snprintf(dst, cap, "%s", t ? t : "");
+}
+
+static int sq_key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_KEY_BY_PREFIX, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row->id = sqlite3_column_int64(st, 0);
+		copy_text(row->tenant, sizeof row->tenant, st, 1);
+		const void *h = sqlite3_column_blob(st, 2);
+		if (h && sqlite3_column_bytes(st, 2) == 32)
+			memcpy(row->hash, h, 32);
+		else
+			memset(row->hash, 0, 32); /* matches no key's SHA-256 in practice */
+		row->last_used_at = sqlite3_column_int64(st, 3);
+		row->revoked_at = sqlite3_column_int64(st, 4);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = sq_fail(s, rc, "cannot look up a key");
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_key_touch(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_KEY_TOUCH, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot record a key's use");
+	sq_done(st);
+	return rc;
+}
+
+static int sq_key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_KEY_LIST, &st);
+	if (rc)
+		return rc;
+	if (tenant)
+		sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	struct store_key *v = NULL;
+	size_t len = 0, alloc = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			struct store_key *nv = realloc(v, na * sizeof *nv);
+			if (!nv) {
+				rc = store__fail(s, -ENOMEM, "cannot list keys: %s", strerror(ENOMEM));
+				goto fail;
+			}
+			v = nv;
+			alloc = na;
+		}
+		struct store_key *k = &v[len++];
+		memset(k, 0, sizeof *k);
+		k->id = sqlite3_column_int64(st, 0);
+		copy_text(k->tenant, sizeof k->tenant, st, 1);
+		copy_text(k->prefix, sizeof k->prefix, st, 2);
+		k->created_at = sqlite3_column_int64(st, 3);
+		k->last_used_at = sqlite3_column_int64(st, 4);
+		k->revoked_at = sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, rc, "cannot list keys");
+		goto fail;
+	}
+	sq_done(st);
+	*keys = v;
+	*n = len;
+	return 0;
+fail:
+	sq_done(st);
+	free(v);
+	return rc;
+}
+
+static int sq_key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
+			 int64_t *revoked_id)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_KEY_REVOKE, &st);
+	if (rc)
+		return rc;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	if (prefix)
+		sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*revoked_id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st); /* finishes the UPDATE */
+		rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot revoke a key");
+		sq_done(st);
+		return rc;
+	}
+	rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot revoke a key");
+	sq_done(st);
+	if (rc != -ENOENT)
+		return rc;
+
+	/* Nothing active matched: tell "already revoked" from "no such key". */
+	rc = sq_stmt(s, SQ_KEY_FIND, &st);
+	if (rc)
+		return rc;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	if (prefix)
+		sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*revoked_id = sqlite3_column_int64(st, 0);
+		rc = -EALREADY;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot look up a key");
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_key_count(struct store *s, uint64_t *n)
+{
+	int64_t v = 0;
+	int rc = sq_int(s, SQ_KEY_COUNT, "cannot count keys", &v);
+	if (!rc)
+		*n = (uint64_t)v;
+	return rc;
+}
+
+static int sq_execution_put(struct store *s, const struct store_execution *e)
+{
+	struct sq *q = sq_of(s);
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_EXEC_PUT, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, e->started_at);
+	sqlite3_bind_double(st, 5, e->wall_ms);
+	sqlite3_bind_double(st, 6, e->cpu_ms);
+	sqlite3_bind_int64(st, 7, (int64_t)e->peak_memory_bytes);
+	sqlite3_bind_text(st, 8, e->logs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, e->logs_truncated ? 1 : 0);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		rc = sq_fail(s, rc, "cannot record an execution");
+	else
+		rc = sqlite3_changes(q->db) ? 0 : -ENOENT; /* no such tenant */
+	sq_done(st);
+	return rc;
+}
+
+static int sq_execution_get(struct store *s, const char *id, struct store_execution *out)
+{
+	sqlite3_stmt *st;
+	int rc = sq_stmt(s, SQ_EXEC_GET, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_text(out->id, sizeof out->id, st, 0);
+		copy_text(out->tenant, sizeof out->tenant, st, 1);
+		copy_text(out->status, sizeof out->status, st, 2);
+		out->started_at = sqlite3_column_int64(st, 3);
+		out->wall_ms = sqlite3_column_double(st, 4);
+		out->cpu_ms = sqlite3_column_double(st, 5);
+		out->peak_memory_bytes = (uint64_t)sqlite3_column_int64(st, 6);
+		const char *logs = (const char *)sqlite3_column_text(st, 7);
+		out->logs = strdup(logs ? logs : "");
+		out->logs_truncated = sqlite3_column_int(st, 8) != 0;
+		rc = out->logs ? 0 : store__fail(s, -ENOMEM, "cannot read execution '%s': %s",
+						 id, strerror(ENOMEM));
+	} else if (rc == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = sq_fail(s, rc, "cannot read an execution");
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_executions_prune(struct store *s, int64_t before, uint64_t max_rows,
+			       uint64_t *removed)
+{
+	struct sq *q = sq_of(s);
+	*removed = 0;
+	int rc = sq_begin(s);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	if (before > 0) {
+		rc = sq_stmt(s, SQ_EXEC_PRUNE_AGE, &st);
+		if (rc)
+			goto fail;
+		sqlite3_bind_int64(st, 1, before);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_DONE)
+			*removed += (uint64_t)sqlite3_changes64(q->db);
+		else
+			rc = sq_fail(s, src, "cannot prune executions");
+		sq_done(st);
+		if (rc)
+			goto fail;
+	}
+	if (max_rows > 0) {
+		rc = sq_stmt(s, SQ_EXEC_PRUNE_ROWS, &st);
+		if (rc)
+			goto fail;
+		sqlite3_bind_int64(st, 1, (int64_t)max_rows);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_DONE)
+			*removed += (uint64_t)sqlite3_changes64(q->db);
+		else
+			rc = sq_fail(s, src, "cannot prune executions");
+		sq_done(st);
+		if (rc)
+			goto fail;
+	}
+	rc = sq_commit(s);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	sq_rollback(s);
+	*removed = 0;
+	return rc;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.tenant_ensure = sq_tenant_ensure,
+	.key_insert = sq_key_insert,
+	.key_by_prefix = sq_key_by_prefix,
+	.key_touch = sq_key_touch,
+	.key_list = sq_key_list,
+	.key_revoke = sq_key_revoke,
+	.key_count = sq_key_count,
+	.execution_put = sq_execution_put,
+	.execution_get = sq_execution_get,
+	.executions_prune = sq_executions_prune,
+};
