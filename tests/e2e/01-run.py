@@ -35,7 +35,9 @@ t.eq((rc, r["status"], r["truncated"]), (125, "output_limit", True), "output flo
 t.ok(len(r["stdout"]) <= 10000 and r["stdout"].startswith("xxx"), "what came before the cap is kept, nothing past it", len(r["stdout"]))
 rc, r, _ = run_js("const a = []; while (true) a.push(new Array(1e5).fill(1))", "--memory", "64")
 t.eq((rc, r["status"]), (137, "memory_limit"), "memory bomb: memory_limit, exit 137")
-t.ok(r["usage"]["peak_memory_bytes"] <= 64 << 20, "the peak stayed within the 64 MB cap", r["usage"])
+# The kernel charges memory in per-CPU batches (MEMCG_CHARGE_BATCH, 64
+# pages), so the recorded peak may pass the limit by up to one batch.
+t.ok(r["usage"]["peak_memory_bytes"] <= (64 << 20) + (256 << 10), "the peak stayed within the 64 MB cap", r["usage"])
 rc, r, _ = run_js("'fine after the bomb'", "--memory", "64")
 t.eq((rc, r["status"], r["result"]), (0, "ok", "fine after the bomb"), "the next run works")
 
