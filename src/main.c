@@ -1,11 +1,15 @@
 /* corral — one binary, several roles (git's builtin/ idea):
  *   corral run FILE|-   one execution under the sandbox, from the shell
+ *   corral serve        the HTTP service
+ *   corral keys         API keys in the store
  *   corral worker       the sandboxed engine process (started by corral only)
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "keys.h"
 #include "run.h"
+#include "serve.h"
 #include "worker.h"
 
 static void usage(FILE *f)
@@ -14,6 +18,8 @@ static void usage(FILE *f)
 		"usage: corral <command> [options]\n"
 		"\n"
 		"  run FILE|-    run JavaScript in the sandbox (corral run --help)\n"
+		"  serve         the HTTP service (corral serve --help)\n"
+		"  keys          create, list and revoke API keys (corral keys --help)\n"
 		"  version       print the version\n");
 }
 
@@ -26,6 +32,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
 		return run_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return serve_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "keys") == 0)
+		return keys_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "worker") == 0)
 		return worker_main(argc, argv);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -16,7 +16,7 @@
 #include "spawn.h"
 #include "util/clock.h"
 
-#define WPROC_PIDS_MAX 256
+#define WPROC_PIDS_MAX WPROC_PIDS_CAP
 #define WPROC_WRITE_TIMEOUT_MS 2000
 
 int wproc_start(struct wproc **out, const struct wproc_opts *o)
@@ -32,13 +32,20 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 	w->mem_cap = o->memory_bytes;
 	ipc_reader_init(&w->rd, IPC_MAX_FRAME);
 	int rc;
-	if (o->cg_root && o->cg_root->version && (o->caps->layers & SANDBOX_CGROUP)) {
+	if (o->cg_slot && o->cg_slot->version && (o->caps->layers & SANDBOX_CGROUP)) {
+		w->cg = *o->cg_slot;
+		rc = cg_worker_set_memory(&w->cg, o->memory_bytes);
+		if (rc)
+			goto fail;
+		w->has_cg = true;
+	} else if (o->cg_root && o->cg_root->version && (o->caps->layers & SANDBOX_CGROUP)) {
 		char name[48];
 		snprintf(name, sizeof name, "w%u", seq++);
 		rc = cg_worker_create(o->cg_root, name, o->memory_bytes, WPROC_PIDS_MAX, &w->cg);
 		if (rc)
 			goto fail;
 		w->has_cg = true;
+		w->own_cg = true;
 	}
 	struct sandbox_inside inside = {
 		.layers = o->caps->layers,
@@ -71,7 +78,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 	*out = w;
 	return 0;
 fail:
-	if (w->has_cg)
+	if (w->own_cg)
 		cg_worker_destroy(&w->cg);
 	ipc_reader_release(&w->rd);
 	free(w);
@@ -420,10 +427,9 @@ reaped:
 	}
 	w->state = WPROC_DEAD;
 	w->pid = -1;
-	if (w->has_cg) {
+	if (w->own_cg)
 		cg_worker_destroy(&w->cg);
-		w->has_cg = false;
-	}
+	w->has_cg = w->own_cg = false;
 }
 
 void wproc_free(struct wproc *w)

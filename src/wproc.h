@@ -27,6 +27,7 @@
 #define WPROC_TICK_MS 10
 #define WPROC_GRACE_MS 100
 #define WPROC_READY_TIMEOUT_MS 10000
+#define WPROC_PIDS_CAP 256 /* threads per worker (pids cgroup) */
 
 enum wproc_state { WPROC_STARTING, WPROC_IDLE, WPROC_BUSY, WPROC_DEAD };
 
@@ -42,6 +43,9 @@ enum wproc_kill_reason {
 struct wproc_opts {
 	const struct sandbox_caps *caps;
 	const struct cg_root *cg_root;  /* NULL or version 0: no cgroup */
+	/* A cgroup kept by the caller across workers (a pool slot: the first
+	 * move into a cgroup is the slow one); NULL: wproc makes its own. */
+	const struct cg_worker *cg_slot;
 	uint64_t memory_bytes;          /* initial cap */
 	bool jit;
 	bool warm_full;                 /* see engine_warm */
@@ -83,6 +87,7 @@ struct wproc {
 	uint64_t execs;
 	bool jit;
 	bool has_cg;
+	bool own_cg;              /* destroy the cgroup at reap */
 	struct cg_worker cg;
 	struct ipc_reader rd;
 	enum wproc_kill_reason kill_reason;

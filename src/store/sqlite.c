@@ -175,7 +175,7 @@ static void sq_done(sqlite3_stmt *st)
 /* Runs a statement that returns no rows. */
 static int sq_run(struct store *s, enum sq_stmt_id id, const char *what)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, id, &st);
 	if (rc)
 		return rc;
@@ -214,7 +214,7 @@ static void sq_rollback(struct store *s)
 /* Reads one integer from a one-row statement with no parameters. */
 static int sq_int(struct store *s, enum sq_stmt_id id, const char *what, int64_t *out)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, id, &st);
 	if (rc)
 		return rc;
@@ -265,14 +265,24 @@ static int sq_pragma(struct store *s, const char *sql, char err[STORE_ERR_LEN])
 }
 
 /* WAL cannot be turned on everywhere (some network file systems); the
- * pragma then answers with the mode it kept, which is refused here. */
+ * pragma then answers with the mode it kept, which is refused here.
+ * Switching a new database to WAL takes an exclusive lock, and SQLite
+ * answers SQLITE_BUSY at once, without its busy handler, when another
+ * connection is doing the same (two processes opening a fresh data dir):
+ * hence the retry, within the busy timeout. */
 static int sq_wal(struct store *s, char err[STORE_ERR_LEN])
 {
 	struct sq *q = sq_of(s);
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-	if (rc == SQLITE_OK)
+	for (int waited = 0; rc == SQLITE_OK;) {
 		rc = sqlite3_step(st);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= SQ_BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_reset(st);
+		waited += sqlite3_sleep(10);
+		rc = SQLITE_OK;
+	}
 	if (rc != SQLITE_ROW) {
 		snprintf(err, STORE_ERR_LEN, "cannot turn on WAL in '%s': %s", q->path,
 			 sqlite3_errmsg(q->db));
@@ -328,7 +338,7 @@ static int sq_apply(struct store *s, const struct store_migration *m)
 		sqlite3_free(msg);
 		goto fail;
 	}
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	rc = sq_stmt(s, SQ_MIGRATION_DONE, &st);
 	if (rc)
 		goto fail;
@@ -469,7 +479,7 @@ static void sq_close(struct store *s)
 
 static int sq_tenant_ensure(struct store *s, const char *name, int64_t now)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_TENANT_ENSURE, &st);
 	if (rc)
 		return rc;
@@ -485,7 +495,7 @@ static int sq_key_insert(struct store *s, const char *tenant, const char *prefix
 			 const uint8_t hash[32], int64_t now, int64_t *id)
 {
 	struct sq *q = sq_of(s);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_INSERT, &st);
 	if (rc)
 		return rc;
@@ -514,7 +524,7 @@ static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
 
 static int sq_key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_BY_PREFIX, &st);
 	if (rc)
 		return rc;
@@ -542,7 +552,7 @@ static int sq_key_by_prefix(struct store *s, const char *prefix, struct store_ke
 
 static int sq_key_touch(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_TOUCH, &st);
 	if (rc)
 		return rc;
@@ -556,7 +566,7 @@ static int sq_key_touch(struct store *s, int64_t id, int64_t now)
 
 static int sq_key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_LIST, &st);
 	if (rc)
 		return rc;
@@ -601,7 +611,7 @@ fail:
 static int sq_key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
 			 int64_t *revoked_id)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_REVOKE, &st);
 	if (rc)
 		return rc;
@@ -654,7 +664,7 @@ static int sq_key_count(struct store *s, uint64_t *n)
 static int sq_execution_put(struct store *s, const struct store_execution *e)
 {
 	struct sq *q = sq_of(s);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_EXEC_PUT, &st);
 	if (rc)
 		return rc;
@@ -678,7 +688,7 @@ static int sq_execution_put(struct store *s, const struct store_execution *e)
 
 static int sq_execution_get(struct store *s, const char *id, struct store_execution *out)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_EXEC_GET, &st);
 	if (rc)
 		return rc;
@@ -714,7 +724,7 @@ static int sq_executions_prune(struct store *s, int64_t before, uint64_t max_row
 	int rc = sq_begin(s);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	if (before > 0) {
 		rc = sq_stmt(s, SQ_EXEC_PRUNE_AGE, &st);
 		if (rc)

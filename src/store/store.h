@@ -86,7 +86,7 @@ struct store_execution {
 	char id[STORE_EXEC_ID_MAX + 1];
 	char tenant[STORE_TENANT_MAX + 1];
 	char status[STORE_STATUS_MAX + 1];
-	int64_t started_at;
+	int64_t started_at;        /* 0 in store_execution_record(): now */
 	double wall_ms;
 	double cpu_ms;
 	uint64_t peak_memory_bytes;

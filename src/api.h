@@ -1,0 +1,35 @@
+/* api — the HTTP routes of API.md and their handlers.
+ *
+ * The route table maps method and path to a handler; each handler checks
+ * auth, validates its input (a 4xx JSON error naming the field for anything
+ * wrong), and either answers at once or submits a job to the pool and
+ * answers when the job ends (JSON, SSE or NDJSON). */
+#ifndef CORRAL_API_H
+#define CORRAL_API_H
+
+#include <stdbool.h>
+
+#include "http.h"
+
+struct pool;
+struct store;
+struct metrics;
+struct ratelimit;
+struct serve_config;
+struct sandbox_caps;
+
+struct api {
+	const struct serve_config *cfg;
+	const struct sandbox_caps *caps;
+	struct pool *pool;
+	struct store *store;
+	struct metrics *metrics;
+	struct ratelimit *rl;
+	bool dev_mode;       /* no keys and a loopback listener: tenant "default" */
+	bool draining;
+	unsigned sessions;
+};
+
+extern const struct http_handlers api_handlers;
+
+#endif

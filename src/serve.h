@@ -1,0 +1,30 @@
+/* serve — `corral serve`: configuration, start-up, the event loop, drain.
+ *
+ * Configuration comes from flags, then the environment, then defaults; the
+ * specification's names (ISOLATE_*, FUNCTION_TIMEOUT_MS, …) are honoured
+ * exactly and the rest are CORRAL_*. A bad value stops start-up with a
+ * message naming the key. */
+#ifndef CORRAL_SERVE_H
+#define CORRAL_SERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct serve_config {
+	char listen[256];
+	char data_dir[1024];
+	bool insecure;
+	bool jit;
+	uint64_t pool_size, pool_max, memory_mb, idle_timeout_ms, timeout_ms;
+	uint64_t max_body, max_code, max_output, max_memory_mb;
+	uint64_t queue_max, queue_timeout_ms, worker_max_execs;
+	uint64_t rate_limit, rate_burst, tenant_concurrency;
+	uint64_t max_connections, max_per_ip, conn_timeout_s, drain_timeout_s;
+	uint64_t exec_retention_s, exec_retention_rows;
+	bool module_cache;
+	uint64_t module_cache_max;
+};
+
+int serve_main(int argc, char **argv);
+
+#endif
