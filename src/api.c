@@ -33,7 +33,7 @@ struct api_exec {
 	struct api *api;
 	struct http_req *r;       /* NULL once the client is gone */
 	enum exec_mode mode;
-	char id[40];
+	char id[65];
 	char *code;
 	size_t code_len;
 	char **env;

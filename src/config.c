@@ -1,6 +1,7 @@
 /* config — see config.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@ int config_parse_u64(const char *key, const char *s, uint64_t min, uint64_t max,
 		     uint64_t *out, char err[CONFIG_ERR_LEN])
 {
 	char *end = NULL;
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !isdigit((unsigned char)*s)) /* strtoull would skip spaces and take signs */
 		goto bad;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);

@@ -129,7 +129,7 @@ long ipc_frame_size(const char *p, size_t n, size_t max)
 	uint16_t type = get_u16(p + 4);
 	if (type == 0 || type >= IPC_MSG__COUNT || get_u16(p + 6) != 0 || len > max)
 		return -EPROTO;
-	return (long)(IPC_HEADER_LEN + len);
+	return (long)IPC_HEADER_LEN + (long)len;
 }
 
 int ipc_decode(const char *p, size_t n, struct ipc_msg *m)

@@ -12,24 +12,28 @@
 
 #define NS_PER_S 1e9
 #define SLOTS_MIN 64u
+#define NOT_IDLE SIZE_MAX /* heap_idx of an entry with work in flight */
 
-/* One tenant. Invariant: 0 <= tokens <= burst as of last_ns (unused when
- * rate is 0); in_flight counts acquires not yet released. An entry with
- * in_flight > 0 is never evicted, so a release always finds its entry. */
+/* One tenant. Invariants: 0 <= tokens <= burst, as of last_ns (tokens is
+ * unused when rate is 0); in_flight counts acquires not yet released; the
+ * entry is in the idle heap, at heap_idx, exactly when in_flight is 0, and
+ * then full_ns is when its bucket will be full. Only idle entries are
+ * evicted, so a release always finds its entry. */
 struct rl_entry {
 	struct rl_entry *next;
 	uint64_t hash;
 	uint64_t last_ns;
+	uint64_t full_ns;
 	double tokens;
+	size_t heap_idx;
 	unsigned in_flight;
 	unsigned char len;
 	char tenant[]; /* len bytes and a NUL */
 };
 
-/* Invariant: count entries hang off slots[0..nslots), nslots a power of two;
- * sweep_after_ns and released gate sweeps of a full table (see the top of
- * ratelimit.h): a sweep is due when now reaches sweep_after_ns or when an
- * entry went idle since the last one. */
+/* Invariants: count entries hang off slots[0..nslots), nslots a power of
+ * two; heap[0..nheap) are the idle entries, a min-heap on full_ns; nheap <=
+ * count <= heap_alloc, so a push never allocates. */
 struct ratelimit {
 	double rate, burst;
 	unsigned max_concurrent;
@@ -37,9 +41,9 @@ struct ratelimit {
 	unsigned count;
 	size_t nslots;
 	struct rl_entry **slots;
+	struct rl_entry **heap;
+	size_t nheap, heap_alloc;
 	uint64_t seed;
-	uint64_t sweep_after_ns;
-	bool released;
 };
 
 static uint64_t tenant_hash(const struct ratelimit *r, const char *s, size_t n)
@@ -49,7 +53,7 @@ static uint64_t tenant_hash(const struct ratelimit *r, const char *s, size_t n)
 		h ^= (unsigned char)s[i];
 		h *= 0x100000001b3ull;
 	}
-	h ^= h >> 33; /* ... then murmur3's fmix64, so low bits depend on all */
+	h ^= h >> 33; /* ... then murmur3's fmix64, so the low bits depend on all */
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;
@@ -101,19 +105,89 @@ void ratelimit_free(struct ratelimit *r)
 		}
 	}
 	free(r->slots);
+	free(r->heap);
 	free(r);
 }
 
 void ratelimit_set_max_tenants(struct ratelimit *r, unsigned n)
 {
 	r->max_tenants = n ? n : 1;
-	r->sweep_after_ns = 0;
 }
 
 unsigned ratelimit_tenants(const struct ratelimit *r)
 {
 	return r->count;
 }
+
+/* --- the idle heap ------------------------------------------------------ */
+
+static void heap_set(struct ratelimit *r, size_t i, struct rl_entry *e)
+{
+	r->heap[i] = e;
+	e->heap_idx = i;
+}
+
+static void heap_up(struct ratelimit *r, size_t i)
+{
+	struct rl_entry *e = r->heap[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (r->heap[parent]->full_ns <= e->full_ns)
+			break;
+		heap_set(r, i, r->heap[parent]);
+		i = parent;
+	}
+	heap_set(r, i, e);
+}
+
+static void heap_down(struct ratelimit *r, size_t i)
+{
+	struct rl_entry *e = r->heap[i];
+	for (;;) {
+		size_t child = 2 * i + 1;
+		if (child >= r->nheap)
+			break;
+		if (child + 1 < r->nheap && r->heap[child + 1]->full_ns < r->heap[child]->full_ns)
+			child++;
+		if (e->full_ns <= r->heap[child]->full_ns)
+			break;
+		heap_set(r, i, r->heap[child]);
+		i = child;
+	}
+	heap_set(r, i, e);
+}
+
+/* When e's bucket, as of last_ns, will be full. */
+static uint64_t full_at(const struct ratelimit *r, const struct rl_entry *e)
+{
+	if (r->rate == 0 || e->tokens >= r->burst)
+		return e->last_ns;
+	double wait = ceil((r->burst - e->tokens) / r->rate * NS_PER_S);
+	return wait < (double)(UINT64_MAX - e->last_ns) ? e->last_ns + (uint64_t)wait : UINT64_MAX;
+}
+
+/* e has just gone idle. Never allocates: see the struct's invariant. */
+static void heap_push(struct ratelimit *r, struct rl_entry *e)
+{
+	e->full_ns = full_at(r, e);
+	r->heap[r->nheap] = e;
+	e->heap_idx = r->nheap++;
+	heap_up(r, e->heap_idx);
+}
+
+static void heap_remove(struct ratelimit *r, struct rl_entry *e)
+{
+	size_t i = e->heap_idx;
+	struct rl_entry *last = r->heap[--r->nheap];
+	e->heap_idx = NOT_IDLE;
+	if (last == e)
+		return;
+	heap_set(r, i, last);
+	heap_up(r, i);
+	heap_down(r, last->heap_idx);
+}
+
+/* --- the hash table ----------------------------------------------------- */
 
 static struct rl_entry *find(const struct ratelimit *r, const char *tenant, size_t len,
 			     uint64_t hash)
@@ -125,32 +199,12 @@ static struct rl_entry *find(const struct ratelimit *r, const char *tenant, size
 	return NULL;
 }
 
-/* Brings e's bucket up to now. */
-static void refill(const struct ratelimit *r, struct rl_entry *e, uint64_t now_ns)
+static void unlink_entry(struct ratelimit *r, struct rl_entry *e)
 {
-	if (now_ns <= e->last_ns)
-		return;
-	if (r->rate > 0) {
-		e->tokens += (double)(now_ns - e->last_ns) / NS_PER_S * r->rate;
-		if (e->tokens > r->burst)
-			e->tokens = r->burst;
-	}
-	e->last_ns = now_ns;
-}
-
-static bool bucket_full(const struct ratelimit *r, const struct rl_entry *e)
-{
-	return r->rate == 0 || e->tokens >= r->burst;
-}
-
-/* Whole seconds for a Retry-After, from a wait in seconds. */
-static unsigned retry_seconds(double s)
-{
-	if (!(s >= 1))
-		return 1;
-	if (s >= RATELIMIT_RETRY_MAX)
-		return RATELIMIT_RETRY_MAX;
-	return (unsigned)ceil(s);
+	struct rl_entry **pp = &r->slots[e->hash & (r->nslots - 1)];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
 }
 
 /* Doubles the slot array while the load passes 1 and the table is below its
@@ -178,56 +232,65 @@ static void maybe_grow(struct ratelimit *r)
 	r->nslots = n;
 }
 
-/* Evicts every idle entry with a full bucket and notes when the next one
- * will be due. */
-static void sweep(struct ratelimit *r, uint64_t now_ns)
+/* Brings e's bucket up to now. */
+static void refill(const struct ratelimit *r, struct rl_entry *e, uint64_t now_ns)
 {
-	uint64_t next = UINT64_MAX;
-	for (size_t i = 0; i < r->nslots; i++) {
-		struct rl_entry **pp = &r->slots[i];
-		while (*pp) {
-			struct rl_entry *e = *pp;
-			refill(r, e, now_ns);
-			if (e->in_flight == 0 && bucket_full(r, e)) {
-				*pp = e->next;
-				free(e);
-				r->count--;
-				continue;
-			}
-			if (e->in_flight == 0) {
-				/* One nanosecond more than the float says, so the bucket
-				 * is surely full by then. */
-				double wait = ceil((r->burst - e->tokens) / r->rate * NS_PER_S) + 1;
-				uint64_t at = wait < (double)(UINT64_MAX - now_ns)
-						      ? now_ns + (uint64_t)wait : UINT64_MAX;
-				if (at < next)
-					next = at;
-			}
-			pp = &e->next;
-		}
+	if (now_ns <= e->last_ns)
+		return;
+	if (r->rate > 0) {
+		e->tokens += (double)(now_ns - e->last_ns) / NS_PER_S * r->rate;
+		if (e->tokens > r->burst)
+			e->tokens = r->burst;
 	}
-	r->sweep_after_ns = next;
-	r->released = false;
+	e->last_ns = now_ns;
 }
 
-/* Makes room for one more tenant if the table is at its cap. Returns 0 or
- * -EAGAIN with the wait in *retry. */
+/* Whole seconds for a Retry-After, from a wait in seconds. A microsecond
+ * of slack keeps float noise from turning 1 s into 2. */
+static unsigned retry_seconds(double s)
+{
+	s -= 1e-6;
+	if (!(s >= 1))
+		return 1;
+	if (s >= RATELIMIT_RETRY_MAX)
+		return RATELIMIT_RETRY_MAX;
+	return (unsigned)ceil(s);
+}
+
+/* Makes room for one more tenant: evicts idle entries whose buckets are
+ * full by now while the table is at its cap. Returns 0, or -EAGAIN with
+ * the wait in *retry. */
 static int make_room(struct ratelimit *r, uint64_t now_ns, unsigned *retry)
 {
-	if (r->count < r->max_tenants)
-		return 0;
-	if (r->released || now_ns >= r->sweep_after_ns)
-		sweep(r, now_ns);
-	if (r->count < r->max_tenants)
-		return 0;
-	*retry = r->sweep_after_ns == UINT64_MAX
-			 ? 1 : retry_seconds((double)(r->sweep_after_ns - now_ns) / NS_PER_S);
-	return -EAGAIN;
+	while (r->count >= r->max_tenants) {
+		if (!r->nheap) {
+			*retry = 1; /* every entry is busy: wait for a release */
+			return -EAGAIN;
+		}
+		struct rl_entry *e = r->heap[0];
+		if (e->full_ns > now_ns) {
+			*retry = retry_seconds((double)(e->full_ns - now_ns) / NS_PER_S);
+			return -EAGAIN;
+		}
+		heap_remove(r, e);
+		unlink_entry(r, e);
+		free(e);
+		r->count--;
+	}
+	return 0;
 }
 
 static struct rl_entry *insert(struct ratelimit *r, const char *tenant, size_t len,
 			       uint64_t hash, uint64_t now_ns)
 {
+	if (r->count >= r->heap_alloc) {
+		size_t n = r->heap_alloc ? r->heap_alloc * 2 : SLOTS_MIN;
+		struct rl_entry **heap = realloc(r->heap, n * sizeof *heap);
+		if (!heap)
+			return NULL;
+		r->heap = heap;
+		r->heap_alloc = n;
+	}
 	struct rl_entry *e = malloc(sizeof *e + len + 1);
 	if (!e)
 		return NULL;
@@ -243,6 +306,7 @@ static struct rl_entry *insert(struct ratelimit *r, const char *tenant, size_t l
 	struct rl_entry **head = &r->slots[hash & (r->nslots - 1)];
 	e->next = *head;
 	*head = e;
+	heap_push(r, e);
 	return e;
 }
 
@@ -280,7 +344,8 @@ int ratelimit_acquire(struct ratelimit *r, const char *tenant, uint64_t now_ns,
 		}
 		e->tokens -= 1;
 	}
-	e->in_flight++;
+	if (e->in_flight++ == 0)
+		heap_remove(r, e);
 	return 0;
 }
 
@@ -300,7 +365,7 @@ void ratelimit_release(struct ratelimit *r, const char *tenant)
 	if (!e || !e->in_flight)
 		return;
 	if (--e->in_flight == 0)
-		r->released = true;
+		heap_push(r, e); /* full_at from its tokens as of the last refill */
 }
 
 unsigned ratelimit_in_flight(const struct ratelimit *r, const char *tenant)

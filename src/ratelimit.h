@@ -17,18 +17,21 @@
  * time passing.
  *
  * Tenants live in a chained hash table keyed by name (at most
- * RATELIMIT_TENANT_MAX bytes), created full on first sight. The table never
- * grows without bound: it holds at most max_tenants entries (default
- * RATELIMIT_MAX_TENANTS). When a new tenant arrives at the cap, every entry
- * that is idle (nothing in flight) and whose bucket has refilled to burst is
- * evicted: such an entry is exactly what a fresh one would be, so forgetting
- * it loses nothing and lets no one past a limit. If none can be evicted, the
- * new tenant is refused with -EAGAIN and a retry_after of when the first
- * entry will become evictable (1 s when that depends on a release). A sweep
- * that frees nothing is not repeated until then, so a full table costs one
- * pass, not one pass per request. Tenant names are identities the service
- * assigned (authenticated keys, "default" in dev mode), not strings a
- * request chose, and the hash is seeded per instance besides.
+ * RATELIMIT_TENANT_MAX bytes), created with a full bucket on first sight.
+ * The table never grows without bound: it holds at most max_tenants entries
+ * (default RATELIMIT_MAX_TENANTS). Only an idle entry (nothing in flight)
+ * whose bucket has refilled to burst may be evicted: such an entry is exactly
+ * what a fresh one would be, so forgetting it loses nothing and lets no one
+ * past a limit. Idle entries sit in a min-heap keyed by the time their bucket
+ * will be full (fixed while they stay idle), so when a new tenant arrives at
+ * the cap the heap's top is the one entry to look at: evicted if that time
+ * has come, otherwise the new tenant is refused with -EAGAIN and a
+ * retry_after of when it will have (1 s when every entry is busy). Each
+ * call costs O(log n) however full the table (amortized: the hash table
+ * doubles as it fills, up to the cap). Tenant names are
+ * identities the service assigned (authenticated keys, "default" in dev
+ * mode), not strings a request chose, and the hash is seeded per instance
+ * besides.
  *
  * Not thread-safe, and needs no locking: corral serve runs one event loop,
  * and every call is made from it. */

@@ -12,7 +12,7 @@
 #include "util/buf.h"
 
 struct result {
-	char id[40];
+	char id[65];
 	enum outcome status;
 	char *result_json;      /* JSON text, or NULL */
 	char *err_name;

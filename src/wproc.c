@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -185,6 +186,17 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 		return -EPROTO;
 	snprintf(r.id, sizeof r.id, "%s", w->exec_id);
 	r.result_json = field_dup(m, IPC_T_RESULT);
+	/* The result is spliced into our JSON as it is: it must be exactly one
+	 * JSON value, or a worker could add keys of its own to the answer. */
+	if (r.result_json && r.result_json[0]) {
+		json_error_t jerr;
+		json_t *v = json_loads(r.result_json, JSON_DECODE_ANY, &jerr);
+		if (!v) {
+			result_release(&r);
+			return -EPROTO;
+		}
+		json_decref(v);
+	}
 	r.err_name = field_dup(m, IPC_T_ERR_NAME);
 	r.err_message = field_dup(m, IPC_T_ERR_MESSAGE);
 	r.err_stack = field_dup(m, IPC_T_ERR_STACK);

@@ -93,7 +93,7 @@ struct wproc {
 	enum wproc_kill_reason kill_reason;
 
 	/* The execution in flight (BUSY). */
-	char exec_id[40];
+	char exec_id[65];
 	uint64_t exec_start_ns;
 	uint64_t kill_at_ns;      /* deadline + grace */
 	uint64_t timeout_ms;

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
@@ -93,7 +94,14 @@ int json_put_double(struct buf *b, double v)
 {
 	if (!isfinite(v))
 		return buf_puts(b, "null");
-	if (v == (double)(int64_t)v && fabs(v) < 9e15)
+	if (fabs(v) < 9e15 && v == (double)(int64_t)v)
 		return buf_printf(b, "%lld", (long long)v);
-	return buf_printf(b, "%.15g", v);
+	/* The shortest form that reads back as the same double. */
+	char tmp[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	return buf_puts(b, tmp);
 }

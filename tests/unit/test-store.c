@@ -1,0 +1,724 @@
+/* test-store — the store on SQLite, and `corral keys` over it.
+ *
+ * Each group opens a store in a fresh temporary directory (removed at the
+ * end). What is checked: opening creates the data dir 0700 and the database
+ * 0600 in WAL mode; migrations applied again are a no-op; a database from a
+ * newer corral is refused; tenants and their name rule; a key is "ck_" + 32
+ * base62, found by itself and by nothing else, not found once revoked, and
+ * never present (nor its hash) in a listing; execution record, get and
+ * prune; two handles, and two processes, on one database at once; the
+ * location schemes; and the `corral keys` command line end to end.
+ *
+ * The test reads the database directly with SQLite where it must look
+ * behind the interface (journal mode, schema_migrations, a forged newer
+ * version); corral itself never does outside src/store/. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "keys.h"
+#include "tap.h"
+
+static char root[160];  /* this run's temporary directory */
+static int dir_seq;
+
+/* A new, not yet existing directory path under root. */
+static const char *new_dir(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/d%d/data", root, ++dir_seq);
+	return buf;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct store *open_ok(const char *dir)
+{
+	char err[STORE_ERR_LEN] = "";
+	struct store *s = NULL;
+	int rc = store_open(dir, &s, err);
+	if (rc) {
+		diag("store_open('%s'): %d %s", dir, rc, err);
+		return NULL;
+	}
+	return s;
+}
+
+/* Runs one SQL statement on DIR/corral.db and returns the first column of
+ * its first row as text in @out (or "" if none). Returns the SQLite code. */
+static int peek(const char *dir, const char *sql, char *out, size_t cap)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/corral.db", dir);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (out)
+		out[0] = '\0';
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		sqlite3_stmt *st = NULL;
+		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW && out) {
+				const char *t = (const char *)sqlite3_column_text(st, 0);
+				snprintf(out, cap, "%s", t ? t : "");
+			}
+			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+		if (rc != SQLITE_OK)
+			diag("peek '%s': %s", sql, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
+static bool key_shaped(const char *k)
+{
+	if (strlen(k) != STORE_KEY_LEN || strncmp(k, "ck_", 3) != 0)
+		return false;
+	for (size_t i = 3; i < STORE_KEY_LEN; i++) {
+		char c = k[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return false;
+	}
+	return true;
+}
+
+static void test_open(void)
+{
+	char dir[256];
+	new_dir(dir, sizeof dir);
+	struct store *s = open_ok(dir);
+	ok(s != NULL, "open creates a store in a missing nested dir");
+	if (!s)
+		return;
+	struct stat sb;
+	ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700,
+	   "data dir is created with mode 0700");
+	char path[512];
+	snprintf(path, sizeof path, "%s/corral.db", dir);
+	ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "corral.db is mode 0600");
+
+	int v = -1;
+	int rc = store_schema_version(s, &v);
+	ok(rc == 0 && v == store_schema_latest() && v >= 1, "schema is at the newest version (%d)", v);
+	ok(store_migrations_count >= 1 && store_migrations[0].version == 1,
+	   "migrations are embedded, numbered from 1");
+
+	char got[64];
+	peek(dir, "PRAGMA journal_mode", got, sizeof got);
+	is_str(got, "wal", "journal mode is WAL");
+	ok(!strcmp(s->ops->name, "sqlite"), "a directory path selects SQLite");
+	store_close(s);
+	store_close(NULL);
+	ok(1, "store_close(NULL) is a no-op");
+}
+
+static void test_migrations_idempotent(void)
+{
+	char dir[256], got[64], want[64];
+	new_dir(dir, sizeof dir);
+	struct store *s = open_ok(dir);
+	if (!s) {
+		ok(0, "open");
+		return;
+	}
+	store_tenant_ensure(s, "acme");
+	store_close(s);
+
+	peek(dir, "SELECT group_concat(applied_at) FROM schema_migrations", want, sizeof want);
+	s = open_ok(dir);
+	ok(s != NULL, "reopen succeeds");
+	store_close(s);
+	s = open_ok(dir);
+	ok(s != NULL, "a third open succeeds");
+
+	peek(dir, "SELECT count(*) FROM schema_migrations", got, sizeof got);
+	char n[16];
+	snprintf(n, sizeof n, "%zu", store_migrations_count);
+	is_str(got, n, "each migration is recorded once after three opens");
+	peek(dir, "SELECT group_concat(applied_at) FROM schema_migrations", got, sizeof got);
+	is_str(got, want, "reopening applied nothing again");
+	peek(dir, "SELECT count(*) FROM tenants WHERE name = 'acme'", got, sizeof got);
+	is_str(got, "1", "data survives reopening");
+	store_close(s);
+}
+
+static void test_newer_schema_refused(void)
+{
+	char dir[256], sql[128];
+	new_dir(dir, sizeof dir);
+	struct store *s = open_ok(dir);
+	store_close(s);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO schema_migrations(version, name, applied_at) VALUES (%d, 'future', 0)",
+		 store_schema_latest() + 1);
+	ok(peek(dir, sql, NULL, 0) == SQLITE_OK, "forged a newer schema version");
+
+	char err[STORE_ERR_LEN] = "";
+	s = NULL;
+	int rc = store_open(dir, &s, err);
+	is_int(rc, -EPROTO, "a database newer than the binary is refused");
+	ok(s == NULL, "no store is returned");
+	ok(strstr(err, "newer") && strstr(err, "corral.db"), "the message says why and names the file");
+	diag("%s", err);
+}
+
+static void test_locations(void)
+{
+	char err[STORE_ERR_LEN];
+	struct store *s = (struct store *)1;
+	int rc = store_open("postgres://u@localhost/corral", &s, err);
+	is_int(rc, -ENOTSUP, "postgres:// is not supported yet");
+	ok(s == NULL && strstr(err, "PostgreSQL"), "with a message that says so");
+	rc = store_open("postgresql://localhost/corral", &s, err);
+	is_int(rc, -ENOTSUP, "postgresql:// too");
+	rc = store_open("mysql://localhost/x", &s, err);
+	is_int(rc, -EINVAL, "an unknown scheme is refused");
+	rc = store_open("", &s, err);
+	is_int(rc, -EINVAL, "an empty location is refused");
+	rc = store_open("sqlite:", &s, err);
+	is_int(rc, -EINVAL, "sqlite: without a directory is refused");
+
+	char dir[256], url[300];
+	new_dir(dir, sizeof dir);
+	snprintf(url, sizeof url, "sqlite:%s", dir);
+	s = open_ok(url);
+	ok(s != NULL && !strcmp(s->ops->name, "sqlite"), "sqlite:DIR opens SQLite");
+	store_close(s);
+	char path[512];
+	snprintf(path, sizeof path, "%s/corral.db", dir);
+	ok(access(path, F_OK) == 0, "sqlite:DIR puts the database at DIR/corral.db");
+
+	/* A file where the data dir should be. */
+	char file[256];
+	snprintf(file, sizeof file, "%s/plainfile", root);
+	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	close(fd);
+	rc = store_open(file, &s, err);
+	is_int(rc, -ENOTDIR, "a file as the data dir is refused");
+	ok(strstr(err, file) != NULL, "naming the path: %s", err);
+
+	setenv("CORRAL_DATA_DIR", "/srv/corral", 1);
+	is_str(store_default_location(), "/srv/corral", "CORRAL_DATA_DIR is the default location");
+	setenv("CORRAL_DATA_DIR", "", 1);
+	is_str(store_default_location(), "./data", "an empty CORRAL_DATA_DIR means ./data");
+	unsetenv("CORRAL_DATA_DIR");
+	is_str(store_default_location(), "./data", "without CORRAL_DATA_DIR, ./data");
+}
+
+static void test_tenants(struct store *s)
+{
+	is_int(store_tenant_ensure(s, "acme"), 0, "tenant acme is created");
+	is_int(store_tenant_ensure(s, "acme"), 0, "ensuring it again is fine");
+	char longest[STORE_TENANT_MAX + 2];
+	memset(longest, 'a', STORE_TENANT_MAX);
+	longest[STORE_TENANT_MAX] = '\0';
+	is_int(store_tenant_ensure(s, longest), 0, "a 64-character name is accepted");
+	longest[STORE_TENANT_MAX] = 'a';
+	longest[STORE_TENANT_MAX + 1] = '\0';
+	is_int(store_tenant_ensure(s, longest), -EINVAL, "a 65-character name is refused");
+	ok(strstr(store_last_error(s), STORE_TENANT_RULE) != NULL, "the message states the rule");
+	static const char *bad[] = { "", "Acme", "a b", "a/b", "a.b", "ü", "a\n" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		is_int(store_tenant_ensure(s, bad[i]), -EINVAL, "bad tenant name #%zu refused", i);
+	ok(store_tenant_name_valid("team_1-x") && !store_tenant_name_valid(NULL),
+	   "[a-z0-9_-] is the alphabet; NULL is not a name");
+}
+
+static void test_keys(struct store *s)
+{
+	char key[STORE_KEY_LEN + 1], key2[STORE_KEY_LEN + 1];
+	int64_t id = 0, id2 = 0;
+	uint64_t n = 99;
+
+	is_int(store_key_count(s, &n), 0, "count works on an empty table");
+	is_int(n, 0, "no keys yet");
+	is_int(store_key_create(s, "nobody", key, &id), -ENOENT, "a key for a missing tenant: ENOENT");
+	is_int(store_key_create(s, "Bad Name", key, &id), -EINVAL, "a key for a bad tenant name: EINVAL");
+
+	is_int(store_key_create(s, "acme", key, &id), 0, "a key is created");
+	ok(key_shaped(key), "it is ck_ + 32 base62 characters (%.11s...)", key);
+	ok(id > 0, "it has an id");
+	store_tenant_ensure(s, "globex");
+	is_int(store_key_create(s, "globex", key2, &id2), 0, "a second key, other tenant");
+	ok(strcmp(key, key2) != 0 && id2 != id, "keys and ids differ");
+	store_key_count(s, &n);
+	is_int(n, 2, "two active keys");
+
+	/* Lookup: the key finds its tenant; nothing else does. */
+	struct store_key_match m;
+	is_int(store_key_lookup(s, key, &m), 0, "lookup by the key works");
+	ok(m.id == id && !strcmp(m.tenant, "acme"), "and gives its id and tenant");
+	is_int(store_key_lookup(s, key2, &m), 0, "the second key works");
+	is_str(m.tenant, "globex", "for its own tenant");
+
+	char wrong[STORE_KEY_LEN + 1];
+	memcpy(wrong, key, sizeof wrong);
+	wrong[STORE_KEY_LEN - 1] = wrong[STORE_KEY_LEN - 1] == 'a' ? 'b' : 'a';
+	is_int(store_key_lookup(s, wrong, &m), -ENOENT, "the right prefix with a wrong secret fails");
+	ok(m.id == 0 && m.tenant[0] == '\0', "and fills nothing in");
+	memcpy(wrong, key, sizeof wrong);
+	wrong[3] = wrong[3] == 'a' ? 'b' : 'a';
+	is_int(store_key_lookup(s, wrong, &m), -ENOENT, "an unknown prefix fails");
+	char longer[STORE_KEY_LEN + 2];
+	snprintf(longer, sizeof longer, "%sx", key);
+	is_int(store_key_lookup(s, longer, &m), -ENOENT, "the key plus a character fails");
+	is_int(store_key_lookup(s, "", &m), -ENOENT, "an empty key fails");
+	is_int(store_key_lookup(s, "ck_", &m), -ENOENT, "a bare tag fails");
+	char untagged[STORE_KEY_LEN + 1];
+	memcpy(untagged, key, sizeof untagged);
+	untagged[0] = 'x';
+	is_int(store_key_lookup(s, untagged, &m), -ENOENT, "the secret under another tag fails");
+
+	/* Listing: prefix and times, never the key nor its hash. */
+	struct store_key *keys = NULL;
+	size_t nk = 0;
+	is_int(store_key_list(s, NULL, &keys, &nk), 0, "list works");
+	is_int(nk, 2, "it lists both keys");
+	if (nk == 2) {
+		ok(keys[0].id == id && !strcmp(keys[0].tenant, "acme"), "oldest first, with its tenant");
+		ok(!strncmp(keys[0].prefix, key + 3, STORE_KEY_PREFIX_LEN) &&
+			   strlen(keys[0].prefix) == STORE_KEY_PREFIX_LEN,
+		   "the prefix is the 8 characters after ck_");
+		ok(keys[0].created_at > 0 && keys[0].created_at <= now_ms(), "created_at is set");
+		ok(keys[0].last_used_at > 0, "last_used_at is set by the lookup");
+		is_int(keys[0].revoked_at, 0, "not revoked");
+		uint8_t hash[32];
+		unsigned int hl = 0;
+		EVP_Digest(key, STORE_KEY_LEN, hash, &hl, EVP_sha256(), NULL);
+		size_t bytes = nk * sizeof *keys;
+		ok(!memmem(keys, bytes, key + 3 + STORE_KEY_PREFIX_LEN, 8) &&
+			   !memmem(keys, bytes, key, STORE_KEY_LEN) && !memmem(keys, bytes, hash, 8),
+		   "the listing holds neither the secret part nor the hash");
+	}
+	free(keys);
+	is_int(store_key_list(s, "globex", &keys, &nk), 0, "list by tenant works");
+	ok(nk == 1 && keys[0].id == id2, "and lists only that tenant's key");
+	free(keys);
+	is_int(store_key_list(s, "nobody", &keys, &nk), 0, "an unknown tenant lists nothing");
+	ok(nk == 0 && keys == NULL, "an empty list is NULL, 0");
+
+	/* Revocation. */
+	char prefix[STORE_KEY_PREFIX_LEN + 1];
+	memcpy(prefix, key + 3, STORE_KEY_PREFIX_LEN);
+	prefix[STORE_KEY_PREFIX_LEN] = '\0';
+	int64_t rid = 0;
+	is_int(store_key_revoke(s, prefix, &rid), 0, "revoke by prefix");
+	is_int(rid, id, "it names the revoked key's id");
+	is_int(store_key_lookup(s, key, &m), -ENOENT, "a revoked key is not found");
+	store_key_count(s, &n);
+	is_int(n, 1, "one active key left");
+	is_int(store_key_revoke(s, prefix, &rid), -EALREADY, "revoking it again: EALREADY");
+	is_int(rid, id, "still naming it");
+	store_key_list(s, "acme", &keys, &nk);
+	ok(nk == 1 && keys[0].revoked_at > 0, "the listing shows when it was revoked");
+	free(keys);
+
+	char idstr[32];
+	snprintf(idstr, sizeof idstr, "%lld", (long long)id2);
+	is_int(store_key_revoke(s, idstr, &rid), 0, "revoke by id");
+	is_int(store_key_lookup(s, key2, &m), -ENOENT, "that key is not found either");
+	store_key_count(s, &n);
+	is_int(n, 0, "no active keys: dev mode is possible");
+
+	char key3[STORE_KEY_LEN + 1], tagged[16];
+	store_key_create(s, "acme", key3, NULL);
+	snprintf(tagged, sizeof tagged, "ck_%.8s", key3 + 3);
+	is_int(store_key_revoke(s, tagged, NULL), 0, "revoke by ck_ and the prefix, as listed");
+	is_int(store_key_revoke(s, "99999", NULL), -ENOENT, "revoking an unknown id: ENOENT");
+	is_int(store_key_revoke(s, "ZZZZZZZZ", NULL), -ENOENT, "revoking an unknown prefix: ENOENT");
+	is_int(store_key_revoke(s, "bad!", NULL), -EINVAL, "a name that is neither: EINVAL");
+	is_int(store_key_revoke(s, "ck_123", NULL), -EINVAL, "ck_ and a short prefix: EINVAL");
+
+	/* Many keys: all well formed and distinct. */
+	bool shaped = true, distinct = true;
+	char seen[64][STORE_KEY_LEN + 1];
+	for (int i = 0; i < 64; i++) {
+		if (store_key_create(s, "acme", seen[i], NULL) || !key_shaped(seen[i]))
+			shaped = false;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(seen[i], seen[j]))
+				distinct = false;
+	}
+	ok(shaped && distinct, "64 more keys are well formed and distinct");
+}
+
+static void test_key_storage(const char *dir, struct store *s)
+{
+	char key[STORE_KEY_LEN + 1], got[128], sql[200], want[65];
+	int64_t id;
+	store_key_create(s, "acme", key, &id);
+	uint8_t hash[32];
+	unsigned int hl = 0;
+	EVP_Digest(key, STORE_KEY_LEN, hash, &hl, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		sprintf(want + 2 * i, "%02X", hash[i]);
+	snprintf(sql, sizeof sql, "SELECT hex(hash) FROM api_keys WHERE id = %lld", (long long)id);
+	peek(dir, sql, got, sizeof got);
+	is_str(got, want, "the database holds the key's SHA-256");
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM api_keys WHERE instr(CAST(hash AS TEXT), '%s') "
+		 "OR instr(prefix, '%s')", key + 11, key + 11);
+	peek(dir, sql, got, sizeof got);
+	is_str(got, "0", "and not the key itself");
+}
+
+static void test_executions(struct store *s)
+{
+	int64_t now = now_ms();
+	struct store_execution e = { 0 };
+	snprintf(e.id, sizeof e.id, "x_first");
+	snprintf(e.tenant, sizeof e.tenant, "acme");
+	snprintf(e.status, sizeof e.status, "ok");
+	e.started_at = now;
+	e.wall_ms = 1.25;
+	e.cpu_ms = 0.5;
+	e.peak_memory_bytes = 1843200;
+	e.logs = "hi\n";
+	is_int(store_execution_record(s, &e), 0, "an execution is recorded");
+
+	struct store_execution g;
+	is_int(store_execution_get(s, "x_first", &g), 0, "and read back");
+	ok(!strcmp(g.id, "x_first") && !strcmp(g.tenant, "acme") && !strcmp(g.status, "ok") &&
+		   g.started_at == now && g.wall_ms == 1.25 && g.cpu_ms == 0.5 &&
+		   g.peak_memory_bytes == 1843200 && !g.logs_truncated,
+	   "with every field as recorded");
+	is_str(g.logs, "hi\n", "and its logs");
+	store_execution_release(&g);
+	ok(g.logs == NULL, "release clears it");
+
+	snprintf(e.status, sizeof e.status, "timeout");
+	e.logs = NULL;
+	is_int(store_execution_record(s, &e), 0, "recording the same id again replaces it");
+	store_execution_get(s, "x_first", &g);
+	ok(!strcmp(g.status, "timeout") && g.logs && g.logs[0] == '\0', "NULL logs are stored as \"\"");
+	store_execution_release(&g);
+
+	is_int(store_execution_get(s, "x_none", &g), -ENOENT, "an unknown id: ENOENT");
+	is_int(store_execution_get(s, "bad id!", &g), -ENOENT, "a malformed id: ENOENT");
+
+	struct store_execution bad = e;
+	snprintf(bad.tenant, sizeof bad.tenant, "nobody");
+	is_int(store_execution_record(s, &bad), -ENOENT, "an unknown tenant: ENOENT");
+	bad = e;
+	snprintf(bad.id, sizeof bad.id, "no spaces");
+	is_int(store_execution_record(s, &bad), -EINVAL, "a bad id: EINVAL");
+	bad = e;
+	snprintf(bad.status, sizeof bad.status, "OK!");
+	is_int(store_execution_record(s, &bad), -EINVAL, "a bad status: EINVAL");
+	bad = e;
+	bad.wall_ms = -1;
+	is_int(store_execution_record(s, &bad), -EINVAL, "a negative duration: EINVAL");
+
+	/* Logs over the bound are cut at a character boundary. */
+	size_t big = STORE_EXEC_LOGS_MAX + 100;
+	char *logs = malloc(big + 1);
+	memset(logs, 'a', big);
+	/* A 3-byte character straddling the cut. */
+	memcpy(logs + STORE_EXEC_LOGS_MAX - 1, "\xe2\x82\xac", 3);
+	logs[big] = '\0';
+	e.logs = logs;
+	snprintf(e.id, sizeof e.id, "x_big");
+	is_int(store_execution_record(s, &e), 0, "long logs are recorded");
+	store_execution_get(s, "x_big", &g);
+	ok(g.logs && strlen(g.logs) == STORE_EXEC_LOGS_MAX - 1 && g.logs_truncated,
+	   "cut before the character that straddles the bound, and flagged");
+	store_execution_release(&g);
+	free(logs);
+	e.logs = "x";
+
+	/* Pruning: by age, then by count. */
+	for (int i = 0; i < 6; i++) {
+		snprintf(e.id, sizeof e.id, "x_old%d", i);
+		e.started_at = now - 3600 * 1000 - i;
+		store_execution_record(s, &e);
+	}
+	for (int i = 0; i < 5; i++) {
+		snprintf(e.id, sizeof e.id, "x_new%d", i);
+		e.started_at = now - 10 * 1000 + i;
+		store_execution_record(s, &e);
+	}
+	uint64_t removed = 0;
+	is_int(store_executions_prune(s, 600, 0, &removed), 0, "prune by age");
+	is_int(removed, 6, "removes the six older than ten minutes");
+	ok(store_execution_get(s, "x_old0", &g) == -ENOENT, "an old one is gone");
+	ok(store_execution_get(s, "x_new0", &g) == 0, "a new one stays");
+	store_execution_release(&g);
+
+	/* Left: x_first, x_big (now) and x_new0..4 (ten seconds ago). */
+	is_int(store_executions_prune(s, 0, 3, &removed), 0, "prune by count");
+	is_int(removed, 4, "keeps the three most recent");
+	ok(store_execution_get(s, "x_first", &g) == 0, "the newest stays");
+	store_execution_release(&g);
+	int kept = store_execution_get(s, "x_new4", &g);
+	store_execution_release(&g);
+	ok(kept == 0 && store_execution_get(s, "x_new3", &g) == -ENOENT, "the cut is by start time");
+	is_int(store_executions_prune(s, 0, 0, &removed), 0, "prune with no rule");
+	is_int(removed, 0, "removes nothing");
+}
+
+/* Two handles in one process, as `corral keys` beside `corral serve`. */
+static void test_two_handles(void)
+{
+	char dir[256];
+	new_dir(dir, sizeof dir);
+	struct store *a = open_ok(dir), *b = open_ok(dir);
+	ok(a && b, "two handles open one database");
+	if (!a || !b) {
+		store_close(a);
+		store_close(b);
+		return;
+	}
+	char key[STORE_KEY_LEN + 1];
+	store_tenant_ensure(a, "acme");
+	is_int(store_key_create(a, "acme", key, NULL), 0, "handle A creates a key");
+	struct store_key_match m;
+	is_int(store_key_lookup(b, key, &m), 0, "handle B finds it at once");
+
+	struct store_execution e = { .tenant = "acme", .status = "ok", .logs = "" };
+	snprintf(e.id, sizeof e.id, "x_b");
+	is_int(store_execution_record(b, &e), 0, "B writes");
+	struct store_execution g;
+	is_int(store_execution_get(a, "x_b", &g), 0, "A reads what B wrote");
+	store_execution_release(&g);
+	is_int(store_key_revoke(b, "", NULL), -EINVAL, "an empty revoke name: EINVAL");
+	char prefix[9];
+	memcpy(prefix, key + 3, 8);
+	prefix[8] = '\0';
+	is_int(store_key_revoke(b, prefix, NULL), 0, "B revokes the key");
+	is_int(store_key_lookup(a, key, &m), -ENOENT, "A no longer finds it");
+	store_close(a);
+	store_close(b);
+}
+
+/* Two processes writing at once: WAL plus busy_timeout, no lost writes. */
+static void test_two_processes(void)
+{
+	char dir[256];
+	new_dir(dir, sizeof dir);
+	enum { PER = 40 };
+	fflush(stdout);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			/* Both open a fresh database: migrations race too. */
+			char err[STORE_ERR_LEN];
+			struct store *s = NULL;
+			if (store_open(dir, &s, err)) {
+				printf("# child %d: %s\n", k, err);
+				fflush(stdout);
+				_exit(10);
+			}
+			if (store_tenant_ensure(s, "acme"))
+				_exit(11);
+			for (int i = 0; i < PER; i++) {
+				char key[STORE_KEY_LEN + 1];
+				struct store_key_match m;
+				if (store_key_create(s, "acme", key, NULL))
+					_exit(12);
+				if (store_key_lookup(s, key, &m))
+					_exit(13);
+			}
+			store_close(s);
+			_exit(0);
+		}
+	}
+	int bad = 0;
+	for (int k = 0; k < 2; k++) {
+		int st = 0;
+		waitpid(kids[k], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			diag("child %d: status 0x%x", k, st);
+			bad++;
+		}
+	}
+	ok(bad == 0, "two processes open a fresh database and write keys at once");
+	struct store *s = open_ok(dir);
+	uint64_t n = 0;
+	if (s)
+		store_key_count(s, &n);
+	is_int(n, 2 * PER, "no write was lost");
+	char got[32], want[32];
+	peek(dir, "SELECT count(*) FROM schema_migrations", got, sizeof got);
+	snprintf(want, sizeof want, "%zu", store_migrations_count);
+	is_str(got, want, "each migration was applied once");
+	store_close(s);
+}
+
+/* Runs `corral keys ARGS...` in a child, stdout and stderr to files. */
+static int run_keys(char *out, size_t out_cap, char *err, size_t err_cap, ...)
+{
+	char *argv[16];
+	int argc = 0;
+	va_list ap;
+	va_start(ap, err_cap);
+	argv[argc++] = "keys";
+	for (char *a; argc < 15 && (a = va_arg(ap, char *));)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	char po[300], pe[300];
+	snprintf(po, sizeof po, "%s/cli.out", root);
+	snprintf(pe, sizeof pe, "%s/cli.err", root);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int fe = open(pe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		int code = keys_main(argc, argv);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(code);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	FILE *f = fopen(po, "re");
+	size_t n = f ? fread(out, 1, out_cap - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		fclose(f);
+	f = fopen(pe, "re");
+	n = f ? fread(err, 1, err_cap - 1, f) : 0;
+	err[n] = '\0';
+	if (f)
+		fclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void test_cli(void)
+{
+	char dir[256], out[8192], err[4096];
+	new_dir(dir, sizeof dir);
+
+	int code = run_keys(out, sizeof out, err, sizeof err, "create", "--tenant", "acme",
+			    "--data-dir", dir, NULL);
+	is_int(code, 0, "keys create exits 0");
+	char key[STORE_KEY_LEN + 1] = "";
+	if (strlen(out) == STORE_KEY_LEN + 1 && out[STORE_KEY_LEN] == '\n')
+		memcpy(key, out, STORE_KEY_LEN);
+	ok(key_shaped(key), "stdout is the key and a newline, nothing else");
+	ok(strstr(err, "only time") && strstr(err, "acme"), "stderr says it will not be shown again");
+
+	struct store *s = open_ok(dir);
+	struct store_key_match m = { 0 };
+	ok(s && store_key_lookup(s, key, &m) == 0 && !strcmp(m.tenant, "acme"),
+	   "the printed key authenticates as tenant acme");
+	store_close(s);
+
+	code = run_keys(out, sizeof out, err, sizeof err, "list", "--data-dir", dir, NULL);
+	is_int(code, 0, "keys list exits 0");
+	char tagged[16];
+	snprintf(tagged, sizeof tagged, "ck_%.8s", key + 3);
+	ok(strstr(out, "PREFIX") && strstr(out, "LAST USED") && strstr(out, tagged) &&
+		   strstr(out, "acme"),
+	   "the table shows the header, the tenant and the prefix");
+	ok(!strstr(out, key) && !strstr(out, key + 11) && !strstr(err, key + 11),
+	   "and never the key");
+
+	setenv("CORRAL_DATA_DIR", dir, 1);
+	code = run_keys(out, sizeof out, err, sizeof err, "list", NULL);
+	unsetenv("CORRAL_DATA_DIR");
+	ok(code == 0 && strstr(out, tagged), "CORRAL_DATA_DIR is used without --data-dir");
+
+	code = run_keys(out, sizeof out, err, sizeof err, "create", "--tenant", "Bad!",
+			"--data-dir", dir, NULL);
+	is_int(code, 2, "a bad tenant name is a usage error (exit 2)");
+	ok(strstr(err, "Bad!") && strstr(err, STORE_TENANT_RULE), "naming the name and the rule");
+	code = run_keys(out, sizeof out, err, sizeof err, "create", "--data-dir", dir, NULL);
+	is_int(code, 2, "create without --tenant: exit 2");
+	code = run_keys(out, sizeof out, err, sizeof err, "frobnicate", NULL);
+	is_int(code, 2, "an unknown command: exit 2");
+	code = run_keys(out, sizeof out, err, sizeof err, "revoke", "--data-dir", dir, NULL);
+	is_int(code, 2, "revoke without a name: exit 2");
+	code = run_keys(out, sizeof out, err, sizeof err, "list", "--bogus", NULL);
+	ok(code == 2 && strstr(err, "--bogus"), "an unknown option: exit 2, named");
+	code = run_keys(out, sizeof out, err, sizeof err, "--help", NULL);
+	ok(code == 0 && strstr(out, "usage: corral keys"), "--help prints the usage");
+
+	/* Options after the operand work too. */
+	code = run_keys(out, sizeof out, err, sizeof err, "revoke", tagged, "--data-dir", dir, NULL);
+	is_int(code, 0, "keys revoke PREFIX --data-dir DIR exits 0");
+	s = open_ok(dir);
+	ok(s && store_key_lookup(s, key, &m) == -ENOENT, "the key no longer authenticates");
+	store_close(s);
+	code = run_keys(out, sizeof out, err, sizeof err, "revoke", "--data-dir", dir, "1", NULL);
+	ok(code == 0 && strstr(err, "already"), "revoking it again says so and exits 0");
+	code = run_keys(out, sizeof out, err, sizeof err, "revoke", "--data-dir", dir, "42", NULL);
+	ok(code == 1 && strstr(err, "42"), "an unknown key: exit 1, named");
+
+	char blocker[300];
+	snprintf(blocker, sizeof blocker, "%s/blocker", root);
+	close(open(blocker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	code = run_keys(out, sizeof out, err, sizeof err, "list", "--data-dir", blocker, NULL);
+	ok(code == 1 && strstr(err, "cannot") && strstr(err, blocker),
+	   "an unusable data dir: exit 1, naming it");
+	code = run_keys(out, sizeof out, err, sizeof err, "list", "--data-dir",
+			"postgres://localhost/x", NULL);
+	ok(code == 1 && strstr(err, "PostgreSQL"), "a postgres:// store says it is not there yet");
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+int main(void)
+{
+	snprintf(root, sizeof root, "%s/corral-test-store-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(root)) {
+		printf("Bail out! cannot create a temporary directory: %s\n", strerror(errno));
+		return 1;
+	}
+
+	test_open();
+	test_migrations_idempotent();
+	test_newer_schema_refused();
+	test_locations();
+
+	char dir[256];
+	new_dir(dir, sizeof dir);
+	struct store *s = open_ok(dir);
+	if (!s) {
+		printf("Bail out! cannot open a store in '%s'\n", dir);
+		return 1;
+	}
+	test_tenants(s);
+	test_keys(s);
+	test_key_storage(dir, s);
+	test_executions(s);
+	store_close(s);
+
+	test_two_handles();
+	test_two_processes();
+	test_cli();
+
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return done_testing();
+}
