@@ -202,21 +202,55 @@ static void log_exec(struct api_exec *x, const struct result *res)
 	buf_release(&b);
 }
 
+struct api_record {
+	struct store_execution e;
+	struct api_record *next;
+};
+
+/* Queues the execution for api_flush_records: one transaction per loop
+ * iteration instead of one commit per execution. */
 static void record_exec(struct api_exec *x, const struct result *res)
 {
 	struct api *a = x->api;
 	if (!a->store)
 		return;
-	struct store_execution e = { 0 };
-	snprintf(e.id, sizeof e.id, "%s", x->id);
-	snprintf(e.tenant, sizeof e.tenant, "%s", x->pj.tenant);
-	snprintf(e.status, sizeof e.status, "%s", outcome_name(res->status));
-	e.wall_ms = (double)res->wall_ns / 1e6;
-	e.cpu_ms = (double)res->cpu_ns / 1e6;
-	e.peak_memory_bytes = res->peak_memory;
-	e.logs = x->both.data ? x->both.data : "";
-	if (store_execution_record(a->store, &e))
-		log_msg(LOG_WARN, "store", "cannot record execution %s: %s", x->id, store_last_error(a->store));
+	struct api_record *rec = calloc(1, sizeof *rec);
+	if (!rec)
+		return;
+	struct store_execution *e = &rec->e;
+	snprintf(e->id, sizeof e->id, "%s", x->id);
+	snprintf(e->tenant, sizeof e->tenant, "%s", x->pj.tenant);
+	snprintf(e->status, sizeof e->status, "%s", outcome_name(res->status));
+	e->wall_ms = (double)res->wall_ns / 1e6;
+	e->cpu_ms = (double)res->cpu_ns / 1e6;
+	e->peak_memory_bytes = res->peak_memory;
+	size_t n = x->both.len < STORE_EXEC_LOGS_MAX ? x->both.len : STORE_EXEC_LOGS_MAX;
+	e->logs = strndup(x->both.data ? x->both.data : "", n);
+	rec->next = a->records;
+	a->records = rec;
+}
+
+void api_flush_records(struct api *a)
+{
+	if (!a->records)
+		return;
+	bool batch = store_batch_begin(a->store) == 0;
+	while (a->records) {
+		struct api_record *rec = a->records;
+		a->records = rec->next;
+		if (store_execution_record(a->store, &rec->e))
+			log_msg(LOG_WARN, "store", "cannot record execution %s: %s", rec->e.id,
+				store_last_error(a->store));
+		free(rec->e.logs);
+		free(rec);
+	}
+	if (batch && store_batch_commit(a->store))
+		log_msg(LOG_WARN, "store", "cannot commit execution records: %s", store_last_error(a->store));
+}
+
+void api_release(struct api *a)
+{
+	api_flush_records(a);
 }
 
 static void on_job_done(struct pool_job *j, struct result *res, bool refused)
@@ -568,6 +602,7 @@ static void handle_execution_get(struct api *a, struct http_req *r, const char *
 	if (!authenticate(a, r, tenant, false))
 		return;
 	struct store_execution e;
+	memset(&e, 0, sizeof e);
 	if (!a->store || store_execution_get(a->store, id, &e) || strcmp(e.tenant, tenant) != 0) {
 		if (a->store && e.id[0])
 			store_execution_release(&e);

@@ -28,7 +28,12 @@ struct api {
 	bool dev_mode;       /* no keys and a loopback listener: tenant "default" */
 	bool draining;
 	unsigned sessions;
+	struct api_record *records;  /* executions to write at the next flush */
 };
+
+/* Writes the executions recorded since the last call in one transaction. */
+void api_flush_records(struct api *a);
+void api_release(struct api *a);
 
 extern const struct http_handlers api_handlers;
 

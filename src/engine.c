@@ -678,6 +678,8 @@ static void event_loop(struct exec *x)
 			break;
 		}
 		uint64_t until = next < x->deadline_ns ? next : x->deadline_ns;
+		if (until > now && x->io && x->io->flush)
+			x->io->flush(x->io->ud);
 		if (until > now) {
 			struct timespec ts = { (time_t)(until / 1000000000ull), (long)(until % 1000000000ull) };
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)

@@ -57,6 +57,9 @@ struct exec_res {
 struct engine_io {
 	/* Called with output as it is produced, in the order written. */
 	void (*output)(void *ud, int stream, const char *p, size_t n);
+	/* Called before the execution waits (timers): output given so far
+	 * must reach the supervisor now. */
+	void (*flush)(void *ud);
 	void *ud;
 };
 

@@ -386,7 +386,14 @@ int http_start(struct http_server **out, const struct http_opts *o, char err[256
 
 void http_run(struct http_server *s)
 {
-	MHD_run(s->d);
+	/* A resumed connection may need more than one round (process, then
+	 * write); MHD says so with a zero timeout. */
+	MHD_UNSIGNED_LONG_LONG t = 0;
+	for (int i = 0; i < 4; i++) {
+		MHD_run(s->d);
+		if (MHD_get_timeout(s->d, &t) != MHD_YES || t > 0)
+			break;
+	}
 }
 
 int http_timeout_ms(struct http_server *s)

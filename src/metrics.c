@@ -215,9 +215,10 @@ static int render_fail(struct buf *out, size_t start, int rc)
 	return rc;
 }
 
-/* A float as Prometheus parses it: the shortest of %.15g/%.17g that reads
- * back exactly. Only finite values reach here (observations are clamped). */
-static int prom_float(struct buf *b, double v)
+/* A float as text: the shorter of %.15g and %.17g that reads back exactly
+ * (0.7, not 0.69999999999999996), valid in both Prometheus text and JSON.
+ * Only finite values reach here (observations are clamped). */
+static int put_float(struct buf *b, double v)
 {
 	char tmp[40];
 	snprintf(tmp, sizeof tmp, "%.15g", v);
@@ -267,7 +268,7 @@ static int prom_histogram(struct buf *b, const char *name, const char *help,
 	if (!rc)
 		rc = buf_printf(b, "%s_sum ", name);
 	if (!rc)
-		rc = prom_float(b, h->sum_ms / 1000);
+		rc = put_float(b, h->sum_ms / 1000);
 	if (!rc)
 		rc = buf_printf(b, "\n%s_count %" PRIu64 "\n", name, h->count);
 	return rc;
@@ -367,7 +368,7 @@ static int json_num(struct buf *b, const char *key, double v)
 {
 	int rc = json_put_key(b, key);
 	if (!rc)
-		rc = json_put_double(b, v);
+		rc = put_float(b, v);
 	return rc;
 }
 

@@ -335,6 +335,7 @@ int serve_main(int argc, char **argv)
 		uint64_t now = clock_mono_ns();
 		pool_tick(pool, now);
 		http_run(http);
+		api_flush_records(&api);
 		if (sig.signo && !api.draining) {
 			log_msg(LOG_INFO, "drain", "signal %d: no new connections; finishing what runs (up to %llu s)",
 				sig.signo, (unsigned long long)c.drain_timeout_s);
@@ -357,6 +358,7 @@ int serve_main(int argc, char **argv)
 			store_executions_prune(store, c.exec_retention_s, c.exec_retention_rows, NULL);
 		}
 	}
+	api_release(&api);
 	log_msg(LOG_INFO, "stop", "drained; exiting");
 	code = 0;
 out:

@@ -13,18 +13,40 @@
 #include "ipc.h"
 #include "sandbox.h"
 #include "spawn.h"
+#include "util/clock.h"
 
 
 struct worker {
 	int fd;
 	struct buf out;   /* frame being encoded */
+	struct buf send;  /* frames waiting to go, written together */
+	uint64_t sent_ns; /* when send was last written */
 	bool broken;      /* the socket failed: stop */
 };
 
+#define SEND_AT (256u << 10)
+
+/* Writes what is waiting: one write (and one wake-up of the supervisor)
+ * for the output and the result of a short execution. */
+static void flush_frames(void *ud)
+{
+	struct worker *wk = ud;
+	if (!wk->broken && wk->send.len && ipc_write_all(wk->fd, wk->send.data, wk->send.len))
+		wk->broken = true;
+	buf_reset(&wk->send);
+	wk->sent_ns = clock_mono_ns();
+}
+
 static void send_frame(struct worker *wk)
 {
-	if (wk->broken || ipc_enc_end(&wk->out) || ipc_write_all(wk->fd, wk->out.data, wk->out.len))
+	if (wk->broken || ipc_enc_end(&wk->out) || buf_append(&wk->send, wk->out.data, wk->out.len)) {
 		wk->broken = true;
+		return;
+	}
+	/* Output of code that never waits still streams: at least every
+	 * 20 ms, or every SEND_AT bytes. */
+	if (wk->send.len >= SEND_AT || clock_mono_ns() - wk->sent_ns > 20000000ull)
+		flush_frames(wk);
 }
 
 static void on_output(void *ud, int stream, const char *p, size_t n)
@@ -100,10 +122,11 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		.env = (const char *const *)env,
 		.nenv = env ? nenv : 0,
 	};
-	struct engine_io io = { on_output, wk };
+	struct engine_io io = { on_output, flush_frames, wk };
 	struct exec_res res;
 	engine_exec(eng, &req, &res, &io);
 	send_result(wk, idbuf, &res);
+	flush_frames(wk);
 	bool again = res.reusable && !(flags & IPC_EXEC_LAST_IN_LIFE) && !wk->broken;
 	exec_res_release(&res);
 	for (size_t i = 0; env && i < nenv; i++)
@@ -124,7 +147,11 @@ static unsigned long arg_num(int argc, char **argv, const char *name, unsigned l
 
 int worker_main(int argc, char **argv)
 {
-	struct worker wk = { .fd = SPAWN_WORKER_FD, .out = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN) };
+	struct worker wk = {
+		.fd = SPAWN_WORKER_FD,
+		.out = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN),
+		.send = BUF_INIT(2 * (IPC_MAX_FRAME + IPC_HEADER_LEN)),
+	};
 	struct sandbox_inside in = {
 		.layers = (unsigned)arg_num(argc, argv, "--layers", SANDBOX_ALL),
 		.uid = (uid_t)arg_num(argc, argv, "--uid", 65534),
@@ -151,6 +178,7 @@ int worker_main(int argc, char **argv)
 	ipc_enc_begin(&wk.out, IPC_MSG_READY);
 	ipc_enc_u64(&wk.out, IPC_T_LAYERS, (uint64_t)layers);
 	send_frame(&wk);
+	flush_frames(&wk);
 
 	struct ipc_reader rd;
 	ipc_reader_init(&rd, IPC_MAX_FRAME);
@@ -174,6 +202,7 @@ int worker_main(int argc, char **argv)
 	}
 	ipc_reader_release(&rd);
 	buf_release(&wk.out);
+	buf_release(&wk.send);
 	/* No engine_free: the process ends here and the kernel reclaims all
 	 * of it faster than a VM teardown would. */
 	_exit(0);

@@ -776,6 +776,8 @@ const struct store_ops store_sqlite_ops = {
 	.key_revoke = sq_key_revoke,
 	.key_count = sq_key_count,
 	.execution_put = sq_execution_put,
+	.batch_begin = sq_begin,
+	.batch_commit = sq_commit,
 	.execution_get = sq_execution_get,
 	.executions_prune = sq_executions_prune,
 };

@@ -423,6 +423,18 @@ static size_t utf8_cut(const char *p, size_t len, size_t max)
 	return n;
 }
 
+int store_batch_begin(struct store *s)
+{
+	s->err[0] = '\0';
+	return s->ops->batch_begin ? s->ops->batch_begin(s) : 0;
+}
+
+int store_batch_commit(struct store *s)
+{
+	s->err[0] = '\0';
+	return s->ops->batch_commit ? s->ops->batch_commit(s) : 0;
+}
+
 int store_execution_record(struct store *s, const struct store_execution *e)
 {
 	s->err[0] = '\0';

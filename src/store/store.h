@@ -155,6 +155,12 @@ int store_key_count(struct store *s, uint64_t *n);
  * tenant must exist (-ENOENT). Logs longer than STORE_EXEC_LOGS_MAX are cut. */
 int store_execution_record(struct store *s, const struct store_execution *e);
 
+/* Groups the writes between them into one transaction (the service records
+ * a loop iteration's executions together: one commit instead of many).
+ * Batches do not nest. */
+int store_batch_begin(struct store *s);
+int store_batch_commit(struct store *s);
+
 /* Fills @out with execution @id, or returns -ENOENT. On success the caller
  * releases @out with store_execution_release(). */
 int store_execution_get(struct store *s, const char *id, struct store_execution *out);
@@ -222,6 +228,9 @@ struct store_ops {
 	 * but the @max_rows newest (if @max_rows > 0). */
 	int (*executions_prune)(struct store *s, int64_t before, uint64_t max_rows,
 				uint64_t *removed);
+
+	int (*batch_begin)(struct store *s);
+	int (*batch_commit)(struct store *s);
 };
 
 /* One numbered migration, embedded at build time from
