@@ -28,10 +28,9 @@
  * has come, otherwise the new tenant is refused with -EAGAIN and a
  * retry_after of when it will have (1 s when every entry is busy). Each
  * call costs O(log n) however full the table (amortized: the hash table
- * doubles as it fills, up to the cap). Tenant names are
- * identities the service assigned (authenticated keys, "default" in dev
- * mode), not strings a request chose, and the hash is seeded per instance
- * besides.
+ * doubles as it fills, up to the cap). Tenant names are identities the
+ * service assigned (authenticated keys, "default" in dev mode), not strings
+ * a request chose, and the hash is seeded per instance besides.
  *
  * Not thread-safe, and needs no locking: corral serve runs one event loop,
  * and every call is made from it. */

@@ -121,7 +121,8 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 	int pidfd = -1;
 	unsigned long flags = (unsigned long)o->ns_flags | CLONE_PIDFD | SIGCHLD;
 	long pid = syscall(SYS_clone, flags, NULL, &pidfd, NULL, 0);
-	if (pid < 0 && errno == EINVAL) {
+	if (pid < 0 && (errno == EINVAL || errno == EPERM)) {
+		/* Older kernels (and valgrind) refuse CLONE_PIDFD. */
 		flags &= ~(unsigned long)CLONE_PIDFD;
 		pidfd = -1;
 		pid = syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
