@@ -585,14 +585,14 @@ static void handle_metrics(struct api *a, struct http_req *r, bool json)
 {
 	struct metrics_gauges g;
 	gauges(a, &g);
-	struct buf b = BUF_INIT(SIZE_MAX / 2);
-	if (json) {
-		metrics_render_json(a->metrics, &g, &b);
+	struct buf b = BUF_INIT(METRICS_RENDER_CAP);
+	int rc = json ? metrics_render_json(a->metrics, &g, &b) : metrics_render_prometheus(a->metrics, &g, &b);
+	if (rc)
+		error_json(r, 503, "overloaded", NULL, "cannot render the metrics: %s", strerror(-rc));
+	else if (json)
 		respond_json(r, 200, &b);
-	} else {
-		metrics_render_prometheus(a->metrics, &g, &b);
-		http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "", b.len);
-	}
+	else
+		http_respond(r, 200, METRICS_PROMETHEUS_CONTENT_TYPE, b.data ? b.data : "", b.len);
 	buf_release(&b);
 }
 

@@ -201,6 +201,23 @@ static void test_cap(void)
 	is_int(ratelimit_tenants(r), 3, "three tenants kept");
 	ratelimit_free(r);
 
+	/* A tenant is idle only when its last slot comes back. */
+	r = ratelimit_new(0, 0, 0);
+	ratelimit_set_max_tenants(r, 1);
+	ratelimit_acquire(r, "two", T0, NULL);
+	ratelimit_acquire(r, "two", T0, NULL);
+	ratelimit_release(r, "two");
+	is_int(ratelimit_acquire(r, "new", T0 + S(60), NULL), -EAGAIN,
+	       "a tenant with 1 of 2 slots still in flight is not evicted");
+	is_int(ratelimit_in_flight(r, "two"), 1, "and keeps its count");
+	ratelimit_acquire(r, "two", T0 + S(60), NULL);
+	ratelimit_release(r, "two");
+	ratelimit_release(r, "two");
+	is_int(ratelimit_acquire(r, "new", T0 + S(60), NULL), 0,
+	       "once its last slot is back it is evicted for a new tenant");
+	is_int(ratelimit_in_flight(r, "two"), 0, "and forgotten");
+	ratelimit_free(r);
+
 	/* 200,000 distinct tenants through a cap of 1,000, 1 ms apart: the
 	 * table never passes its cap, and each refusal is only until the
 	 * oldest entries refill. */
