@@ -10,6 +10,9 @@
 
 #include "util/clock.h"
 #include "util/json.h"
+#include "host_fs.h"
+
+#include <openssl/evp.h>
 
 /* From JSC's GLib API (jsc/jsc-options.h), declared here to keep GLib's
  * headers out: options must be set before the first VM exists. */
@@ -20,7 +23,7 @@ int jsc_options_set_boolean(const char *option, int value);
 
 /* --- strings ------------------------------------------------------------ */
 
-static JSStringRef jsstr_from_utf8(const char *p, size_t n)
+JSStringRef engine__jsstr_from_utf8(const char *p, size_t n)
 {
 	JSChar *u = malloc((n ? n : 1) * sizeof *u);
 	if (!u)
@@ -60,6 +63,33 @@ static JSStringRef jsstr_from_utf8(const char *p, size_t n)
 	JSStringRef r = JSStringCreateWithCharacters(u, o);
 	free(u);
 	return r;
+}
+
+bool engine__utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (!want || want > n - i)
+			return false;
+		uint32_t v = c & (0x7f >> want);
+		for (size_t k = 1; k < want; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			v = (v << 6) | (s[i + k] & 0x3f);
+		}
+		if ((want == 2 && v < 0x80) || (want == 3 && v < 0x800) || (want == 4 && v < 0x10000) ||
+		    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+			return false;
+		i += want;
+	}
+	return true;
 }
 
 char *engine__utf8(JSStringRef s, size_t max, size_t *len, bool *cut)
@@ -220,6 +250,9 @@ void engine_free(struct engine *e)
 		JSValueUnprotect(e->tools_ctx, e->tools);
 		JSGlobalContextRelease(e->tools_ctx);
 	}
+	for (int i = 0; i < ENGINE_SCRIPT__COUNT; i++)
+		if (e->scripts[i])
+			JSScriptRelease(e->scripts[i]);
 	if (e->on_rejection)
 		JSValueUnprotect(e->host_ctx, e->on_rejection);
 	JSGlobalContextRelease(e->host_ctx);
@@ -230,7 +263,7 @@ void engine_free(struct engine *e)
 
 static JSValueRef eval_in(JSContextRef ctx, const char *src, size_t n, const char *url, JSValueRef *exc)
 {
-	JSStringRef s = jsstr_from_utf8(src, n);
+	JSStringRef s = engine__jsstr_from_utf8(src, n);
 	JSStringRef u = JSStringCreateWithUTF8CString(url);
 	JSValueRef v = JSEvaluateScript(ctx, s, NULL, u, 1, exc);
 	JSStringRelease(u);
@@ -249,6 +282,14 @@ int engine_warm(struct engine *e, bool full)
 		"new Date(0).toString(); new Date().toISOString(); JSON.stringify(a.slice(0, 10));"
 		"Math.random(); [3, 1, 2].sort(); new Map([[1, 2]]); String(Symbol('x'));"
 		"(async () => { await null; })(); s";
+	/* OpenSSL picks its digest implementations on first use (and may look
+	 * for its configuration file): before the sandbox closes. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	EVP_Digest("", 0, md, &mdlen, EVP_sha256(), NULL);
+	EVP_Digest("", 0, md, &mdlen, EVP_sha1(), NULL);
+	EVP_Digest("", 0, md, &mdlen, EVP_sha384(), NULL);
+	EVP_Digest("", 0, md, &mdlen, EVP_sha512(), NULL);
 	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!ctx)
 		return -ENOMEM;
@@ -303,12 +344,70 @@ static JSStringRef tools_rewrite_await(struct engine *e, JSStringRef src)
 	return JSValueToStringCopy(e->tools_ctx, r, NULL);
 }
 
+JSValueRef engine__eval_cached(struct exec *x, enum engine_script id, JSValueRef *exc)
+{
+	struct engine *e = x->eng;
+	if (!e->scripts[id]) {
+		static const char *const urls[] = { "corral:inspect", "corral:runtime", "corral:lazy" };
+		JSStringRef src = NULL;
+		if (id == ENGINE_SCRIPT_INSPECT) {
+			src = engine__jsstr_from_utf8(corral_js_inspect, corral_js_inspect_len);
+		} else if (id == ENGINE_SCRIPT_RUNTIME && host_runtime_available()) {
+			extern const char corral_js_runtime[] __attribute__((weak));
+			extern const unsigned long corral_js_runtime_len __attribute__((weak));
+			src = engine__jsstr_from_utf8(corral_js_runtime, corral_js_runtime_len);
+		} else if (id == ENGINE_SCRIPT_LAZY) {
+			char *lazy = host_runtime_lazy_source();
+			if (lazy)
+				src = engine__jsstr_from_utf8(lazy, strlen(lazy));
+			free(lazy);
+		}
+		if (!src)
+			return NULL;
+		JSStringRef url = JSStringCreateWithUTF8CString(urls[id]);
+		JSStringRef err = NULL;
+		int line = 0;
+		e->scripts[id] = JSScriptCreateFromString(e->group, url, 1, src, &err, &line);
+		if (err)
+			JSStringRelease(err);
+		JSStringRelease(url);
+		JSStringRelease(src);
+		if (!e->scripts[id])
+			return NULL;
+	}
+	return JSScriptEvaluate(x->ctx, e->scripts[id], NULL, exc);
+}
+
+JSStringRef engine__transpile(struct engine *e, JSStringRef src, JSStringRef filename, bool typescript,
+			      char *err, size_t errlen)
+{
+	JSObjectRef tools = engine_tools(e);
+	JSValueRef fn = tools ? engine__get(e->tools_ctx, tools, "transpile") : NULL;
+	if (!fn || !JSValueIsObject(e->tools_ctx, fn)) {
+		snprintf(err, errlen, "the transpiler is not available in this build");
+		return NULL;
+	}
+	JSObjectRef opts = JSObjectMake(e->tools_ctx, NULL, NULL);
+	engine__set(e->tools_ctx, opts, "typescript", JSValueMakeBoolean(e->tools_ctx, typescript), 0);
+	JSValueRef args[3] = { JSValueMakeString(e->tools_ctx, src), JSValueMakeString(e->tools_ctx, filename), opts };
+	JSValueRef exc = NULL;
+	JSValueRef r = JSObjectCallAsFunction(e->tools_ctx, (JSObjectRef)fn, NULL, 3, args, &exc);
+	if (exc || !r || !JSValueIsString(e->tools_ctx, r)) {
+		/* Only the message crosses back: never a tools-context object. */
+		char *m = exc ? engine__to_cstr(e->tools_ctx, exc, errlen, NULL) : NULL;
+		snprintf(err, errlen, "%s", m ? m : "transpilation failed");
+		free(m);
+		return NULL;
+	}
+	return JSValueToStringCopy(e->tools_ctx, r, NULL);
+}
+
 JSObjectRef engine__inspect(struct exec *x)
 {
 	if (x->inspect)
 		return x->inspect;
 	JSValueRef exc = NULL;
-	JSValueRef v = eval_in(x->ctx, corral_js_inspect, corral_js_inspect_len, "corral:inspect", &exc);
+	JSValueRef v = engine__eval_cached(x, ENGINE_SCRIPT_INSPECT, &exc);
 	if (exc || !v || !JSValueIsObject(x->ctx, v))
 		return NULL;
 	x->inspect = (JSObjectRef)v;
@@ -608,10 +707,32 @@ static void install_globals(struct exec *x)
 	JSGlobalContextSetUnhandledRejectionCallback(x->ctx, x->eng->on_rejection, &exc);
 	host_console_install(x, global);
 	host_timers_install(x, global);
-	host_process_install(x, global);
+	if (!host_runtime_provides("process"))
+		host_process_install(x, global);
+	host_runtime_install(x, global);
 #ifdef CORRAL_TEST_HOOKS
 	host_testhooks_install(x, global);
 #endif
+}
+
+/* The runtime's process.exit throws {name: "ProcessExit", code}. */
+static bool is_process_exit(struct exec *x, JSValueRef v)
+{
+	if (!JSValueIsObject(x->ctx, v))
+		return false;
+	JSValueRef name = engine__get(x->ctx, (JSObjectRef)v, "name");
+	if (!name || !JSValueIsString(x->ctx, name))
+		return false;
+	char *n = engine__to_cstr(x->ctx, name, 32, NULL);
+	bool yes = n && strcmp(n, "ProcessExit") == 0;
+	free(n);
+	if (yes) {
+		JSValueRef code = engine__get(x->ctx, (JSObjectRef)v, "code");
+		double c = code ? JSValueToNumber(x->ctx, code, NULL) : 0;
+		x->exit_code = c == c ? (int)c : 1;
+		x->exited = true;
+	}
+	return yes;
 }
 
 static void finish(struct exec *x, JSValueRef completion, bool have_completion)
@@ -632,6 +753,17 @@ static void finish(struct exec *x, JSValueRef completion, bool have_completion)
 		set_error(res, "OutputLimitError", msg);
 		res->truncated = true;
 		res->reusable = false;
+	} else if (x->uncaught && is_process_exit(x, x->uncaught)) {
+		/* process.exit(code): 0 is a normal end, anything else an error
+		 * the way a shell sees a non-zero exit. */
+		if (x->exit_code == 0) {
+			res->status = OUTCOME_OK;
+		} else {
+			char msg[64];
+			snprintf(msg, sizeof msg, "process.exit(%d)", x->exit_code);
+			res->status = OUTCOME_ERROR;
+			set_error(res, "ProcessExit", msg);
+		}
 	} else if (x->uncaught) {
 		res->status = OUTCOME_ERROR;
 		put_error(x, x->uncaught);
@@ -702,6 +834,11 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	x.cpu_start_ns = clock_process_cpu_ns();
 	x.deadline_ns = x.start_ns + req->timeout_ms * 1000000ull;
 	x.next_timer_id = 1;
+	{
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		x.time_origin_ms = (double)rt.tv_sec * 1e3 + (double)rt.tv_nsec / 1e6;
+	}
 	buf_init(&x.pending, (1u << 20) + 4096);
 	x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!x.ctx) {
@@ -713,8 +850,19 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	engine__current = &x;
 	install_globals(&x);
 
-	JSStringRef src = jsstr_from_utf8(req->code, req->code_len);
+	JSStringRef src = engine__jsstr_from_utf8(req->code, req->code_len);
 	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");
+	if (req->typescript) {
+		char terr[512];
+		JSStringRef js = engine__transpile(e, src, url, true, terr, sizeof terr);
+		if (!js) {
+			res->status = OUTCOME_REJECTED;
+			set_error(res, "SyntaxError", terr);
+			goto rejected;
+		}
+		JSStringRelease(src);
+		src = js;
+	}
 	JSStringRef err_msg = NULL;
 	int err_line = 0;
 	JSScriptRef script = JSScriptCreateFromString(e->group, url, 1, src, &err_msg, &err_line);
@@ -753,9 +901,11 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		if (have)
 			JSValueUnprotect(x.ctx, v);
 	}
+rejected:
 	JSStringRelease(url);
 	JSStringRelease(src);
 	host_output_flush(&x);
+	vfs_free(x.vfs);
 	host_timers_clear(&x);
 	if (x.uncaught)
 		JSValueUnprotect(x.ctx, x.uncaught);

@@ -40,6 +40,7 @@ struct exec_req {
 	bool typescript;
 	const char *const *env;   /* "NAME=value" strings */
 	size_t nenv;
+	uint64_t tmp_cap;         /* bytes /tmp may hold; 0: 10 MiB */
 };
 
 struct exec_res {

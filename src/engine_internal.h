@@ -48,8 +48,18 @@ struct timer {
 	size_t nargs;
 };
 
+enum engine_script {
+	ENGINE_SCRIPT_INSPECT,
+	ENGINE_SCRIPT_RUNTIME,
+	ENGINE_SCRIPT_LAZY,
+	ENGINE_SCRIPT__COUNT
+};
+
 struct engine {
 	JSContextGroupRef group;
+	/* Compiled once per VM, evaluated in each context that needs them
+	 * (JSC keeps their bytecode). */
+	JSScriptRef scripts[ENGINE_SCRIPT__COUNT];
 	JSGlobalContextRef tools_ctx; /* lazily created; never sees user values */
 	JSObjectRef tools;
 	/* Host functions shared by every execution's context; never given to
@@ -91,6 +101,12 @@ struct exec {
 	bool tla;          /* the code was rewritten for top-level await */
 
 	JSObjectRef inspect; /* lazily loaded bundle exports; protected */
+
+	int rt_state;        /* runtime: 0 not loaded, 1 loading or failed, 2 in */
+	struct vfs *vfs;     /* the execution's files, made on first use */
+	double time_origin_ms;
+	bool exited;         /* process.exit() was called */
+	int exit_code;
 };
 
 /* engine.c */
@@ -108,6 +124,15 @@ JSValueRef engine__throw(JSContextRef ctx, JSValueRef *exception, const char *ct
 void engine__uncaught(struct exec *x, JSValueRef err);
 /* The inspect bundle's exports in x's context (loaded on first use), or NULL. */
 JSObjectRef engine__inspect(struct exec *x);
+/* Evaluates one of the engine's cached scripts in x's context. */
+JSValueRef engine__eval_cached(struct exec *x, enum engine_script id, JSValueRef *exc);
+/* Transpiles TypeScript / ES modules to CommonJS in the tools context.
+ * Returns a new string, or NULL with a message in err. */
+JSStringRef engine__transpile(struct engine *e, JSStringRef src, JSStringRef filename, bool typescript,
+			      char *err, size_t errlen);
+bool engine__utf8_valid(const char *p, size_t n);
+/* Caller releases. Invalid UTF-8 becomes U+FFFD. */
+JSStringRef engine__jsstr_from_utf8(const char *p, size_t n);
 
 /* host_console.c: writes to the execution's output, enforcing the cap. */
 void host_console_install(struct exec *x, JSObjectRef global);
@@ -122,6 +147,13 @@ void host_timers_clear(struct exec *x);
 
 /* host_process.c */
 void host_process_install(struct exec *x, JSObjectRef global);
+
+/* host_runtime.c */
+bool host_runtime_available(void);
+bool host_runtime_provides(const char *name);
+void host_runtime_install(struct exec *x, JSObjectRef global);
+/* Caller frees. NULL when the runtime is not built in. */
+char *host_runtime_lazy_source(void);
 
 #ifdef CORRAL_TEST_HOOKS
 /* host_testhooks.c, test builds only */
