@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "redact.h"
 #include "result.h"
 #include "sandbox.h"
 #include "serve.h"
@@ -39,6 +40,8 @@ struct api_exec {
 	char **env;
 	size_t nenv;
 	struct buf out, err, both;
+	struct redactor *red;             /* env values, NULL when none */
+	struct redact_stream rs_out, rs_err;
 	bool rl_held;
 	bool running;             /* in the pool */
 };
@@ -144,6 +147,9 @@ static void exec_free(struct api_exec *x)
 	buf_release(&x->out);
 	buf_release(&x->err);
 	buf_release(&x->both);
+	redactor_free(x->red);
+	redact_stream_release(&x->rs_out);
+	redact_stream_release(&x->rs_err);
 	free(x);
 }
 
@@ -180,10 +186,15 @@ static void on_job_output(struct pool_job *j, int stream, const char *p, size_t 
 	buf_append(stream == IPC_STREAM_STDOUT ? &x->out : &x->err, p, n);
 	buf_append(&x->both, p, n);
 	if (x->r && (x->mode == MODE_SSE || x->mode == MODE_NDJSON)) {
-		struct buf d = BUF_INIT(SIZE_MAX / 2);
-		json_put_str(&d, p, n);
-		stream_event(x, stream == IPC_STREAM_STDOUT ? "stdout" : "stderr", d.data, d.len);
-		buf_release(&d);
+		struct buf safe = BUF_INIT(SIZE_MAX / 2);
+		redact_stream_feed(x->red, stream == IPC_STREAM_STDOUT ? &x->rs_out : &x->rs_err, p, n, &safe);
+		if (safe.len) {
+			struct buf d = BUF_INIT(SIZE_MAX / 2);
+			json_put_str(&d, safe.data, safe.len);
+			stream_event(x, stream == IPC_STREAM_STDOUT ? "stdout" : "stderr", d.data, d.len);
+			buf_release(&d);
+		}
+		buf_release(&safe);
 	}
 }
 
@@ -284,6 +295,30 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 		return;
 	}
 	snprintf(res->id, sizeof res->id, "%s", x->id);
+	/* Secrets out of everything that leaves, on whole texts. */
+	if (x->red) {
+		redact_buf(x->red, &x->out);
+		redact_buf(x->red, &x->err);
+		redact_buf(x->red, &x->both);
+		redact_str(x->red, &res->result_json);
+		redact_str(x->red, &res->err_message);
+		redact_str(x->red, &res->err_stack);
+		if (x->r && (x->mode == MODE_SSE || x->mode == MODE_NDJSON)) {
+			static const char *const names[] = { "stdout", "stderr" };
+			struct redact_stream *sts[] = { &x->rs_out, &x->rs_err };
+			for (int i = 0; i < 2; i++) {
+				struct buf rest = BUF_INIT(SIZE_MAX / 2);
+				redact_stream_end(x->red, sts[i], &rest);
+				if (rest.len) {
+					struct buf d = BUF_INIT(SIZE_MAX / 2);
+					json_put_str(&d, rest.data, rest.len);
+					stream_event(x, names[i], d.data, d.len);
+					buf_release(&d);
+				}
+				buf_release(&rest);
+			}
+		}
+	}
 	log_exec(x, res);
 	record_exec(x, res);
 	if (!x->r) {
@@ -347,12 +382,11 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 
 	if (http_body_too_large(r))
 		FAIL(413, "body_too_large", NULL, "the request body is over the %llu-byte cap", (unsigned long long)c->max_body);
-	/* JSON, however it is labelled by clients that do not label it (curl -d
-	 * sends application/x-www-form-urlencoded); real forms are refused. */
+	/* JSON, also when labelled the way curl -d labels everything
+	 * (application/x-www-form-urlencoded); other types are refused. */
 	const char *ctype = http_header(r, "Content-Type");
 	if (ctype && strncasecmp(ctype, "application/json", 16) != 0 &&
-	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0 &&
-	    strncasecmp(ctype, "text/plain", 10) != 0 && !strstr(ctype, "+json"))
+	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0 && !strstr(ctype, "+json"))
 		FAIL(415, "unsupported_media_type", NULL, "the body must be application/json (got '%.100s')", ctype);
 	if (!body->len)
 		FAIL(400, "bad_request", NULL, "the body is empty: send a JSON object with \"code\"");
@@ -446,6 +480,9 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	json_decref(root);
 	root = NULL;
 
+	x->red = redactor_new((const char *const *)x->env, x->nenv);
+	redact_stream_init(&x->rs_out);
+	redact_stream_init(&x->rs_err);
 	new_id(x->id);
 	x->pj.ops = &job_ops;
 	x->pj.ud = x;
@@ -675,8 +712,11 @@ static void on_request(struct http_req *r, void *ud)
 		handle_readyz(a, r);
 	else if (!strcmp(found->label, "/metrics"))
 		handle_metrics(a, r, false);
-	else if (!strcmp(found->label, "/v1/metrics"))
-		handle_metrics(a, r, true);
+	else if (!strcmp(found->label, "/v1/metrics")) {
+		char tenant[65];
+		if (authenticate(a, r, tenant, false))
+			handle_metrics(a, r, true);
+	}
 	else if (!strcmp(found->label, "/v1/execute"))
 		handle_execute(a, r, false);
 	else if (!strcmp(found->label, "/api/execute"))

@@ -362,7 +362,7 @@ int http_start(struct http_server **out, const struct http_opts *o, char err[256
 				MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 << 10),
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
