@@ -496,6 +496,7 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 		.output_cap = c->max_output,
 		.env = (const char *const *)x->env,
 		.nenv = x->nenv,
+		.tmp_cap = c->tmp_mb << 20,
 	};
 	return x;
 fail:

@@ -797,26 +797,53 @@ static void reject_syntax(struct exec *x, JSStringRef src, JSStringRef url)
 	}
 }
 
+/* Waits until `until` (a monotonic deadline), handling fetch answers from
+ * the supervisor as they come. */
+static void wait_until(struct exec *x, uint64_t until)
+{
+	for (;;) {
+		uint64_t now = clock_mono_ns();
+		if (now >= until || x->term != TERM_NONE || x->uncaught)
+			return;
+		if (!x->nfetches || !x->io || !x->io->next) {
+			struct timespec ts = { (time_t)(until / 1000000000ull), (long)(until % 1000000000ull) };
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+			return;
+		}
+		struct ipc_msg m;
+		int ms = (int)((until - now + 999999) / 1000000);
+		int r = x->io->next(x->io->ud, &m, ms > 0 ? ms : 1);
+		if (r < 0) {
+			/* The supervisor is gone: nothing will answer. */
+			host_fetch_clear(x);
+			return;
+		}
+		if (r == 1 && m.type == IPC_MSG_FETCH_RESULT) {
+			host_fetch_result(x, &m);
+			host_output_flush(x);
+			return;
+		}
+	}
+}
+
 static void event_loop(struct exec *x)
 {
 	while (x->term == TERM_NONE && !x->uncaught) {
 		host_output_flush(x);
 		uint64_t next = host_timers_run_due(x);
-		if (x->term != TERM_NONE || x->uncaught || next == 0)
+		if (x->term != TERM_NONE || x->uncaught || (next == 0 && x->nfetches == 0))
 			break;
 		uint64_t now = clock_mono_ns();
 		if (now >= x->deadline_ns) {
 			x->term = TERM_TIMEOUT;
 			break;
 		}
-		uint64_t until = next < x->deadline_ns ? next : x->deadline_ns;
-		if (until > now && x->io && x->io->flush)
+		if (next == 0 || next > x->deadline_ns)
+			next = x->deadline_ns;
+		if (next > now && x->io && x->io->flush)
 			x->io->flush(x->io->ud);
-		if (until > now) {
-			struct timespec ts = { (time_t)(until / 1000000000ull), (long)(until % 1000000000ull) };
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-				;
-		}
+		wait_until(x, next);
 	}
 }
 

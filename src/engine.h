@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipc.h"
 #include "outcome.h"
 #include "util/buf.h"
 
@@ -61,6 +62,11 @@ struct engine_io {
 	/* Called before the execution waits (timers): output given so far
 	 * must reach the supervisor now. */
 	void (*flush)(void *ud);
+	/* Sends one encoded frame to the supervisor now (fetch requests). */
+	int (*send)(void *ud, const char *p, size_t n);
+	/* Waits up to timeout_ms for a frame from the supervisor: 1 with *m
+	 * set (valid until the next call), 0 on timeout, -errno. */
+	int (*next)(void *ud, struct ipc_msg *m, int timeout_ms);
 	void *ud;
 };
 

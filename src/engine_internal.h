@@ -31,6 +31,7 @@ extern const unsigned long corral_js_inspect_len;
 
 #define ENGINE_WATCHDOG_SLICE 0.005 /* seconds of CPU per watchdog check */
 #define ENGINE_MAX_TIMERS 100000
+#define ENGINE_MAX_FETCHES 32
 
 enum exec_term {
 	TERM_NONE = 0,
@@ -107,6 +108,13 @@ struct exec {
 	double time_origin_ms;
 	bool exited;         /* process.exit() was called */
 	int exit_code;
+
+	/* fetch() requests waiting for the supervisor's answer. */
+	struct fetch_pending {
+		uint64_t id;
+		JSObjectRef cb;      /* protected */
+	} fetches[ENGINE_MAX_FETCHES];
+	unsigned nfetches;
 };
 
 /* engine.c */
@@ -154,6 +162,13 @@ bool host_runtime_provides(const char *name);
 void host_runtime_install(struct exec *x, JSObjectRef global);
 /* Caller frees. NULL when the runtime is not built in. */
 char *host_runtime_lazy_source(void);
+
+/* host_fetch.c */
+JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			   size_t argc, const JSValueRef argv[], JSValueRef *exc);
+/* Handles a FETCH_RESULT frame. */
+void host_fetch_result(struct exec *x, const struct ipc_msg *m);
+void host_fetch_clear(struct exec *x);
 
 #ifdef CORRAL_TEST_HOOKS
 /* host_testhooks.c, test builds only */

@@ -378,6 +378,8 @@ static JSObjectRef make_host(struct exec *x)
 		free(name);
 	}
 	engine__set(ctx, h, "env", env, 0);
+	if (x->io && x->io->send && x->io->next)
+		engine__set(ctx, h, "fetch", engine__make_fn(ctx, "fetch", host_fetch_call), 0);
 	return h;
 }
 

@@ -32,6 +32,7 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_OUTPUT_CAP] = U64,
 		[IPC_T_MEMORY_MB] = U64,
 		[IPC_T_STDIN] = STR(IPC_MAX_FRAME),
+		[IPC_T_TMP_CAP] = U64,
 	},
 	[IPC_MSG_READY] = {
 		[IPC_T_LAYERS] = U64,
@@ -54,6 +55,22 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_PEAK_RSS] = U64,
 		[IPC_T_TRUNCATED] = U64,
 		[IPC_T_SIGNAL] = U64,
+	},
+	[IPC_MSG_FETCH] = {
+		[IPC_T_FETCH_ID] = U64_REQ,
+		[IPC_T_URL] = STR_REQ(8192),
+		[IPC_T_METHOD] = STR_REQ(16),
+		[IPC_T_HEADER] = STR_REPEAT(16384),
+		[IPC_T_BODY] = STR(16u << 20),
+		[IPC_T_TIMEOUT_MS] = U64,
+	},
+	[IPC_MSG_FETCH_RESULT] = {
+		[IPC_T_FETCH_ID] = U64_REQ,
+		[IPC_T_ERROR] = STR(1024),
+		[IPC_T_STATUS_CODE] = U64,
+		[IPC_T_STATUS_TEXT] = STR(256),
+		[IPC_T_HEADER] = STR_REPEAT(16384),
+		[IPC_T_BODY] = STR(IPC_MAX_FRAME),
 	},
 };
 

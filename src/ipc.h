@@ -17,7 +17,7 @@
 #include "util/buf.h"
 
 #define IPC_HEADER_LEN 8
-#define IPC_MAX_FIELDS 64
+#define IPC_MAX_FIELDS 512
 /* Largest payload either side accepts: code and results are capped below it. */
 #define IPC_MAX_FRAME (32u << 20)
 
@@ -26,6 +26,8 @@ enum ipc_type {
 	IPC_MSG_READY,      /* worker → supervisor: sandboxed and warm */
 	IPC_MSG_OUTPUT,     /* worker → supervisor: a chunk of stdout/stderr */
 	IPC_MSG_RESULT,     /* worker → supervisor: the execution ended */
+	IPC_MSG_FETCH,      /* worker → supervisor: perform this HTTP request */
+	IPC_MSG_FETCH_RESULT, /* supervisor → worker: its answer */
 	IPC_MSG__COUNT
 };
 
@@ -54,6 +56,15 @@ enum ipc_tag {
 	IPC_T_PEAK_RSS,
 	IPC_T_TRUNCATED,
 	IPC_T_SIGNAL,
+	IPC_T_FETCH_ID,
+	IPC_T_URL,
+	IPC_T_METHOD,
+	IPC_T_HEADER,       /* repeatable: "Name: value" */
+	IPC_T_BODY,
+	IPC_T_STATUS_CODE,
+	IPC_T_STATUS_TEXT,
+	IPC_T_ERROR,
+	IPC_T_TMP_CAP,
 	IPC_T__COUNT
 };
 

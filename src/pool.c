@@ -99,7 +99,19 @@ static void on_ready(struct wproc *w, void *ud)
 	pw->idle_since = clock_mono_ns();
 }
 
-static const struct wproc_cb worker_cb = { on_ready, job_output, job_done };
+static void on_fetch(struct wproc *w, struct egress_req *r, void *ud)
+{
+	struct pool_worker *pw = ud;
+	egress_submit(pw->pool->o.egress, r);
+}
+
+static const struct wproc_cb worker_cb = { on_ready, job_output, job_done, on_fetch };
+static const struct wproc_cb worker_cb_nofetch = { on_ready, job_output, job_done, NULL };
+
+static const struct wproc_cb *cb_of(const struct pool_worker *pw)
+{
+	return pw->pool->o.egress ? &worker_cb : &worker_cb_nofetch;
+}
 
 static void worker_dying(struct pool_worker *pw)
 {
@@ -122,7 +134,7 @@ static void reap(struct pool_worker *pw)
 	evloop_del(p->o.loop, pw->w->fd);
 	if (pw->w->pidfd >= 0)
 		evloop_del(p->o.loop, pw->w->pidfd);
-	wproc_reap(pw->w, &worker_cb, pw);
+	wproc_reap(pw->w, cb_of(pw), pw);
 	/* Off the live list, onto the graveyard (freed at the next tick: an
 	 * event for it may still be in this epoll batch). */
 	struct pool_worker **pp = &p->workers;
@@ -144,7 +156,7 @@ static void on_sock(struct evsrc *src, uint32_t events)
 	struct pool_worker *pw = (struct pool_worker *)((char *)src - offsetof(struct pool_worker, sock_src));
 	if (pw->reaped)
 		return;
-	int rc = wproc_on_readable(pw->w, &worker_cb, pw);
+	int rc = wproc_on_readable(pw->w, cb_of(pw), pw);
 	if (rc < 0 || (events & (EPOLLHUP | EPOLLERR)) || pw->w->kill_reason != WPROC_KILL_NONE) {
 		worker_dying(pw);
 		return;
@@ -481,6 +493,16 @@ void pool_stats(const struct pool *p, struct pool_stats *s)
 		if (pw->w->state != WPROC_STARTING)
 			s->layers_min &= pw->w->layers;
 	}
+}
+
+void pool_fetch_done(struct pool *p, struct egress_req *r)
+{
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		if (!pw->dying && pw->w->serial == r->owner && pw->job) {
+			wproc_fetch_reply(pw->w, r);
+			break;
+		}
+	egress_req_free(r);
 }
 
 bool pool_drain(struct pool *p)

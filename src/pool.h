@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "cg.h"
+#include "egress.h"
 #include "evloop.h"
 #include "result.h"
 #include "sandbox.h"
@@ -46,6 +47,7 @@ struct pool_opts {
 	const struct cg_root *cg_root;
 	struct evloop *loop;
 	struct metrics *metrics;
+	struct egress *egress;       /* NULL: fetch is refused */
 };
 
 struct pool_job;
@@ -93,6 +95,9 @@ struct pool_stats {
 	unsigned layers_min;         /* layers every live worker reported */
 };
 void pool_stats(const struct pool *p, struct pool_stats *s);
+/* A finished fetch from the egress thread: answered to its worker if it
+ * still waits for it. Takes ownership of r. */
+void pool_fetch_done(struct pool *p, struct egress_req *r);
 /* Stops taking jobs; true once nothing runs and nothing is queued. */
 bool pool_drain(struct pool *p);
 void pool_free(struct pool *p);

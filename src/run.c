@@ -18,6 +18,7 @@
 
 #include "cg.h"
 #include "config.h"
+#include "egress.h"
 #include "ipc.h"
 #include "outcome.h"
 #include "result.h"
@@ -31,6 +32,7 @@
 #define RUN_EXIT_OTHER 125
 
 struct run {
+	struct egress *egress;
 	bool json;
 	bool done;
 	bool ready;
@@ -52,6 +54,8 @@ static void usage(FILE *f)
 		"  --no-jit         run the engine without its JIT compilers\n"
 		"  --allow-eval     allow eval and new Function\n"
 		"  --env K=V        set process.env.K (repeatable)\n"
+		"  --allow-fetch L  let fetch() reach these hosts (comma-separated, *.suffix)\n"
+		"  --allow-private-fetch  also private, loopback and link-local addresses\n"
 		"  --repeat N       run it N times in one worker, a fresh context each time\n"
 		"                   (with --json: one result object per line)\n"
 		"\n"
@@ -121,6 +125,12 @@ static void on_done(struct wproc *w, struct result *res, void *ud)
 	res->result_json = res->err_name = res->err_message = res->err_stack = NULL;
 }
 
+static void on_fetch(struct wproc *w, struct egress_req *req, void *ud)
+{
+	struct run *r = ud;
+	egress_submit(r->egress, req);
+}
+
 static void new_id(char *out, size_t n)
 {
 	unsigned char raw[8];
@@ -162,11 +172,14 @@ int run_main(int argc, char **argv)
 		{ "allow-eval", no_argument, NULL, 'E' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "allow-fetch", required_argument, NULL, 'F' },
+		{ "allow-private-fetch", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t timeout_ms = 5000, memory_mb = 128, output_cap = 1u << 20, repeat = 1;
-	bool jit = true, allow_eval = false, json = false;
+	bool jit = true, allow_eval = false, json = false, allow_private = false;
+	const char *allow_fetch = NULL;
 	const char **env = calloc((size_t)argc + 1, sizeof *env);
 	size_t nenv = 0;
 	char err[CONFIG_ERR_LEN];
@@ -195,6 +208,8 @@ int run_main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'j': json = true; break;
+		case 'F': allow_fetch = optarg; break;
+		case 'P': allow_private = true; break;
 		case 'J': jit = false; break;
 		case 'E': allow_eval = true; break;
 		case 'e':
@@ -274,7 +289,17 @@ int run_main(int argc, char **argv)
 		.uid = (uid_t)(100000 + getpid() % 50000),
 	};
 	struct wproc *w = NULL;
-	struct wproc_cb cb = { on_ready, on_output, on_done };
+	if (allow_fetch) {
+		struct egress_opts eo = { .allow = allow_fetch, .allow_private = allow_private,
+					  .max_bytes = 10u << 20, .max_timeout_ms = timeout_ms };
+		char eerr[256];
+		if (egress_new(&r.egress, &eo, eerr)) {
+			fprintf(stderr, "corral run: %s\n", eerr);
+			code = RUN_EXIT_USAGE;
+			goto out;
+		}
+	}
+	struct wproc_cb cb = { on_ready, on_output, on_done, allow_fetch ? on_fetch : NULL };
 	rc = wproc_start(&w, &wo);
 	if ((rc == -EPERM || rc == -EINVAL || rc == -ENOSPC || rc == -EUSERS) &&
 	    (caps.layers & SANDBOX_NAMESPACES)) {
@@ -310,9 +335,16 @@ int run_main(int argc, char **argv)
 			}
 		}
 		while (!r.done) {
-			struct pollfd p = { w->fd, POLLIN, 0 };
-			int n = poll(&p, 1, WPROC_TICK_MS);
-			if (n > 0) {
+			struct pollfd p[2] = { { w->fd, POLLIN, 0 }, { r.egress ? egress_fd(r.egress) : -1, POLLIN, 0 } };
+			int n = poll(p, 2, WPROC_TICK_MS);
+			if (n > 0 && p[1].revents) {
+				struct egress_req *er;
+				while ((er = egress_take(r.egress))) {
+					wproc_fetch_reply(w, er);
+					egress_req_free(er);
+				}
+			}
+			if (n > 0 && p[0].revents) {
 				rc = wproc_on_readable(w, &cb, &r);
 				if (rc < 0 && !r.done) {
 					wproc_reap(w, &cb, &r);
@@ -342,6 +374,7 @@ int run_main(int argc, char **argv)
 	}
 out:
 	wproc_free(w);
+	egress_free(r.egress);
 	cg_root_close(&cg);
 	result_release(&r.res);
 	buf_release(&r.out);

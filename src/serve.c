@@ -16,6 +16,7 @@
 #include "api.h"
 #include "cg.h"
 #include "config.h"
+#include "egress.h"
 #include "evloop.h"
 #include "http.h"
 #include "log.h"
@@ -39,7 +40,8 @@ static const struct setting {
 } settings[] = {
 #define U(env, flag, field, min, max, d) { env, flag, K_U64, offsetof(struct serve_config, field), min, max, d }
 #define B(env, flag, field, d) { env, flag, K_BOOL, offsetof(struct serve_config, field), 0, 0, d }
-#define S(env, flag, field, d) { env, flag, K_STR, offsetof(struct serve_config, field), 0, 0, d }
+#define S(env, flag, field, d) { env, flag, K_STR, offsetof(struct serve_config, field), 0, \
+		sizeof(((struct serve_config *)0)->field), d }
 	S("CORRAL_LISTEN", "listen", listen, "127.0.0.1:8080"),
 	S("CORRAL_DATA_DIR", "data-dir", data_dir, "./data"),
 	B("CORRAL_INSECURE", NULL, insecure, "false"),
@@ -67,6 +69,11 @@ static const struct setting {
 	U("CORRAL_DRAIN_TIMEOUT_S", NULL, drain_timeout_s, 0, 3600, "30"),
 	U("CORRAL_EXEC_RETENTION_S", NULL, exec_retention_s, 0, 365u * 86400, "86400"),
 	U("CORRAL_EXEC_RETENTION_ROWS", NULL, exec_retention_rows, 0, 100000000, "100000"),
+	S("CORRAL_FETCH_ALLOW", "fetch-allow", fetch_allow, "-"),
+	B("CORRAL_FETCH_ALLOW_PRIVATE", NULL, fetch_allow_private, "false"),
+	U("CORRAL_FETCH_MAX_BYTES", NULL, fetch_max_bytes, 0, 1ull << 30, "10485760"),
+	U("CORRAL_FETCH_TIMEOUT_MS", NULL, fetch_timeout_ms, 1, 600000, "30000"),
+	U("CORRAL_TMP_MB", NULL, tmp_mb, 0, 4096, "10"),
 #undef U
 #undef B
 #undef S
@@ -82,7 +89,7 @@ static int set_value(struct serve_config *c, const struct setting *s, const char
 	case K_BOOL:
 		return config_parse_bool(key, v, (bool *)field, err);
 	case K_STR: {
-		size_t cap = s->off == offsetof(struct serve_config, listen) ? sizeof c->listen : sizeof c->data_dir;
+		size_t cap = (size_t)s->max;
 		if (!v[0] || strlen(v) >= cap) {
 			snprintf(err, CONFIG_ERR_LEN, "%s must be 1 to %zu characters", key, cap - 1);
 			return -EINVAL;
@@ -124,6 +131,7 @@ static int parse_config(int argc, char **argv, struct serve_config *c, char err[
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "data-dir", required_argument, NULL, 'd' },
+		{ "fetch-allow", required_argument, NULL, 'f' },
 		{ "pool-size", required_argument, NULL, 'p' },
 		{ "max-pool-size", required_argument, NULL, 'P' },
 		{ "insecure", no_argument, NULL, 'i' },
@@ -139,6 +147,7 @@ static int parse_config(int argc, char **argv, struct serve_config *c, char err[
 		switch (ch) {
 		case 'l': flag = "listen"; break;
 		case 'd': flag = "data-dir"; break;
+		case 'f': flag = "fetch-allow"; break;
 		case 'p': flag = "pool-size"; break;
 		case 'P': flag = "max-pool-size"; break;
 		case 'i': c->insecure = true; continue;
@@ -188,6 +197,20 @@ static void on_signal(struct evsrc *src, uint32_t events)
 		s->signo = (int)si.ssi_signo;
 }
 
+struct egress_src {
+	struct evsrc src;
+	struct egress *e;
+	struct pool **pool;
+};
+
+static void on_egress(struct evsrc *src, uint32_t events)
+{
+	struct egress_src *s = (struct egress_src *)src;
+	struct egress_req *r;
+	while ((r = egress_take(s->e)))
+		pool_fetch_done(*s->pool, r);
+}
+
 static void banner(const struct serve_config *c, const struct sandbox_caps *caps, bool dev_mode, int port)
 {
 	char layers[256];
@@ -204,6 +227,7 @@ static void banner(const struct serve_config *c, const struct sandbox_caps *caps
 	log_kv_int(&b, "max_code_bytes", (long long)c->max_code);
 	log_kv_int(&b, "max_output_bytes", (long long)c->max_output);
 	log_kv_str(&b, "store", "sqlite");
+	log_kv_str(&b, "fetch_allow", strcmp(c->fetch_allow, "-") ? c->fetch_allow : "none (fetch refused)");
 	log_kv_str(&b, "data_dir", c->data_dir);
 	log_kv_str(&b, "sandbox_layers", layers);
 	log_kv_str(&b, "cgroup", caps->cgroup_desc);
@@ -251,6 +275,8 @@ int serve_main(int argc, char **argv)
 	sandbox_probe(&caps, &cg, true);
 
 	struct evloop loop;
+	struct egress *egress = NULL;
+	struct egress_src egs = { .src.cb = on_egress };
 	struct metrics *metrics = metrics_new();
 	struct ratelimit *rlim = NULL;
 	struct pool *pool = NULL;
@@ -277,6 +303,26 @@ int serve_main(int argc, char **argv)
 		fprintf(stderr, "corral serve: cannot watch signals: %s\n", strerror(errno));
 		goto out;
 	}
+	/* "-" (the default) means no allowlist: fetch is refused. */
+	if (strcmp(c.fetch_allow, "-") != 0) {
+		struct egress_opts eo = {
+			.allow = c.fetch_allow,
+			.allow_private = c.fetch_allow_private,
+			.max_bytes = c.fetch_max_bytes,
+			.max_timeout_ms = c.fetch_timeout_ms,
+		};
+		char eerr[256];
+		if (egress_new(&egress, &eo, eerr)) {
+			fprintf(stderr, "corral serve: %s\n", eerr);
+			goto out;
+		}
+		egs.e = egress;
+		egs.pool = &pool;
+		if (evloop_add(&loop, egress_fd(egress), EPOLLIN, &egs.src)) {
+			fprintf(stderr, "corral serve: cannot watch the egress queue\n");
+			goto out;
+		}
+	}
 	struct pool_opts po = {
 		.size = (unsigned)c.pool_size,
 		.max = (unsigned)c.pool_max,
@@ -290,6 +336,7 @@ int serve_main(int argc, char **argv)
 		.cg_root = &cg,
 		.loop = &loop,
 		.metrics = metrics,
+		.egress = egress,
 	};
 	if (pool_new(&pool, &po)) {
 		fprintf(stderr, "corral serve: cannot create the worker pool\n");
@@ -364,6 +411,7 @@ int serve_main(int argc, char **argv)
 out:
 	http_stop(http);
 	pool_free(pool);
+	egress_free(egress);
 	if (sig.fd >= 0)
 		close(sig.fd);
 	evloop_release(&loop);

@@ -23,6 +23,10 @@ struct serve_config {
 	uint64_t exec_retention_s, exec_retention_rows;
 	bool module_cache;
 	uint64_t module_cache_max;
+	char fetch_allow[4096];
+	bool fetch_allow_private;
+	uint64_t fetch_max_bytes, fetch_timeout_ms;
+	uint64_t tmp_mb;
 };
 
 int serve_main(int argc, char **argv);

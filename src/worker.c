@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 struct worker {
 	int fd;
+	struct ipc_reader rd;
 	struct buf out;   /* frame being encoded */
 	struct buf send;  /* frames waiting to go, written together */
 	uint64_t sent_ns; /* when send was last written */
@@ -35,6 +37,36 @@ static void flush_frames(void *ud)
 		wk->broken = true;
 	buf_reset(&wk->send);
 	wk->sent_ns = clock_mono_ns();
+}
+
+static int io_send(void *ud, const char *p, size_t n)
+{
+	struct worker *wk = ud;
+	flush_frames(wk);
+	if (wk->broken || ipc_write_all(wk->fd, p, n)) {
+		wk->broken = true;
+		return -EPIPE;
+	}
+	return 0;
+}
+
+static int io_next(void *ud, struct ipc_msg *m, int timeout_ms)
+{
+	struct worker *wk = ud;
+	for (;;) {
+		int r = ipc_reader_next(&wk->rd, m);
+		if (r)
+			return r < 0 ? -EPROTO : 1;
+		struct pollfd p = { wk->fd, POLLIN, 0 };
+		int n = poll(&p, 1, timeout_ms);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return errno == EINTR ? 0 : -errno;
+		long got = ipc_reader_fill(&wk->rd, wk->fd);
+		if (got <= 0 && got != -EAGAIN && got != -EINTR)
+			return -EPIPE;
+	}
 }
 
 static void send_frame(struct worker *wk)
@@ -121,8 +153,9 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		.typescript = (flags & IPC_EXEC_TYPESCRIPT) != 0,
 		.env = (const char *const *)env,
 		.nenv = env ? nenv : 0,
+		.tmp_cap = ipc_get_u64(m, IPC_T_TMP_CAP, 0),
 	};
-	struct engine_io io = { on_output, flush_frames, wk };
+	struct engine_io io = { on_output, flush_frames, io_send, io_next, wk };
 	struct exec_res res;
 	engine_exec(eng, &req, &res, &io);
 	send_result(wk, idbuf, &res);
@@ -180,27 +213,28 @@ int worker_main(int argc, char **argv)
 	send_frame(&wk);
 	flush_frames(&wk);
 
-	struct ipc_reader rd;
-	ipc_reader_init(&rd, IPC_MAX_FRAME);
+	ipc_reader_init(&wk.rd, IPC_MAX_FRAME);
 	bool again = true;
 	while (again && !wk.broken) {
 		struct ipc_msg m;
-		int r = ipc_reader_next(&rd, &m);
+		int r = ipc_reader_next(&wk.rd, &m);
 		if (r == 0) {
-			long n = ipc_reader_fill(&rd, wk.fd);
+			long n = ipc_reader_fill(&wk.rd, wk.fd);
 			if (n == -EINTR)
 				continue;
 			if (n <= 0)
 				break; /* the supervisor is gone, or told us to stop */
 			continue;
 		}
+		if (r == 1 && m.type == IPC_MSG_FETCH_RESULT)
+			continue; /* the answer to a fetch of an execution that is over */
 		if (r < 0 || m.type != IPC_MSG_EXEC) {
 			fprintf(stderr, "corral worker: malformed frame from the supervisor\n");
 			break;
 		}
 		again = run_exec(&wk, eng, &m);
 	}
-	ipc_reader_release(&rd);
+	ipc_reader_release(&wk.rd);
 	buf_release(&wk.out);
 	buf_release(&wk.send);
 	/* No engine_free: the process ends here and the kernel reclaims all

@@ -26,6 +26,8 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 	struct wproc *w = calloc(1, sizeof *w);
 	if (!w)
 		return -ENOMEM;
+	static uint64_t serials;
+	w->serial = ++serials;
 	w->pid = -1;
 	w->pidfd = -1;
 	w->fd = -1;
@@ -139,6 +141,8 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FLAGS, flags);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_OUTPUT_CAP, job->output_cap);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MEMORY_MB, w->mem_cap >> 20);
+	if (job->tmp_cap)
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TMP_CAP, job->tmp_cap);
 	for (size_t i = 0; i < job->nenv && !rc; i++)
 		rc = ipc_enc_str(&b, IPC_T_ENV, job->env[i]);
 	rc = rc ? rc : ipc_enc_end(&b);
@@ -152,6 +156,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	w->timeout_ms = job->timeout_ms;
 	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS) * 1000000ull;
 	w->out_bytes = 0;
+	w->fetches = 0;
 	w->out_cap = job->output_cap;
 	w->last = job->last;
 	w->state = WPROC_BUSY;
@@ -221,6 +226,88 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	return 0;
 }
 
+static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct wproc_cb *cb, void *ud)
+{
+	if (w->state != WPROC_BUSY)
+		return -EPROTO;
+	struct egress_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	r->owner = w->serial;
+	r->id = ipc_get_u64(m, IPC_T_FETCH_ID, 0);
+	r->url = field_dup(m, IPC_T_URL);
+	r->method = field_dup(m, IPC_T_METHOD);
+	const struct ipc_field *body = ipc_get(m, IPC_T_BODY);
+	if (body) {
+		r->body = malloc(body->len ? body->len : 1);
+		if (r->body)
+			memcpy(r->body, body->data, body->len);
+		r->body_len = body->len;
+	}
+	size_t nh = 0;
+	for (unsigned i = 0; i < m->nfields; i++)
+		nh += m->fields[i].tag == IPC_T_HEADER;
+	r->headers = calloc(nh + 1, sizeof *r->headers);
+	for (unsigned i = 0; r->headers && i < m->nfields; i++)
+		if (m->fields[i].tag == IPC_T_HEADER)
+			r->headers[r->nheaders++] = strndup(m->fields[i].data, m->fields[i].len);
+	uint64_t now = clock_mono_ns();
+	uint64_t left = w->kill_at_ns > now ? (w->kill_at_ns - now) / 1000000 : 1;
+	uint64_t asked = ipc_get_u64(m, IPC_T_TIMEOUT_MS, left);
+	r->timeout_ms = asked < left ? asked : left;
+	buf_init(&r->resp_headers, 1);
+	buf_init(&r->resp_body, 1);
+	if (!r->url || !r->method || !r->headers || (body && !r->body) || memchr(r->url, '\0', strlen(r->url) + 1) != r->url + strlen(r->url)) {
+		egress_req_free(r);
+		return -ENOMEM;
+	}
+	if (++w->fetches > 64) {
+		snprintf(r->error, sizeof r->error, "refused: too many fetches in one execution");
+		wproc_fetch_reply(w, r);
+		egress_req_free(r);
+		return 0;
+	}
+	if (!cb->fetch) {
+		snprintf(r->error, sizeof r->error, "refused: fetch is not enabled here (no allowlist)");
+		wproc_fetch_reply(w, r);
+		egress_req_free(r);
+		return 0;
+	}
+	cb->fetch(w, r, ud);
+	return 0;
+}
+
+int wproc_fetch_reply(struct wproc *w, const struct egress_req *r)
+{
+	if (w->state != WPROC_BUSY || w->kill_reason != WPROC_KILL_NONE)
+		return -ESRCH;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	int rc = ipc_enc_begin(&b, IPC_MSG_FETCH_RESULT);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FETCH_ID, r->id);
+	if (r->error[0]) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_ERROR, r->error);
+	} else {
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATUS_CODE, (uint64_t)r->status);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_STATUS_TEXT, r->status_text);
+		const char *p = r->resp_headers.data, *end = p ? p + r->resp_headers.len : NULL;
+		while (!rc && p && p < end) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+			while (n && (p[n - 1] == '\r'))
+				n--;
+			if (n && n <= 16384)
+				rc = ipc_enc_bytes(&b, IPC_T_HEADER, p, n);
+			p = eol ? eol + 1 : end;
+		}
+		rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, r->resp_body.data ? r->resp_body.data : "", r->resp_body.len);
+	}
+	rc = rc ? rc : ipc_enc_end(&b);
+	if (!rc)
+		rc = write_frame(w, &b);
+	buf_release(&b);
+	return rc;
+}
+
 static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wproc_cb *cb, void *ud)
 {
 	switch (m->type) {
@@ -253,6 +340,8 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 	}
 	case IPC_MSG_RESULT:
 		return handle_result(w, m, cb, ud);
+	case IPC_MSG_FETCH:
+		return handle_fetch(w, m, cb, ud);
 	default:
 		return -EPROTO;
 	}

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "cg.h"
+#include "egress.h"
 #include "ipc.h"
 #include "result.h"
 #include "sandbox.h"
@@ -66,6 +67,7 @@ struct wproc_job {
 	bool last;             /* the worker exits after this one */
 	const char *const *env;
 	size_t nenv;
+	uint64_t tmp_cap;      /* /tmp bytes; 0: the worker's default */
 };
 
 struct wproc;
@@ -75,9 +77,14 @@ struct wproc_cb {
 	void (*output)(struct wproc *w, int stream, const char *p, size_t n, void *ud);
 	/* The execution ended; r is the caller's to read, freed after the call. */
 	void (*done)(struct wproc *w, struct result *r, void *ud);
+	/* The code asked for an HTTP request (a validated frame): the callee
+	 * takes ownership of req and answers with wproc_fetch_reply. NULL:
+	 * every fetch is refused. */
+	void (*fetch)(struct wproc *w, struct egress_req *req, void *ud);
 };
 
 struct wproc {
+	uint64_t serial;          /* unique in this process: tags fetches */
 	enum wproc_state state;
 	pid_t pid;
 	int pidfd;
@@ -100,6 +107,7 @@ struct wproc {
 	uint64_t out_bytes, out_cap;
 	uint64_t mem_cap;
 	uint64_t oom_before;
+	unsigned fetches;         /* in flight for this execution */
 	bool last;
 	void *user;               /* for the caller */
 };
@@ -120,6 +128,8 @@ void wproc_kill(struct wproc *w, enum wproc_kill_reason why);
  * cb->done. */
 void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud);
 bool wproc_reusable(const struct wproc *w);
+/* Sends the answer to a fetch (r->error set for a refusal). */
+int wproc_fetch_reply(struct wproc *w, const struct egress_req *r);
 void wproc_free(struct wproc *w);
 
 #endif
