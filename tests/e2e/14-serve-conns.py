@@ -63,14 +63,15 @@ t.ok(lat < 2.0, "and answers in under 2 s", lat)
 
 # Some of the idle ones, used now.
 good = 0
-for s in socks[1::997][:10]:
+sample = socks[1::997][:10]
+for s in sample:
     try:
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         if s.recv(4096).startswith(b"HTTP/1.1 200"):
             good += 1
     except OSError:
         pass
-t.eq(good, 10, "idle connections still answer when used")
+t.ok(good == len(sample) and good > 0, f"idle connections still answer when used ({good} of {len(sample)})")
 for s in socks:
     s.close()
 time.sleep(0.5)
