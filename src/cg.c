@@ -203,6 +203,7 @@ int cg_worker_create(const struct cg_root *root, const char *name, uint64_t mem_
 {
 	char tmp[32];
 	memset(w, 0, sizeof *w);
+	w->fd_peak = w->fd_oom = -1;
 	if (!root->version)
 		return -ENOTSUP;
 	w->version = root->version;
@@ -231,6 +232,27 @@ int cg_worker_create(const struct cg_root *root, const char *name, uint64_t mem_
 		snprintf(tmp, sizeof tmp, "%u", pids_max);
 		write_file(w->pids, "pids.max", tmp);
 	}
+	char path[CG_PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/%s", w->mem, w->version == 2 ? "memory.peak" : "memory.max_usage_in_bytes");
+	w->fd_peak = open(path, O_RDWR | O_CLOEXEC);
+	snprintf(path, sizeof path, "%s/%s", w->mem, w->version == 2 ? "memory.events" : "memory.oom_control");
+	w->fd_oom = open(path, O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+static ssize_t pread_all(int fd, char *out, size_t n)
+{
+	ssize_t r = pread(fd, out, n - 1, 0);
+	out[r > 0 ? r : 0] = '\0';
+	return r;
+}
+
+static uint64_t keyed_in(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
+			return strtoull(p + kl + 1, NULL, 10);
 	return 0;
 }
 
@@ -262,6 +284,9 @@ int cg_worker_attach(const struct cg_worker *w, pid_t pid)
 
 uint64_t cg_worker_oom_kills(const struct cg_worker *w)
 {
+	char tmp[2048];
+	if (w->fd_oom >= 0 && pread_all(w->fd_oom, tmp, sizeof tmp) > 0)
+		return keyed_in(tmp, "oom_kill");
 	if (w->version == 2)
 		return read_keyed(w->mem, "memory.events", "oom_kill");
 	if (w->version == 1)
@@ -271,6 +296,9 @@ uint64_t cg_worker_oom_kills(const struct cg_worker *w)
 
 uint64_t cg_worker_peak(const struct cg_worker *w)
 {
+	char tmp[64];
+	if (w->fd_peak >= 0 && pread_all(w->fd_peak, tmp, sizeof tmp) > 0)
+		return strtoull(tmp, NULL, 10);
 	if (w->version == 2)
 		return read_u64(w->mem, "memory.peak");
 	if (w->version == 1)
@@ -280,6 +308,8 @@ uint64_t cg_worker_peak(const struct cg_worker *w)
 
 void cg_worker_reset_peak(const struct cg_worker *w)
 {
+	if (w->fd_peak >= 0 && pwrite(w->fd_peak, "0", 1, 0) == 1)
+		return;
 	if (w->version == 2)
 		write_file(w->mem, "memory.peak", "0");
 	else if (w->version == 1)
@@ -290,6 +320,11 @@ void cg_worker_destroy(struct cg_worker *w)
 {
 	if (!w->version)
 		return;
+	if (w->fd_peak >= 0)
+		close(w->fd_peak);
+	if (w->fd_oom >= 0)
+		close(w->fd_oom);
+	w->fd_peak = w->fd_oom = -1;
 	/* A just-killed task can linger for a moment; v1 answers EBUSY then. */
 	for (int i = 0; i < 200 && rmdir(w->mem) < 0 && errno == EBUSY; i++)
 		usleep(1000);

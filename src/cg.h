@@ -26,6 +26,11 @@ struct cg_worker {
 	int version;
 	char mem[CG_PATH_MAX];
 	char pids[CG_PATH_MAX];
+	/* Kept open: read on every execution (kernfs path walks cost more
+	 * than the reads). Owned by whoever destroys the cgroup; a copy of
+	 * the struct borrows them. */
+	int fd_peak;   /* memory.max_usage_in_bytes | memory.peak, read-write */
+	int fd_oom;    /* memory.oom_control | memory.events */
 };
 
 /* Finds a writable hierarchy and creates this process's parent cgroup.

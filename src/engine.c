@@ -253,6 +253,8 @@ void engine_free(struct engine *e)
 	for (int i = 0; i < ENGINE_SCRIPT__COUNT; i++)
 		if (e->scripts[i])
 			JSScriptRelease(e->scripts[i]);
+	if (e->spare)
+		JSGlobalContextRelease(e->spare);
 	if (e->on_rejection)
 		JSValueUnprotect(e->host_ctx, e->on_rejection);
 	JSGlobalContextRelease(e->host_ctx);
@@ -683,19 +685,15 @@ static bool await_value(struct exec *x, JSValueRef v)
 	return true;
 }
 
-static void install_globals(struct exec *x)
+/* What every context gets, whatever the request: made ahead of time in
+ * engine_prepare when the worker is idle. */
+static void install_common(struct exec *x)
 {
 	JSContextRef ctx = x->ctx;
 	JSObjectRef global = JSContextGetGlobalObject(ctx);
 	JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
 	JSObjectDeleteProperty(ctx, global, wasm, NULL);
 	JSStringRelease(wasm);
-	if (!x->req->allow_eval) {
-		JSStringRef msg = JSStringCreateWithUTF8CString(
-			"eval and new Function are disabled in corral (allow them with allow_eval)");
-		JSGlobalContextSetEvalEnabled(x->ctx, false, msg);
-		JSStringRelease(msg);
-	}
 	/* The handler lives in the engine's host context: JSC holds it strongly
 	 * from the user's global, and a function of that same global would keep
 	 * the whole context alive forever (measured: +95 MB per 1,000 runs). */
@@ -707,12 +705,37 @@ static void install_globals(struct exec *x)
 	JSGlobalContextSetUnhandledRejectionCallback(x->ctx, x->eng->on_rejection, &exc);
 	host_console_install(x, global);
 	host_timers_install(x, global);
+	host_runtime_install(x, global);
+}
+
+/* What depends on the request. */
+static void install_request(struct exec *x)
+{
+	JSObjectRef global = JSContextGetGlobalObject(x->ctx);
+	if (!x->req->allow_eval) {
+		JSStringRef msg = JSStringCreateWithUTF8CString(
+			"eval and new Function are disabled in corral (allow them with allow_eval)");
+		JSGlobalContextSetEvalEnabled(x->ctx, false, msg);
+		JSStringRelease(msg);
+	}
 	if (!host_runtime_provides("process"))
 		host_process_install(x, global);
-	host_runtime_install(x, global);
 #ifdef CORRAL_TEST_HOOKS
 	host_testhooks_install(x, global);
 #endif
+}
+
+void engine_prepare(struct engine *e)
+{
+	if (e->spare)
+		return;
+	struct exec x = { 0 };
+	x.eng = e;
+	x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+	if (!x.ctx)
+		return;
+	install_common(&x);
+	e->spare = x.ctx;
 }
 
 /* The runtime's process.exit throws {name: "ProcessExit", code}. */
@@ -867,15 +890,21 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		x.time_origin_ms = (double)rt.tv_sec * 1e3 + (double)rt.tv_nsec / 1e6;
 	}
 	buf_init(&x.pending, (1u << 20) + 4096);
-	x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
-	if (!x.ctx) {
-		set_error(res, "InternalError", "cannot create a JavaScript context");
-		rc = -ENOMEM;
-		goto out;
-	}
 	e->cur = &x;
 	engine__current = &x;
-	install_globals(&x);
+	if (e->spare) {
+		x.ctx = e->spare;
+		e->spare = NULL;
+	} else {
+		x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+		if (!x.ctx) {
+			set_error(res, "InternalError", "cannot create a JavaScript context");
+			rc = -ENOMEM;
+			goto out;
+		}
+		install_common(&x);
+	}
+	install_request(&x);
 
 	JSStringRef src = engine__jsstr_from_utf8(req->code, req->code_len);
 	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");

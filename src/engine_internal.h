@@ -67,6 +67,9 @@ struct engine {
 	 * user code as values. */
 	JSGlobalContextRef host_ctx;
 	JSObjectRef on_rejection;
+	/* A context made while the worker was idle, with every global that
+	 * does not depend on the request already installed. */
+	JSGlobalContextRef spare;
 	bool jit;
 	struct exec *cur;             /* the execution running now, if any */
 };

@@ -208,6 +208,7 @@ int worker_main(int argc, char **argv)
 		fprintf(stderr, "corral worker: cannot close the sandbox: %s\n", strerror(-layers));
 		return 1;
 	}
+	engine_prepare(eng);
 	ipc_enc_begin(&wk.out, IPC_MSG_READY);
 	ipc_enc_u64(&wk.out, IPC_T_LAYERS, (uint64_t)layers);
 	send_frame(&wk);
@@ -233,6 +234,8 @@ int worker_main(int argc, char **argv)
 			break;
 		}
 		again = run_exec(&wk, eng, &m);
+		if (again)
+			engine_prepare(eng);
 	}
 	ipc_reader_release(&wk.rd);
 	buf_release(&wk.out);

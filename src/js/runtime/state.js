@@ -14,4 +14,7 @@ module.exports = {
   setInterval: null,
   clearInterval: null,
   queueMicrotask: null,
+  console: null,
+  consoleLog: null,
+  consoleError: null,
 };
