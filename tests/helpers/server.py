@@ -9,6 +9,8 @@ stop it. Python standard library only.
 Every status the helper sees is recorded in srv.statuses, so a test can
 check at the end that no request was answered with a 5xx other than a
 503 (overload or draining): srv.server_errors() lists those."""
+import atexit
+import ctypes
 import http.client
 import json
 import os
@@ -16,12 +18,42 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 BUILD = os.environ.get("CORRAL_BUILD", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
 CORRAL = os.path.abspath(os.path.join(BUILD, "corral"))
 HOOKS = os.path.abspath(os.path.join(BUILD, "corral-testhooks"))
+
+
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+except OSError:
+    _libc = None
+
+
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the thread that started us
+    dies, so a test killed by its runner (meson's timeout) leaves no server
+    behind. Start servers from the main thread."""
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+_running = set()
+
+
+@atexit.register
+def _stop_all():
+    for srv in list(_running):
+        srv.stop()
+
+
+# A SIGTERM to the test (a runner's timeout) unwinds it, so atexit and
+# `with` blocks stop the servers and remove their temp dirs.
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 class ServerError(Exception):
@@ -279,8 +311,10 @@ class Server:
         cmd = [self.binary, "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", self.data_dir, *self.args]
         self._stderr = open(os.path.join(self._tmp, f"stderr.{self.port}"), "w+b")
         self._stdout = open(os.path.join(self._tmp, f"stdout.{self.port}"), "w+b")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._stdout, stderr=self._stderr, env=e)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._stdout, stderr=self._stderr, env=e,
+                                     preexec_fn=_die_with_parent)
         self.pid = self.proc.pid
+        _running.add(self)
         deadline = time.monotonic() + self.start_timeout
         while True:
             rc = self.proc.poll()
@@ -361,6 +395,7 @@ class Server:
                     pass
 
     def stop(self):
+        _running.discard(self)
         self._kill()
         for f in (self._stderr, self._stdout):
             if f:
