@@ -38,6 +38,14 @@ const char *spawn_self_exe(void)
 	return path;
 }
 
+int spawn_self_fd(void)
+{
+	static int fd = -2;
+	if (fd == -2)
+		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	return fd;
+}
+
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -102,6 +110,7 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 	envp[ne] = NULL;
 #endif
 
+	spawn_self_fd(); /* opened here, before any clone, not in the child */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -155,6 +164,11 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 		/* Everything above fd 3 closes at exec (the error pipe included,
 		 * which is how the parent learns exec worked). */
 		syscall(SYS_close_range, SPAWN_WORKER_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+		/* The very binary the supervisor runs, even if the file on disk
+		 * was replaced since (a rebuild, an upgrade): its fd, not its path. */
+		int self = spawn_self_fd();
+		if (self >= 0)
+			syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
 		execve(o->exe, argv, envp);
 		child_fail(errp[1], errno);
 	}

@@ -39,5 +39,7 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out);
 
 /* The path of the running binary, resolved once. */
 const char *spawn_self_exe(void);
+/* An fd of the running binary (CLOEXEC; exec'd with execveat), or -1. */
+int spawn_self_fd(void);
 
 #endif
