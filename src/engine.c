@@ -286,12 +286,14 @@ int engine_warm(struct engine *e, bool full)
 		"(async () => { await null; })(); s";
 	/* OpenSSL picks its digest implementations on first use (and may look
 	 * for its configuration file): before the sandbox closes. */
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
-	EVP_Digest("", 0, md, &mdlen, EVP_sha256(), NULL);
-	EVP_Digest("", 0, md, &mdlen, EVP_sha1(), NULL);
-	EVP_Digest("", 0, md, &mdlen, EVP_sha384(), NULL);
-	EVP_Digest("", 0, md, &mdlen, EVP_sha512(), NULL);
+	if (full) {
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen;
+		EVP_Digest("", 0, md, &mdlen, EVP_sha256(), NULL);
+		EVP_Digest("", 0, md, &mdlen, EVP_sha1(), NULL);
+		EVP_Digest("", 0, md, &mdlen, EVP_sha384(), NULL);
+		EVP_Digest("", 0, md, &mdlen, EVP_sha512(), NULL);
+	}
 	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!ctx)
 		return -ENOMEM;
