@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""fetch egress through the supervisor: the allowlist, the private-address
+rule (checked after DNS, on the socket curl opens), schemes, redirects, the
+body cap. Uses the test hook __corral_test.fetch, which is the same host door
+the runtime's fetch() uses, so this runs with or without the runtime."""
+import http.server
+import json
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "helpers"))
+from corraltest import HOOKS, Tap, run_js  # noqa: E402
+
+t = Tap("31-egress")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/big":
+            body = b"x" * (11 << 20)  # corral run caps bodies at 10 MiB
+        elif self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+            self.end_headers()
+            return
+        else:
+            body = json.dumps({"path": self.path, "ua": self.headers.get("User-Agent"),
+                               "x": self.headers.get("X-Test")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        self.send_response(201)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"got " + body)
+
+    def log_message(self, *a):
+        pass
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+port = srv.server_address[1]
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+
+def fetch(url, *flags, method="GET", headers=None, body=None):
+    code = ("const r = await new Promise(res => __corral_test.fetch(%s, %s, %s, %s, "
+            "(err, status, text, headers, body) => res({err, status, text, headers, "
+            "body: body ? new TextDecoder().decode(body) : null})));\n"
+            "r" % (json.dumps(url), json.dumps(method), json.dumps(headers or []),
+                   "new TextEncoder().encode(%s)" % json.dumps(body) if body is not None else "null"))
+    rc, r, _ = run_js(code, "--memory", "256", *flags, binary=HOOKS)
+    return r.get("result") or {}, r
+
+
+base = f"http://127.0.0.1:{port}"
+res, r = fetch(base + "/a")
+t.ok(res.get("err", "").startswith("refused") and "not enabled" in res.get("err", ""), "without an allowlist every fetch is refused", res)
+res, r = fetch(base + "/a", "--allow-fetch", "example.org")
+t.ok("not on the fetch allowlist" in (res.get("err") or ""), "a host off the allowlist is refused", res)
+res, r = fetch(base + "/a", "--allow-fetch", "127.0.0.1")
+t.ok("private" in (res.get("err") or ""), "an allowlisted host that is loopback is refused without --allow-private-fetch", res)
+res, r = fetch(base + "/a?q=1", "--allow-fetch", "127.0.0.1", "--allow-private-fetch", headers=[["X-Test", "yes"]])
+got = json.loads(res.get("body") or "{}")
+t.ok(res.get("err") is None and res.get("status") == 200 and got.get("path") == "/a?q=1" and got.get("x") == "yes",
+     "allowlisted and explicitly allowed: the request goes through with its headers", res)
+t.ok(["content-type", "application/json"] in [[h[0].lower(), h[1]] for h in res.get("headers", [])],
+     "response headers come back", res.get("headers"))
+res, r = fetch(base + "/p", "--allow-fetch", "127.0.0.1", "--allow-private-fetch", method="POST", body="hello")
+t.eq((res.get("status"), res.get("body")), (201, "got hello"), "POST with a body")
+res, r = fetch(base + "/redirect", "--allow-fetch", "127.0.0.1", "--allow-private-fetch")
+t.eq(res.get("status"), 302, "redirects are not followed by the supervisor (each hop is checked anew)")
+res, r = fetch(base + "/big", "--allow-fetch", "127.0.0.1", "--allow-private-fetch")
+t.ok("cap" in (res.get("err") or ""), "a body over the cap is refused", res.get("err"))
+res, r = fetch("http://169.254.169.254/latest/meta-data/", "--allow-fetch", "169.254.169.254")
+t.ok("private" in (res.get("err") or ""), "the cloud metadata address is refused", res)
+res, r = fetch(f"http://localhost:{port}/a", "--allow-fetch", "localhost")
+t.ok("private" in (res.get("err") or ""), "a name that resolves to loopback is refused after DNS", res)
+res, r = fetch("file:///etc/passwd", "--allow-fetch", "*")
+t.ok((res.get("err") or "").startswith("refused"), "file: URLs are refused", res)
+res, r = fetch("gopher://127.0.0.1/", "--allow-fetch", "127.0.0.1")
+t.ok("only http and https" in (res.get("err") or ""), "other schemes are refused", res)
+res, r = fetch(f"http://sub.example.invalid:{port}/", "--allow-fetch", "*.example.invalid")
+t.ok("not on the fetch allowlist" not in (res.get("err") or "x"), "*.suffix wildcards match subdomains", res)
+rc, r, _ = run_js("__corral_test.fetch('http://a/', 'GE T', [], null, () => {})", binary=HOOKS)
+t.eq((r["status"], (r.get("error") or {}).get("name")), ("error", "TypeError"), "a bad method is a TypeError in the sandbox")
+srv.shutdown()
+t.done()
