@@ -18,18 +18,63 @@ import vm from 'node:vm';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-// The embedded modules. `exports` lists the names each must export; the build
-// checks them by running the wrapped script. `smoke` is an expression, run on
-// the exports object `m` in a context that has only the ECMAScript built-ins,
-// that must return true. `preludes` maps a file of a dependency to code put in
-// front of it, inside the bundle, to stand in for a global the engine lacks.
+// The inspect bundle reads the free variable URL (only to show file paths in
+// coloured stacks). A class that looks the global up when it is used, not
+// when the bundle is evaluated: reading globalThis.URL early would load the
+// runtime (see RUNTIME_GLOBALS below) in every context that prints an object.
+const LAZY_URL = 'var URL=class URL{constructor(i,b){var G=globalThis.URL;'
+  + "if(typeof G!=='function'||G===URL)throw new TypeError('URL is not available');return new G(i,b)}};";
+
+// npm modules of the runtime that read a free `process`: they get the
+// runtime's own process object, from inside the bundle.
+const RUNTIME_PROCESS = 'var process=require("corral:process");';
+
+// A mock of the host object the C side passes to the runtime's install(),
+// for the smoke run: enough for install() itself, which reads nothing.
+const SMOKE_HOST = `({randomFill(u){return u},digest(){return new ArrayBuffer(32)},now(){return 0},timeOrigin:0,
+  utf8Encode(s){return new Uint8Array(0)},utf8Decode(){return ''},transpile(s){return s},env:{},
+  fs:{read(){return null},stat(){return null},list(){return null},write(){return 'EROFS'},remove(){return 'EROFS'},mkdir(){return 'EROFS'}}})`;
+
+// sucrase's keyword table is a 9,000-element Int32Array literal whose items
+// are expressions; JavaScriptCore spends ~100 ms and ~160 MB compiling it.
+// The same table as a literal of plain numbers, computed here from sucrase's
+// own CommonJS build, costs ~2 ms.
+function sucraseWordTree(root) {
+  const req = createRequire(path.join(root, 'package.json'));
+  const { READ_WORD_TREE } = req('sucrase/dist/parser/tokenizer/readWordTree.js');
+  return `export const READ_WORD_TREE = new Int32Array([${Array.from(READ_WORD_TREE).join(',')}]);\n`;
+}
+
+// The embedded modules. `entry` is the module's file under src/js/ (default
+// NAME.js). `exports` lists the names each must export; the build checks them
+// by running the wrapped script. `smoke` is an expression, run on the exports
+// object `m` in a context that has only the ECMAScript built-ins, that must
+// return true. `preludes` maps a file of a dependency to code put in front of
+// it, inside the bundle, to stand in for a global the engine lacks.
+// `buildOptions` adds to esbuild's options for this entry. `replacements`
+// maps a file of a dependency to a function (root) => the source that stands
+// in for it. `aliases`
+// maps an import (as written, optionally only when imported from files under
+// a given directory) to a file of the tree that replaces it. `globals` names
+// a module whose exports (an array of names) are also written into the C file
+// as the string corral_js_NAME_globals, "name,name,...".
 const ENTRIES = [
   {
     name: 'tools',
-    exports: ['rewriteTopLevelAwait', 'version'],
+    exports: ['rewriteTopLevelAwait', 'transpile', 'version'],
+    // Module names that sucrase writes into the code it generates.
+    generatedRequires: ['flow-enums-runtime', 'react-hot-loader'],
+    // sucrase's dependencies test `typeof Buffer` and fall back without it.
+    probes: ['Buffer'],
+    replacements: {
+      'node_modules/sucrase/dist/esm/parser/tokenizer/readWordTree.js': sucraseWordTree,
+    },
     smoke: `typeof m.version === 'string'
       && m.rewriteTopLevelAwait('let x = await 1; x') !== null
-      && m.rewriteTopLevelAwait('x') === null`,
+      && m.rewriteTopLevelAwait('x') === null
+      && /require\\(/.test(m.transpile('import x from "y"; export const a: number = x;', 'a.ts', {typescript: true}))
+      && (() => { try { m.transpile('let a = ;', 'b.ts', {typescript: true}); return false; }
+                  catch (e) { return e instanceof SyntaxError && e.line === 1; } })()`,
   },
   {
     name: 'inspect',
@@ -42,9 +87,48 @@ const ENTRIES = [
       // The extracted util.inspect reads the free variable URL to recognise
       // URL objects. An engine without URL gets a class that nothing is an
       // instance of.
-      'node_modules/node-inspect-extracted/dist/inspect.js':
-        "var URL=typeof globalThis.URL==='function'?globalThis.URL:class URL{};",
+      'node_modules/node-inspect-extracted/dist/inspect.js': LAZY_URL,
     },
+  },
+  {
+    name: 'runtime',
+    entry: 'runtime/index.js',
+    // Class and function names are visible to user code (util.inspect,
+    // err.name, fn.name), so minification keeps them.
+    buildOptions: { keepNames: true },
+    globals: 'runtime/globals.js',
+    exports: ['install', 'globals', 'version', 'requireFor', 'runMain', 'builtin'],
+    smoke: `Array.isArray(m.globals) && m.globals.length > 0 && (() => {
+        const g = {};
+        m.install(g, ${SMOKE_HOST});
+        return m.globals.every((n) => Object.getOwnPropertyDescriptor(g, n) !== undefined)
+          && g.global === g && typeof g.structuredClone === 'function' && g.__filename === '/main.js';
+      })()`,
+    preludes: {
+      'node_modules/node-inspect-extracted/dist/inspect.js': LAZY_URL,
+      'node_modules/assert/build/assert.js': RUNTIME_PROCESS,
+      'node_modules/path-browserify/index.js': "var process={cwd:function(){return '/'}};",
+      // whatwg-url-minimum decodes its IDNA tables with the global atob,
+      // which user code may have replaced.
+      'node_modules/whatwg-url-minimum/dist/whatwg-url-minimum.js': 'var atob=require("corral:base64").atob;',
+    },
+    aliases: [
+      { request: 'corral:process', file: 'src/js/runtime/node/process_object.js' },
+      { request: 'corral:base64', file: 'src/js/runtime/web/base64.js' },
+      { request: 'process/', file: 'src/js/runtime/node/process_object.js' },
+      { request: 'process', file: 'src/js/runtime/node/process_object.js', from: 'node_modules/readable-stream' },
+      { request: 'abort-controller', file: 'src/js/runtime/node/abort_controller.js' },
+      { request: 'util/', file: 'src/js/runtime/node/shims/util_lazy_inspect.js', from: 'node_modules/assert' },
+      { request: 'util', file: 'src/js/runtime/node/shims/util_lazy_inspect.js', from: 'node_modules/assert' },
+      { request: 'qs', file: 'src/js/runtime/node/querystring.js', from: 'node_modules/url' },
+      // npm assert's polyfill dependencies (get-intrinsic and friends cost
+      // ~4 ms of start-up per context) replaced by the engine's built-ins.
+      { request: 'object.assign/polyfill', file: 'src/js/runtime/node/shims/object_assign_polyfill.js', from: 'node_modules/assert' },
+      { request: 'object-is/polyfill', file: 'src/js/runtime/node/shims/object_is_polyfill.js', from: 'node_modules/assert' },
+      { request: 'object-is', file: 'src/js/runtime/node/shims/object_is.js', from: 'node_modules/assert' },
+      { request: 'is-nan', file: 'src/js/runtime/node/shims/is_nan.js', from: 'node_modules/assert' },
+      { request: 'call-bind/callBound', file: 'src/js/runtime/node/shims/call_bound.js', from: 'node_modules/assert' },
+    ],
   },
 ];
 
@@ -134,12 +218,50 @@ function preludePlugin(root, preludes) {
   };
 }
 
+// An esbuild plugin that loads generated sources in place of some files.
+function replacementPlugin(root, replacements) {
+  const byPath = new Map(Object.entries(replacements || {}).map(([p, fn]) => [path.resolve(root, p), fn]));
+  return {
+    name: 'corral-replacements',
+    setup(build) {
+      if (byPath.size === 0) return;
+      build.onLoad({ filter: /\.[cm]?js$/ }, (args) => {
+        const fn = byPath.get(path.resolve(args.path));
+        if (fn === undefined) return undefined;
+        return { contents: fn(root), loader: 'js' };
+      });
+    },
+  };
+}
+
+// An esbuild plugin that resolves each alias of an entry to its file.
+function aliasPlugin(root, aliases) {
+  const list = (aliases || []).map((a) => ({ ...a, file: path.resolve(root, a.file), from: a.from ? path.resolve(root, a.from) : null }));
+  return {
+    name: 'corral-aliases',
+    setup(build) {
+      if (list.length === 0) return;
+      build.onResolve({ filter: /.*/ }, (args) => {
+        for (const a of list) {
+          if (args.path !== a.request) continue;
+          if (a.from && !(args.importer === a.from || args.importer.startsWith(a.from + path.sep))) continue;
+          return { path: a.file };
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
 // Fails when the bundle still loads a module at run time: the engine has no
 // require() and no Node built-in modules.
-function checkRequires(name, text) {
+function checkRequires(name, text, allowed = []) {
   const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
   const re = /require\s*\(\s*(["'`])([^"'`]*)\1\s*\)/g;
   for (const m of text.matchAll(re)) {
+    // Code that generates code (sucrase writes `require('${path}')` into
+    // its output) is not a call.
+    if (m[2].includes('${') || allowed.includes(m[2])) continue;
     const what = builtins.has(m[2]) || m[2].startsWith('node:') ? 'the Node built-in module' : 'the module';
     throw new BuildError(`${name}: the bundle requires ${what} "${m[2]}" at run time, which the engine cannot provide`);
   }
@@ -184,6 +306,7 @@ function smokeTest(entry, script) {
     throw new BuildError(`${entry.name}: the smoke test throws: ${e && e.stack}`);
   }
   if (ok !== true) throw new BuildError(`${entry.name}: the smoke test returned ${String(ok)}`);
+  for (const g of entry.probes || []) reads.delete(g);
   if (reads.size > 0) {
     throw new BuildError(`${entry.name}: the bundle reads ${[...reads].join(', ')} at run time, which the engine does not have`);
   }
@@ -215,7 +338,7 @@ function cStringLines(bytes, width = 100) {
   return lines.map((l) => `"${l}"`);
 }
 
-function cSource(scripts) {
+function cSource(scripts, globalLists) {
   const parts = [
     '/* Generated by scripts/build-js.mjs from src/js/: do not edit. */',
     '/* Each corral_js_NAME is a script whose completion value is the exports object',
@@ -230,7 +353,31 @@ function cSource(scripts) {
     for (const l of lines) parts.push(`    ${l}`);
     parts.push(`const unsigned long corral_js_${name}_len = ${bytes.length};`, '');
   }
+  for (const { name, names } of globalLists) {
+    const bytes = Buffer.from(names.join(','), 'utf8');
+    parts.push(`/* The global names that corral_js_${name} defines (${names.length}), comma-separated. */`);
+    parts.push(`const char corral_js_${name}_globals[] =`);
+    const lines = cStringLines(bytes);
+    lines[lines.length - 1] += ';';
+    for (const l of lines) parts.push(`    ${l}`);
+    parts.push(`const unsigned long corral_js_${name}_globals_len = ${bytes.length};`, '');
+  }
   return parts.join('\n');
+}
+
+// The list of global names an entry defines: the array that its `globals`
+// module exports (a CommonJS file with no dependencies).
+function loadGlobals(root, entry, inputs) {
+  const file = path.join(root, 'src', 'js', entry.globals);
+  inputs.add(file);
+  const context = vm.createContext({ module: { exports: null } });
+  vm.runInContext(fs.readFileSync(file, 'utf8'), context, { filename: file });
+  const names = vm.runInContext('module.exports', context);
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && /^[A-Za-z_$][\w$]*$/.test(n))) {
+    throw new BuildError(`${entry.name}: ${entry.globals} must export a non-empty array of identifiers`);
+  }
+  if (new Set(names).size !== names.length) throw new BuildError(`${entry.name}: ${entry.globals} lists a name twice`);
+  return [...names];
 }
 
 function writeIfChanged(file, content) {
@@ -259,18 +406,20 @@ async function main() {
   const root = path.resolve(rootArg);
   const esbuild = loadEsbuild(root);
   const scripts = [];
+  const globalLists = [];
   const inputs = new Set([fileURLToPath(import.meta.url)]);
 
   for (const entry of ENTRIES) {
-    const file = path.join(root, 'src', 'js', `${entry.name}.js`);
+    const file = path.join(root, 'src', 'js', entry.entry || `${entry.name}.js`);
     if (!fs.existsSync(file)) throw new BuildError(`${entry.name}: no such file: ${file}`);
     let result;
     try {
       result = await esbuild.build({
         ...BUILD_OPTIONS,
+        ...(entry.buildOptions || {}),
         entryPoints: [file],
         absWorkingDir: root,
-        plugins: [preludePlugin(root, entry.preludes)],
+        plugins: [aliasPlugin(root, entry.aliases), replacementPlugin(root, entry.replacements), preludePlugin(root, entry.preludes)],
       });
     } catch (e) {
       const detail = e && Array.isArray(e.errors) ? formatMessages(e.errors) : String(e && e.stack);
@@ -285,13 +434,14 @@ async function main() {
     for (const input of Object.keys(result.metafile.inputs)) inputs.add(path.resolve(root, input));
 
     const bundle = result.outputFiles[0].text.trimEnd();
-    checkRequires(entry.name, bundle);
+    checkRequires(entry.name, bundle, entry.generatedRequires);
     const script = wrap(bundle);
     smokeTest(entry, script);
     scripts.push({ name: entry.name, script, bytes: Buffer.from(script, 'utf8') });
+    if (entry.globals) globalLists.push({ name: entry.name, names: loadGlobals(root, entry, inputs) });
   }
 
-  writeIfChanged(output, cSource(scripts));
+  writeIfChanged(output, cSource(scripts, globalLists));
   if (args.emitJs !== null) {
     fs.mkdirSync(args.emitJs, { recursive: true });
     for (const { name, script } of scripts) writeIfChanged(path.join(args.emitJs, `${name}.js`), script);

@@ -1,6 +1,8 @@
-// Source tools that corral runs inside its own JavaScript engine: for now the
-// top-level await rewrite. scripts/build-js.mjs bundles this file with acorn
-// into a script whose completion value is this module's exports object.
+// Source tools that corral runs inside its own JavaScript engine, in a
+// context of their own that never sees a user value: the top-level await
+// rewrite (acorn) and the TypeScript / ES module transpiler (sucrase).
+// scripts/build-js.mjs bundles this file into a script whose completion value
+// is this module's exports object.
 //
 // The bundle runs with nothing but the ECMAScript built-ins: no `process`, no
 // `require`, no Node modules, no DOM.
@@ -221,4 +223,39 @@ export function rewriteTopLevelAwait(code) {
   // The closing part goes on a line of its own, so that a line comment at the
   // end of the code cannot swallow it.
   return `${prefix}${out}\n})()`;
+}
+
+// Compiles a TypeScript or ES module source to CommonJS JavaScript, for the
+// runtime's module loader (host.transpile): `import`/`export` become
+// require() and exports (import() becomes a promise of require()), types are
+// stripped when options.typescript is true, JSX is compiled for .jsx/.tsx
+// files. Line numbers are kept, so errors point at the original line. Newer
+// syntax is left alone (the engine has it). On a syntax error, throws a
+// SyntaxError "FILENAME: MESSAGE (LINE:COLUMN)" with `line` and `column`
+// (1-based) properties.
+export function transpile(source, filename = 'input.js', options = {}) {
+  // Loaded on first use, so that the top-level await rewrite alone does not
+  // pay for evaluating sucrase.
+  // eslint-disable-next-line global-require
+  const { transform } = require('sucrase');
+  const typescript = Boolean(options && options.typescript);
+  const transforms = typescript ? ['typescript', 'imports'] : ['imports'];
+  if (/\.[jt]sx$/.test(filename)) transforms.push('jsx');
+  try {
+    return transform(`${source}`, {
+      transforms,
+      filePath: filename,
+      disableESTransforms: true,
+      production: true,
+      keepUnusedImports: false,
+    }).code;
+  } catch (e) {
+    const message = `${e && e.message}`.replace(/^Error transforming [^:]*: /, '');
+    const err = new SyntaxError(`${filename}: ${message}`);
+    if (e && e.loc) {
+      err.line = e.loc.line;
+      err.column = e.loc.column + 1;
+    }
+    throw err;
+  }
 }

@@ -41,7 +41,7 @@ class Blob {
       bytes.set(c, off);
       off += c.length;
     }
-    Object.defineProperty(this, kBytes, { value: bytes });
+    Object.defineProperty(this, kBytes, { value: bytes, writable: true });
     this.#type = options && options.type !== undefined ? normalizeType(options.type) : '';
   }
 
@@ -59,7 +59,7 @@ class Blob {
     const s = rel(Math.trunc(Number(start)) || 0);
     const e = rel(end === undefined ? size : Math.trunc(Number(end)) || 0);
     const out = new Blob([], { type });
-    Object.defineProperty(out, kBytes, { value: this[kBytes].slice(s, Math.max(s, e)) });
+    out[kBytes] = this[kBytes].slice(s, Math.max(s, e));
     return out;
   }
 
@@ -126,7 +126,7 @@ function toEntryValue(value, filename) {
     if (!(value instanceof File) || filename !== undefined) {
       const name = filename !== undefined ? `${filename}` : value instanceof File ? value.name : 'blob';
       const f = new File([], name, { type: value.type, lastModified: value instanceof File ? value.lastModified : undefined });
-      Object.defineProperty(f, kBytes, { value: value[kBytes] });
+      f[kBytes] = value[kBytes];
       return f;
     }
     return value;

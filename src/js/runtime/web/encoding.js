@@ -1,8 +1,8 @@
 // TextEncoder and TextDecoder. UTF-8 goes through the host's native codec
 // (host.utf8Encode, host.utf8Decode); streaming decode keeps an incomplete
-// trailing sequence here, between calls. UTF-16LE and windows-1252 (which
-// the WHATWG Encoding standard uses for the "latin1" and "ascii" labels) are
-// decoded in JS. Any other label is a RangeError, as in a Node without ICU.
+// trailing sequence here, between calls. UTF-16LE and the windows-1252
+// labels ("latin1", "ascii", ...; decoded as ISO-8859-1, as Node 20 does)
+// are decoded in JS. Any other label is a RangeError.
 
 'use strict';
 
@@ -18,11 +18,6 @@ for (const l of ['ansi_x3.4-1968', 'ascii', 'cp1252', 'cp819', 'csisolatin1', 'i
   'iso8859-1', 'iso88591', 'iso_8859-1', 'iso_8859-1:1987', 'l1', 'latin1', 'us-ascii', 'windows-1252', 'x-cp1252']) {
   LABELS.set(l, 'windows-1252');
 }
-
-// windows-1252 code points for bytes 0x80..0x9f.
-const W1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
-  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
-  0x153, 0x9d, 0x17e, 0x178];
 
 function toBytes(input, name = 'input') {
   if (input === undefined) return new Uint8Array(0);
@@ -220,11 +215,10 @@ class TextDecoder {
       }
       if (!stream && (n & 1) && !this.#fatal) out += '\ufffd';
     } else {
+      // Node 20 decodes the windows-1252 labels as ISO-8859-1 (every byte
+      // is the code point of the same number); so does corral, to match.
       out = '';
-      for (let i = 0; i < bytes.length; i++) {
-        const b = bytes[i];
-        out += String.fromCharCode(b >= 0x80 && b <= 0x9f ? W1252[b - 0x80] : b);
-      }
+      for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096));
     }
     if (!this.#ignoreBOM && !this.#bomSeen && out.length) {
       if (this.#encoding !== 'windows-1252' && out.charCodeAt(0) === 0xfeff) out = out.slice(1);

@@ -30,7 +30,6 @@ class Event {
   #currentTarget = null;
   #phase = 0;
   #dispatching = false;
-  #inPassive = false;
 
   constructor(type, options = undefined) {
     if (arguments.length === 0) throw missingArgs('type');
@@ -66,7 +65,8 @@ class Event {
   }
 
   preventDefault() {
-    if (!this.#inPassive) this.#defaultPrevented = true;
+    // Node 20 does not honour `passive` here, and neither does corral.
+    this.#defaultPrevented = true;
   }
 
   stopPropagation() {
@@ -96,10 +96,6 @@ class Event {
 
   static _stopped(ev) {
     return ev.#stopImmediate;
-  }
-
-  static _passive(ev, on) {
-    ev.#inPassive = on;
   }
 
   [CUSTOM_INSPECT](depth, opts, inspect) {
@@ -201,7 +197,6 @@ class EventTarget {
         for (const entry of list.slice()) {
           if (entry.removed) continue;
           if (entry.once) this.removeEventListener(event.type, entry.listener, { capture: entry.capture });
-          Event._passive(event, entry.passive);
           try {
             const l = entry.listener;
             let r;
@@ -211,7 +206,6 @@ class EventTarget {
           } catch (err) {
             reportException(err);
           }
-          Event._passive(event, false);
           if (Event._stopped(event)) break;
         }
       }

@@ -4,7 +4,29 @@
 
 'use strict';
 
-const { URL, URLSearchParams } = require('whatwg-url-minimum');
+const impl = require('whatwg-url-minimum');
+
+const { URLSearchParams } = impl;
+
+// Node's parse errors: TypeError "Invalid URL" with code ERR_INVALID_URL and
+// the input (and base) on the error.
+class URL extends impl.URL {
+  constructor(input, base = undefined) {
+    try {
+      if (base === undefined) super(input);
+      else super(input, base);
+    } catch (e) {
+      if (e instanceof TypeError) {
+        const err = new TypeError('Invalid URL');
+        err.code = 'ERR_INVALID_URL';
+        err.input = `${input}`;
+        if (base !== undefined) err.base = `${base}`;
+        throw err;
+      }
+      throw e;
+    }
+  }
+}
 
 const CUSTOM_INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash'];

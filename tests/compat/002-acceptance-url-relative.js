@@ -1,0 +1,1 @@
+console.log(new URL('../x?y=1#z', 'http://h/a/b').href);

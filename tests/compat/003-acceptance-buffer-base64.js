@@ -1,0 +1,1 @@
+console.log(Buffer.from('héllo').toString('base64'));

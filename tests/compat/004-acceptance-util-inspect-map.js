@@ -1,0 +1,2 @@
+const util = require('util');
+console.log(util.inspect(new Map([[1, { a: [1, 2] }]])));

@@ -1,0 +1,10 @@
+const util = require('util');
+const o = { a: { b: { c: { d: { e: 1 } } } }, arr: [1, 2, 3] };
+console.log(util.inspect(o, { depth: 0 }));
+console.log(util.inspect(o, { depth: Infinity }));
+console.log(util.inspect(o, { compact: false }));
+console.log(util.inspect(o, { breakLength: 20 }));
+console.log(util.inspect({ b: 1, a: 2, c: 3 }, { sorted: true }));
+console.log(util.inspect('str'), util.inspect([1, 2, 3, 4], { maxArrayLength: 2 }), util.inspect('x'.repeat(30), { maxStringLength: 5 }));
+console.log(util.inspect({ get g() { return 1; }, set s(v) {}, get gs() { return 2; }, set gs(v) {} }));
+console.log(util.inspect({ get g() { return 1; } }, { getters: true }), util.inspect(123456789, { numericSeparator: true }));

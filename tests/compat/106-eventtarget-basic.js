@@ -1,0 +1,11 @@
+const t = new EventTarget();
+const seen = [];
+const h = (e) => seen.push(`${e.type}:${e.eventPhase}:${e.target === t}`);
+t.addEventListener('ping', h);
+t.addEventListener('ping', h);
+t.addEventListener('ping', { handleEvent(e) { seen.push('object ' + e.type); } });
+t.addEventListener('ping', () => seen.push('once'), { once: true });
+console.log(t.dispatchEvent(new Event('ping')), t.dispatchEvent(new Event('ping')));
+t.removeEventListener('ping', h);
+t.dispatchEvent(new Event('ping'));
+console.log(seen);

@@ -1,0 +1,11 @@
+const upper = new TransformStream({ transform(chunk, c) { c.enqueue(chunk.toUpperCase()); } });
+const src = new ReadableStream({ start(c) { c.enqueue('hello '); c.enqueue('streams'); c.close(); } });
+const out = [];
+await src.pipeThrough(upper).pipeTo(new WritableStream({ write(chunk) { out.push(chunk); } }));
+console.log(out.join(''));
+const bytes = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('€ sign')); c.close(); } });
+const text = [];
+for await (const s of bytes.pipeThrough(new TextDecoderStream())) text.push(s);
+console.log(text.join(''));
+const enc = new ReadableStream({ start(c) { c.enqueue('ab'); c.close(); } }).pipeThrough(new TextEncoderStream());
+for await (const u of enc) console.log(u);

@@ -1,0 +1,11 @@
+const src = new ReadableStream({ start(c) { c.enqueue(1); c.enqueue(2); c.close(); } });
+const [a, b] = src.tee();
+const read = async (s) => { const r = []; for await (const x of s) r.push(x); return r; };
+console.log(await read(a), await read(b));
+const written = [];
+const ws = new WritableStream({ write(c) { written.push(c); }, close() { written.push('closed'); } }, new CountQueuingStrategy({ highWaterMark: 2 }));
+const w = ws.getWriter();
+console.log(w.desiredSize);
+await w.write('x'); await w.write('y'); await w.close();
+console.log(written);
+console.log(new ByteLengthQueuingStrategy({ highWaterMark: 16 }).highWaterMark, typeof ReadableStream.from);

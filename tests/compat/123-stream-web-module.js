@@ -1,0 +1,2 @@
+const web = require('stream/web');
+console.log(web.ReadableStream === ReadableStream, web.TransformStream === TransformStream, typeof web.WritableStream, typeof web.TextDecoderStream);

@@ -1,0 +1,15 @@
+const fs = require('fs');
+const dir = '/tmp/corral-compat-req';
+fs.rmSync(dir, { recursive: true, force: true });
+fs.mkdirSync(dir + '/lib', { recursive: true });
+fs.writeFileSync(dir + '/lib/math.js', 'exports.add = (a, b) => a + b; exports.loadedAt = module.id === __filename;');
+fs.writeFileSync(dir + '/lib/index.js', "module.exports = { math: require('./math'), name: require('path').basename(__dirname) };");
+fs.writeFileSync(dir + '/data.json', '{"answer": 42, "list": [1, 2]}');
+fs.writeFileSync(dir + '/main.js', "const lib = require('./lib'); module.exports = [lib.math.add(2, 3), lib.name, require('./data.json').answer, require('./lib/math') === lib.math, lib.math.loadedAt];");
+console.log(require(dir + '/main.js'));
+console.log(require(dir + '/data.json').list, require.resolve(dir + '/lib') === dir + '/lib/index.js');
+console.log(Object.keys(require.cache).filter((k) => k.startsWith(dir)).length);
+delete require.cache[dir + '/data.json'];
+fs.writeFileSync(dir + '/data.json', '{"answer": 43}');
+console.log(require(dir + '/data.json').answer);
+fs.rmSync(dir, { recursive: true, force: true });

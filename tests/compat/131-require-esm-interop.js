@@ -1,0 +1,12 @@
+const fs = require('fs');
+const dir = '/tmp/corral-compat-esm';
+fs.rmSync(dir, { recursive: true, force: true });
+fs.mkdirSync(dir);
+fs.writeFileSync(dir + '/lib.mjs', "export const x = 1; export function double(n) { return n * 2; } export default 'the default';");
+fs.writeFileSync(dir + '/cjs.js', "module.exports = { fromCjs: true };");
+fs.writeFileSync(dir + '/user.mjs', "import def, { x, double } from './lib.mjs'; import * as all from './lib.mjs'; import cjs from './cjs.js'; export const result = [def, x, double(21), all.x, cjs.fromCjs];");
+const m = require(dir + '/user.mjs');
+console.log(m.result);
+const lib = require(dir + '/lib.mjs');
+console.log(lib.x, lib.double(2), lib.default);
+fs.rmSync(dir, { recursive: true, force: true });

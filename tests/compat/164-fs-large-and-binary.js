@@ -1,0 +1,12 @@
+const fs = require('fs');
+const dir = '/tmp/corral-compat-large';
+fs.rmSync(dir, { recursive: true, force: true });
+fs.mkdirSync(dir);
+const big = Buffer.alloc(200000, 'abc');
+fs.writeFileSync(dir + '/big', big);
+const back = fs.readFileSync(dir + '/big');
+console.log(back.length, back.equals(big), fs.statSync(dir + '/big').size);
+const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+fs.writeFileSync(dir + '/bytes', all);
+console.log(fs.readFileSync(dir + '/bytes').equals(all), fs.readFileSync(dir + '/bytes', 'latin1').length, fs.readFileSync(dir + '/bytes', 'base64').length);
+fs.rmSync(dir, { recursive: true, force: true });
