@@ -44,10 +44,12 @@ if [ "$meson_fail" -gt 0 ] && ! grep -qE '^not ok' "$build/meson-logs/testlog.tx
   failed=$((failed + meson_fail))
 fi
 
-echo "== js bundles"
-if node tests/js/test-tools.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1; then :; fi
+echo "== js bundles and runtime"
+node tests/js/test-tools.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1
+node tests/js/test-runtime.mjs >>"$log/js.txt" 2>&1
 count "$log/js.txt"
-tail -1 "$log/js.txt" | sed 's/^/   /'
+grep -E '^not ok' "$log/js.txt" | head -20 | sed 's/^/   /'
+grep -E 'passed, [0-9]+ failed' "$log/js.txt" | sed 's/^/   /'
 
 for t in $(ls tests/e2e/*.py tests/e2e/*.sh 2>/dev/null | sort); do
   echo "== $t"

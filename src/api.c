@@ -337,7 +337,7 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 			buf_printf(&e, "%s\n", res->err_stack ? res->err_stack : res->err_message ? res->err_message : res->err_name);
 		json_put_str(&b, e.data ? e.data : "", e.len);
 		buf_release(&e);
-		buf_printf(&b, ",\"exitCode\":%d}", outcome_exit_code(res->status));
+		buf_printf(&b, ",\"exitCode\":%d}", result_exit_code(res));
 		respond_json(x->r, 200, &b);
 	} else {
 		struct result_output ro = { &x->out, &x->err, &x->both };

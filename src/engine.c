@@ -427,6 +427,7 @@ void exec_res_init(struct exec_res *res)
 	buf_init(&res->result, RESULT_CAP + 64);
 	res->status = OUTCOME_INTERNAL;
 	res->reusable = true;
+	res->exit_code = -1;
 }
 
 void exec_res_release(struct exec_res *res)
@@ -589,6 +590,32 @@ static char *format_stack(const char *name, const char *message, const char *jsc
 	return buf_steal(&b);
 }
 
+/* line:column of the first frame of a JSC stack not in corral's own code. */
+static void frame_location(const char *stack, uint64_t *line, uint64_t *col)
+{
+	for (const char *p = stack; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		const char *at = memchr(p, '@', n);
+		if (at && strncmp(at + 1, "corral:", 7) != 0) {
+			/* "...:LINE:COL" at the end of the frame. */
+			const char *end = p + n;
+			const char *c2 = end;
+			while (c2 > at && c2[-1] != ':')
+				c2--;
+			const char *c1 = c2 - 1;
+			while (c1 > at && c1[-1] != ':')
+				c1--;
+			if (c1 > at && c2 > c1) {
+				*line = strtoull(c1, NULL, 10);
+				*col = strtoull(c2, NULL, 10);
+				return;
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+}
+
 static void put_error(struct exec *x, JSValueRef err)
 {
 	JSContextRef ctx = x->ctx;
@@ -611,10 +638,18 @@ static void put_error(struct exec *x, JSValueRef err)
 	set_error(res, n ? n : "Error", m ? m : "");
 	free(res->err_stack);
 	res->err_stack = format_stack(res->err_name, res->err_message, st);
-	if (line && JSValueIsNumber(ctx, line))
-		res->err_line = (uint64_t)JSValueToNumber(ctx, line, NULL);
-	if (col && JSValueIsNumber(ctx, col))
-		res->err_column = (uint64_t)JSValueToNumber(ctx, col, NULL);
+	JSValueRef url = engine__get(ctx, o, "sourceURL");
+	char *u = url && JSValueIsString(ctx, url) ? engine__to_cstr(ctx, url, 256, NULL) : NULL;
+	if (u && strncmp(u, "corral:", 7) == 0) {
+		/* Thrown inside the runtime: point at the user's frame instead. */
+		frame_location(st, &res->err_line, &res->err_column);
+	} else {
+		if (line && JSValueIsNumber(ctx, line))
+			res->err_line = (uint64_t)JSValueToNumber(ctx, line, NULL);
+		if (col && JSValueIsNumber(ctx, col))
+			res->err_column = (uint64_t)JSValueToNumber(ctx, col, NULL);
+	}
+	free(u);
 	free(n);
 	free(m);
 	free(st);
@@ -781,6 +816,7 @@ static void finish(struct exec *x, JSValueRef completion, bool have_completion)
 	} else if (x->uncaught && is_process_exit(x, x->uncaught)) {
 		/* process.exit(code): 0 is a normal end, anything else an error
 		 * the way a shell sees a non-zero exit. */
+		res->exit_code = x->exit_code & 0xff;
 		if (x->exit_code == 0) {
 			res->status = OUTCOME_OK;
 		} else {

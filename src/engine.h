@@ -54,6 +54,7 @@ struct exec_res {
 	uint64_t wall_ns, cpu_ns, peak_rss;
 	bool truncated;
 	bool reusable;            /* false: the worker must not run anything else */
+	int exit_code;            /* process.exit's code, or -1 */
 };
 
 struct engine_io {

@@ -4,7 +4,8 @@
  * The worker holds no socket: the request goes out as a FETCH frame and the
  * answer comes back as a FETCH_RESULT frame while the execution's event loop
  * waits; cb(error, status, statusText, headers, body) is called then, with
- * error a string (refusals, network errors) or null. Pending requests keep
+ * error a string (refusals, network errors) or null and headers a flat
+ * [name, value, …] array. Pending requests keep
  * the execution alive like timers do; at the deadline they are dropped. */
 #include "engine_internal.h"
 
@@ -68,20 +69,30 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		ipc_enc_str(&b, IPC_T_URL, url);
 		ipc_enc_str(&b, IPC_T_METHOD, method);
 	}
-	/* Headers: an array of [name, value] pairs. */
+	/* Headers: a flat array [name, value, name, value, …], or an array
+	 * of [name, value] pairs. */
 	if (!bad && JSValueIsArray(ctx, argv[2])) {
-		JSValueRef lenv = engine__get(ctx, (JSObjectRef)argv[2], "length");
+		JSObjectRef arr = (JSObjectRef)argv[2];
+		JSValueRef lenv = engine__get(ctx, arr, "length");
 		unsigned n = lenv ? (unsigned)JSValueToNumber(ctx, lenv, NULL) : 0;
-		if (n > 256)
-			bad = "fetch: at most 256 headers";
-		for (unsigned i = 0; i < n && !bad; i++) {
-			JSValueRef pair = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)argv[2], i, NULL);
-			if (!pair || !JSValueIsArray(ctx, pair)) {
-				bad = "fetch: headers must be [name, value] pairs";
-				break;
+		JSValueRef first = n ? JSObjectGetPropertyAtIndex(ctx, arr, 0, NULL) : NULL;
+		bool pairs = first && JSValueIsArray(ctx, first);
+		if (n > 512 || (!pairs && n % 2))
+			bad = "fetch: headers must be [name, value, …] (at most 256)";
+		for (unsigned i = 0; i < n && !bad; i += pairs ? 1 : 2) {
+			JSValueRef nm, vl;
+			if (pairs) {
+				JSValueRef pair = JSObjectGetPropertyAtIndex(ctx, arr, i, NULL);
+				if (!pair || !JSValueIsArray(ctx, pair)) {
+					bad = "fetch: headers must be [name, value] pairs";
+					break;
+				}
+				nm = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)pair, 0, NULL);
+				vl = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)pair, 1, NULL);
+			} else {
+				nm = JSObjectGetPropertyAtIndex(ctx, arr, i, NULL);
+				vl = JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL);
 			}
-			JSValueRef nm = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)pair, 0, NULL);
-			JSValueRef vl = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)pair, 1, NULL);
 			if (put_header(ctx, &b, nm, vl))
 				bad = "fetch: a header name or value is invalid";
 		}
@@ -150,7 +161,7 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	size_t nh = 0;
 	for (unsigned k = 0; k < m->nfields; k++)
 		nh += m->fields[k].tag == IPC_T_HEADER;
-	JSValueRef *pairs = calloc(nh ? nh : 1, sizeof *pairs);
+	JSValueRef *pairs = calloc(nh ? 2 * nh : 1, sizeof *pairs);
 	size_t np = 0;
 	for (unsigned k = 0; pairs && k < m->nfields; k++) {
 		const struct ipc_field *f = &m->fields[k];
@@ -170,11 +181,12 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 			vl--;
 		JSStringRef ns = engine__jsstr_from_utf8(f->data, nl);
 		JSStringRef vs = engine__jsstr_from_utf8(v, vl);
-		JSValueRef kv[2] = { JSValueMakeString(ctx, ns), JSValueMakeString(ctx, vs) };
+		pairs[np++] = JSValueMakeString(ctx, ns);
+		pairs[np++] = JSValueMakeString(ctx, vs);
 		JSStringRelease(ns);
 		JSStringRelease(vs);
-		pairs[np++] = JSObjectMakeArray(ctx, 2, kv, NULL);
 	}
+	/* A flat [name, value, name, value, …] array, as the runtime wants. */
 	args[3] = JSObjectMakeArray(ctx, np, pairs, NULL);
 	free(pairs);
 	const struct ipc_field *body = ipc_get(m, IPC_T_BODY);

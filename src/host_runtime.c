@@ -197,6 +197,54 @@ static JSValueRef h_transpile(JSContextRef ctx, JSObjectRef fn, JSObjectRef self
 	return v;
 }
 
+/* host.evaluate(source, filename): a package file, already wrapped by the
+ * loader (its line 1 is the file's line 1), evaluated as a classic script in
+ * this context. Exceptions propagate. Like the main script, it is the
+ * tenant's own code. */
+static JSValueRef h_evaluate(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			     size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	if (argc < 2 || !JSValueIsString(ctx, argv[0]) || !JSValueIsString(ctx, argv[1]))
+		return throw_type(ctx, exc, "evaluate needs source and file name strings");
+	JSStringRef src = JSValueToStringCopy(ctx, argv[0], exc);
+	JSStringRef url = JSValueToStringCopy(ctx, argv[1], exc);
+	JSValueRef v = NULL;
+	if (src && url)
+		v = JSEvaluateScript(ctx, src, NULL, url, 1, exc);
+	if (src)
+		JSStringRelease(src);
+	if (url)
+		JSStringRelease(url);
+	return v ? v : JSValueMakeUndefined(ctx);
+}
+
+/* host.write(fd, string): process.stdout/stderr.write, no newline added. */
+static JSValueRef h_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			  size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = engine__current;
+	if (!x || argc < 2 || !JSValueIsNumber(ctx, argv[0]))
+		return throw_type(ctx, exc, "write needs a file descriptor (1 or 2) and a string");
+	double fd = JSValueToNumber(ctx, argv[0], NULL);
+	if (fd != 1 && fd != 2)
+		return throw_type(ctx, exc, "write: only fd 1 (stdout) and 2 (stderr)");
+	size_t n = 0;
+	char *p;
+	if (is_u8(ctx, argv[1])) {
+		const unsigned char *b = u8_bytes(ctx, argv[1], &n, exc);
+		p = malloc(n ? n : 1);
+		if (p)
+			memcpy(p, b, n);
+	} else {
+		p = engine__to_cstr(ctx, argv[1], x->req->output_cap + 1, &n);
+	}
+	if (!p)
+		return JSValueMakeBoolean(ctx, false);
+	host_output(x, fd == 1 ? 1 : 2, p, n);
+	free(p);
+	return JSValueMakeBoolean(ctx, true);
+}
+
 /* --- fs ----------------------------------------------------------------- */
 
 static char *path_arg(JSContextRef ctx, size_t argc, const JSValueRef argv[])
@@ -354,7 +402,7 @@ static JSObjectRef make_host(struct exec *x)
 	} fns[] = {
 		{ "randomFill", h_random_fill }, { "digest", h_digest }, { "now", h_now },
 		{ "utf8Encode", h_utf8_encode }, { "utf8Decode", h_utf8_decode },
-		{ "transpile", h_transpile },
+		{ "transpile", h_transpile }, { "evaluate", h_evaluate }, { "write", h_write },
 	}, fsfns[] = {
 		{ "read", h_fs_read }, { "stat", h_fs_stat }, { "list", h_fs_list },
 		{ "write", h_fs_write }, { "remove", h_fs_remove }, { "mkdir", h_fs_mkdir },

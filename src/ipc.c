@@ -55,6 +55,7 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_PEAK_RSS] = U64,
 		[IPC_T_TRUNCATED] = U64,
 		[IPC_T_SIGNAL] = U64,
+		[IPC_T_EXIT_CODE] = U64,
 	},
 	[IPC_MSG_FETCH] = {
 		[IPC_T_FETCH_ID] = U64_REQ,

@@ -65,6 +65,7 @@ enum ipc_tag {
 	IPC_T_STATUS_TEXT,
 	IPC_T_ERROR,
 	IPC_T_TMP_CAP,
+	IPC_T_EXIT_CODE,    /* process.exit(code) */
 	IPC_T__COUNT
 };
 

@@ -11,6 +11,12 @@ void result_init(struct result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->status = OUTCOME_INTERNAL;
+	r->exit_code = -1;
+}
+
+int result_exit_code(const struct result *r)
+{
+	return r->exit_code >= 0 ? r->exit_code : outcome_exit_code(r->status);
 }
 
 void result_release(struct result *r)
@@ -53,7 +59,7 @@ int result_to_json(const struct result *r, const struct result_output *out, stru
 		rc = rc ? rc : put_buf(b, "output", out->interleaved);
 	}
 	rc = rc ? rc : json_put_key(b, "exit_code");
-	rc = rc ? rc : buf_printf(b, "%d", outcome_exit_code(r->status));
+	rc = rc ? rc : buf_printf(b, "%d", result_exit_code(r));
 	rc = rc ? rc : json_put_key(b, "error");
 	if (r->status == OUTCOME_OK || !r->err_name) {
 		rc = rc ? rc : buf_puts(b, "null");

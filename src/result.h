@@ -22,11 +22,14 @@ struct result {
 	int signal;             /* killed: the signal, else 0 */
 	uint64_t wall_ns, cpu_ns, peak_memory;
 	bool truncated;
+	int exit_code;          /* process.exit's code, or -1: the outcome's */
 };
 
 void result_init(struct result *r);
 void result_release(struct result *r);
 void result_set_error(struct result *r, const char *name, const char *message);
+/* The exit code to report: process.exit's, else the outcome's. */
+int result_exit_code(const struct result *r);
 
 /* Captured output, for the JSON rendering. */
 struct result_output {

@@ -370,7 +370,7 @@ int run_main(int argc, char **argv)
 			print_human(&r);
 		}
 		if (code == 0)
-			code = outcome_exit_code(r.res.status);
+			code = result_exit_code(&r.res);
 	}
 out:
 	wproc_free(w);

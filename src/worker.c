@@ -117,6 +117,8 @@ static void send_result(struct worker *wk, const char *id, const struct exec_res
 	ipc_enc_u64(b, IPC_T_CPU_NS, r->cpu_ns);
 	ipc_enc_u64(b, IPC_T_PEAK_RSS, r->peak_rss);
 	ipc_enc_u64(b, IPC_T_TRUNCATED, r->truncated);
+	if (r->exit_code >= 0)
+		ipc_enc_u64(b, IPC_T_EXIT_CODE, (uint64_t)r->exit_code);
 	send_frame(wk);
 }
 

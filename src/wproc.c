@@ -211,6 +211,8 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	r.cpu_ns = ipc_get_u64(m, IPC_T_CPU_NS, 0);
 	r.peak_memory = ipc_get_u64(m, IPC_T_PEAK_RSS, 0);
 	r.truncated = ipc_get_u64(m, IPC_T_TRUNCATED, 0) != 0;
+	if (ipc_get(m, IPC_T_EXIT_CODE))
+		r.exit_code = (int)(ipc_get_u64(m, IPC_T_EXIT_CODE, 0) & 0xff);
 	if (w->has_cg) {
 		uint64_t peak = cg_worker_peak(&w->cg);
 		if (peak)

@@ -70,9 +70,18 @@ rc, r, _ = run_js("new Map([[1, {a: [1, 2]}]])")
 t.eq(r["result"], {"$inspect": "Map(1) { 1 => { a: [ 1, 2 ] } }"}, "non-JSON results are inspected")
 rc, r, _ = run_js("undefined")
 t.eq(r["result"], {"$inspect": "undefined"}, "undefined result")
-rc, r, _ = run_js("[typeof process.exit, typeof process.pid, typeof process.binding, typeof require, typeof fetch, typeof WebAssembly, process.env.A, process.argv.length]", "--env", "A=b=c")
+rc, r, _ = run_js("[typeof process.pid, typeof process.binding, typeof process.dlopen, typeof process.kill, "
+                  "typeof WebAssembly, typeof SharedArrayBuffer, process.env.A, process.argv.length]", "--env", "A=b=c")
 t.eq(r["result"], ["undefined", "undefined", "undefined", "undefined", "undefined", "undefined", "b=c", 0],
-     "no ambient authority: process is only env/argv, no require, no fetch, no WebAssembly")
+     "no ambient authority: process has env and argv, no pid, binding, dlopen or kill; no WebAssembly")
+rc, r, _ = run_js("const out = []; for (const m of ['child_process', 'net', 'http', 'worker_threads', 'vm', 'dgram']) "
+                  "{ try { require(m); out.push(m + ': loaded') } catch (e) { out.push(e.code) } } out")
+t.eq(r["result"], ["ERR_CORRAL_FORBIDDEN_MODULE"] * 6, "processes, sockets, threads and vm are refused by require")
+rc, r, _ = run_js("try { require('fs').readFileSync('/etc/passwd', 'utf8') } catch (e) { e.code }")
+t.eq(r["result"], "ENOENT", "fs sees the package, not the host: /etc/passwd does not exist")
+rc, r, _ = run_js("await fetch('http://example.com/').then(() => 'fetched', e => e.name + ': ' + (e.cause && e.cause.message))")
+t.ok(isinstance(r["result"], str) and r["result"].startswith("TypeError") and "refused" in r["result"],
+     "fetch without an allowlist is refused (TypeError, the reason as its cause)", r["result"])
 rc, r, _ = run_js("eval('1 + 1')")
 t.eq((r["status"], r["error"]["name"]), ("error", "EvalError"), "eval is off by default")
 rc, r, _ = run_js("new Function('return 2')()")
