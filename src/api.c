@@ -411,16 +411,16 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	x->code[code_len] = '\0';
 	x->code_len = code_len;
 
+	bool typescript = false;
 	json_t *lang = json_object_get(root, "language");
 	if (lang && !json_is_null(lang)) {
 		if (!json_is_string(lang))
 			FAIL(400, "invalid_field", "language", "language must be \"javascript\" or \"typescript\"");
 		const char *l = json_string_value(lang);
-		if (strcmp(l, "javascript") && strcmp(l, "js")) {
-			if (!strcmp(l, "typescript") || !strcmp(l, "ts"))
-				FAIL(400, "unsupported", "language", "typescript is not available yet in this build");
+		if (!strcmp(l, "typescript") || !strcmp(l, "ts"))
+			typescript = true;
+		else if (strcmp(l, "javascript") && strcmp(l, "js"))
 			FAIL(400, "invalid_field", "language", "language must be \"javascript\" or \"typescript\" (got '%.40s')", l);
-		}
 	}
 
 	const char *tkey = compat ? "timeout" : "timeout_ms";
@@ -490,7 +490,8 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 		.id = x->id,
 		.code = x->code,
 		.code_len = x->code_len,
-		.filename = "main.js",
+		.filename = typescript ? "main.ts" : "main.js",
+		.typescript = typescript,
 		.timeout_ms = timeout,
 		.memory_bytes = memory << 20,
 		.output_cap = c->max_output,

@@ -846,6 +846,27 @@ static void finish(struct exec *x, JSValueRef completion, bool have_completion)
 		host_output_flush(x);
 }
 
+/* JSC gives a syntax error's line but not its column: acorn, in the tools
+ * context, finds it (only numbers cross back). */
+static void locate_syntax_error(struct engine *e, JSStringRef src, uint64_t *line, uint64_t *col)
+{
+	JSObjectRef tools = engine_tools(e);
+	JSValueRef fn = tools ? engine__get(e->tools_ctx, tools, "locateSyntaxError") : NULL;
+	if (!fn || !JSValueIsObject(e->tools_ctx, fn))
+		return;
+	JSValueRef arg = JSValueMakeString(e->tools_ctx, src);
+	JSValueRef exc = NULL;
+	JSValueRef r = JSObjectCallAsFunction(e->tools_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
+	if (exc || !r || !JSValueIsObject(e->tools_ctx, r))
+		return;
+	JSValueRef l = engine__get(e->tools_ctx, (JSObjectRef)r, "line");
+	JSValueRef c = engine__get(e->tools_ctx, (JSObjectRef)r, "column");
+	if (l && c && JSValueIsNumber(e->tools_ctx, l) && JSValueIsNumber(e->tools_ctx, c)) {
+		*line = (uint64_t)JSValueToNumber(e->tools_ctx, l, NULL);
+		*col = (uint64_t)JSValueToNumber(e->tools_ctx, c, NULL);
+	}
+}
+
 static void reject_syntax(struct exec *x, JSStringRef src, JSStringRef url)
 {
 	JSValueRef exc = NULL;
@@ -855,6 +876,14 @@ static void reject_syntax(struct exec *x, JSStringRef src, JSStringRef url)
 		put_error(x, exc);
 	} else {
 		set_error(x->res, "SyntaxError", "the code does not parse");
+	}
+	if (x->term == TERM_NONE && (!x->res->err_column || !x->res->err_line)) {
+		uint64_t line = 0, col = 0;
+		locate_syntax_error(x->eng, src, &line, &col);
+		if (line) {
+			x->res->err_line = line;
+			x->res->err_column = col;
+		}
 	}
 }
 

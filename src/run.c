@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"  --json           print the result object of the HTTP API instead\n"
 		"  --no-jit         run the engine without its JIT compilers\n"
 		"  --allow-eval     allow eval and new Function\n"
+		"  --typescript     the code is TypeScript (the default for .ts and .mts files)\n"
 		"  --env K=V        set process.env.K (repeatable)\n"
 		"  --allow-fetch L  let fetch() reach these hosts (comma-separated, *.suffix)\n"
 		"  --allow-private-fetch  also private, loopback and link-local addresses\n"
@@ -170,6 +171,7 @@ int run_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-jit", no_argument, NULL, 'J' },
 		{ "allow-eval", no_argument, NULL, 'E' },
+		{ "typescript", no_argument, NULL, 'T' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "allow-fetch", required_argument, NULL, 'F' },
@@ -178,7 +180,7 @@ int run_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t timeout_ms = 5000, memory_mb = 128, output_cap = 1u << 20, repeat = 1;
-	bool jit = true, allow_eval = false, json = false, allow_private = false;
+	bool jit = true, allow_eval = false, json = false, allow_private = false, typescript = false;
 	const char *allow_fetch = NULL;
 	const char **env = calloc((size_t)argc + 1, sizeof *env);
 	size_t nenv = 0;
@@ -212,6 +214,7 @@ int run_main(int argc, char **argv)
 		case 'P': allow_private = true; break;
 		case 'J': jit = false; break;
 		case 'E': allow_eval = true; break;
+		case 'T': typescript = true; break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				snprintf(err, sizeof err, "--env takes NAME=value (got '%s')", optarg);
@@ -271,6 +274,8 @@ int run_main(int argc, char **argv)
 		.memory_bytes = memory_mb << 20,
 		.output_cap = output_cap,
 		.allow_eval = allow_eval,
+		.typescript = typescript || (strlen(path) > 3 && (!strcmp(path + strlen(path) - 3, ".ts") ||
+								  !strcmp(path + strlen(path) - 4, ".mts"))),
 		.last = repeat == 1,
 		.env = env,
 		.nenv = nenv,

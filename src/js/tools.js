@@ -259,3 +259,17 @@ export function transpile(source, filename = 'input.js', options = {}) {
     throw err;
   }
 }
+
+// Where a script's syntax error is, for the `rejected` outcome: JavaScriptCore
+// reports the line of a syntax error but not its column. Returns
+// {message, line, column} (1-based) or null when the code parses.
+export function locateSyntaxError(code) {
+  try {
+    parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowAwaitOutsideFunction: true,
+                  allowReturnOutsideFunction: false, allowHashBang: true });
+    return null;
+  } catch (e) {
+    if (!e || !e.loc) return null;
+    return { message: String(e.message).replace(/ \(\d+:\d+\)$/, ''), line: e.loc.line, column: e.loc.column + 1 };
+  }
+}

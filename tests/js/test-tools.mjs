@@ -353,7 +353,9 @@ test('build: the scripts follow the wrapper contract', () => {
 test('build: the tools bundle works where there are no Node globals', async () => {
   const context = bareContext();
   const m = vm.runInContext(bundle('tools'), context);
-  assert.deepEqual(Object.keys(m).sort(), ['rewriteTopLevelAwait', 'transpile', 'version']);
+  assert.deepEqual(Object.keys(m).sort(), ['locateSyntaxError', 'rewriteTopLevelAwait', 'transpile', 'version']);
+  assert.equal(JSON.stringify(m.locateSyntaxError('let a = 1;\nlet b = ;')), JSON.stringify({ message: 'Unexpected token', line: 2, column: 9 }));
+  assert.equal(m.locateSyntaxError('1 + 1'), null);
   assert.equal(vm.runInContext('typeof process + typeof require + typeof Buffer', context), 'undefinedundefinedundefined');
   const { value, context: runContext } = await runRewritten('const {p, q: [r]} = await {p: 1, q: [2]}; p + r', bareContext(),
     (code) => m.rewriteTopLevelAwait(code));
