@@ -233,16 +233,49 @@ export function rewriteTopLevelAwait(code) {
 // syntax is left alone (the engine has it). On a syntax error, throws a
 // SyntaxError "FILENAME: MESSAGE (LINE:COLUMN)" with `line` and `column`
 // (1-based) properties.
+// The tools context lives as long as the worker, so this cache makes a
+// warm worker's second transpilation of the same file free. Keyed by the
+// whole input (file name, options and source: the content, not a hash of
+// it, so no collision can serve the wrong code); at most TRANSPILE_CACHE
+// entries and TRANSPILE_CACHE_BYTES of sources, least recently used first out.
+const TRANSPILE_CACHE = 512;
+const TRANSPILE_CACHE_BYTES = 16 << 20;
+const transpiled = new Map();
+let transpiledBytes = 0;
+
 export function transpile(source, filename = 'input.js', options = {}) {
+  const typescript = Boolean(options && options.typescript);
+  const key = `${typescript ? 't' : 'j'}\0${filename}\0${source}`;
+  const hit = transpiled.get(key);
+  if (hit !== undefined) {
+    transpiled.delete(key);
+    transpiled.set(key, hit);
+    return hit;
+  }
+  const out = transpileUncached(`${source}`, filename, typescript);
+  transpiled.set(key, out);
+  transpiledBytes += key.length + out.length;
+  while (transpiled.size > TRANSPILE_CACHE || transpiledBytes > TRANSPILE_CACHE_BYTES) {
+    const [oldKey, oldOut] = transpiled.entries().next().value;
+    transpiled.delete(oldKey);
+    transpiledBytes -= oldKey.length + oldOut.length;
+  }
+  return out;
+}
+
+export function transpileCacheSize() {
+  return transpiled.size;
+}
+
+function transpileUncached(source, filename, typescript) {
   // Loaded on first use, so that the top-level await rewrite alone does not
   // pay for evaluating sucrase.
   // eslint-disable-next-line global-require
   const { transform } = require('sucrase');
-  const typescript = Boolean(options && options.typescript);
   const transforms = typescript ? ['typescript', 'imports'] : ['imports'];
   if (/\.[jt]sx$/.test(filename)) transforms.push('jsx');
   try {
-    return transform(`${source}`, {
+    return transform(source, {
       transforms,
       filePath: filename,
       disableESTransforms: true,

@@ -92,5 +92,27 @@ res, r = fetch(f"http://sub.example.invalid:{port}/", "--allow-fetch", "*.exampl
 t.ok("not on the fetch allowlist" not in (res.get("err") or "x"), "*.suffix wildcards match subdomains", res)
 rc, r, _ = run_js("__corral_test.fetch('http://a/', 'GE T', [], null, () => {})", binary=HOOKS)
 t.eq((r["status"], (r.get("error") or {}).get("name")), ("error", "TypeError"), "a bad method is a TypeError in the sandbox")
+
+# The runtime's fetch() through corral serve, configured by the environment.
+from server import Server, ServerError  # noqa: E402
+try:
+    with Server(env={"ISOLATE_POOL_SIZE": "1", "CORRAL_FETCH_ALLOW": "127.0.0.1",
+                     "CORRAL_FETCH_ALLOW_PRIVATE": "true"}, ready=True) as svc:
+        code = ("const r = await fetch(%s, {headers: {'X-Test': 'rt'}}); "
+                "const j = await r.json(); [r.status, r.ok, r.headers.get('content-type'), j.path, j.x]"
+                % json.dumps(base + "/json?z=1"))
+        st, obj, _ = svc.json("POST", "/v1/execute", {"code": code})
+        t.eq((st, obj and obj.get("result")), (200, [200, True, "application/json", "/json?z=1", "rt"]),
+             "serve: fetch() of an allowlisted server gives a Response (status, headers, json)")
+        code = "await fetch('http://169.254.169.254/').then(() => 'reached', e => e.cause && e.cause.message)"
+        st, obj, _ = svc.json("POST", "/v1/execute", {"code": code})
+        t.ok(st == 200 and "not on the fetch allowlist" in str(obj and obj.get("result")),
+             "serve: a host off the allowlist is refused with the reason", obj and obj.get("result"))
+        code = ("const r = await fetch(%s, {method: 'POST', body: JSON.stringify({a: 1})}); await r.text()"
+                % json.dumps(base + "/p"))
+        st, obj, _ = svc.json("POST", "/v1/execute", {"code": code})
+        t.eq(obj and obj.get("result"), 'got {"a":1}', "serve: fetch() POST with a body")
+except ServerError as e:
+    t.ok(False, "corral serve starts with CORRAL_FETCH_ALLOW", e)
 srv.shutdown()
 t.done()

@@ -353,7 +353,10 @@ test('build: the scripts follow the wrapper contract', () => {
 test('build: the tools bundle works where there are no Node globals', async () => {
   const context = bareContext();
   const m = vm.runInContext(bundle('tools'), context);
-  assert.deepEqual(Object.keys(m).sort(), ['locateSyntaxError', 'rewriteTopLevelAwait', 'transpile', 'version']);
+  assert.deepEqual(Object.keys(m).sort(), ['locateSyntaxError', 'rewriteTopLevelAwait', 'transpile', 'transpileCacheSize', 'version']);
+  const t1 = m.transpile('const x: number = 1; export default x', 'a.ts', { typescript: true });
+  assert.equal(m.transpile('const x: number = 1; export default x', 'a.ts', { typescript: true }), t1);
+  assert.equal(m.transpileCacheSize(), 1);
   assert.equal(JSON.stringify(m.locateSyntaxError('let a = 1;\nlet b = ;')), JSON.stringify({ message: 'Unexpected token', line: 2, column: 9 }));
   assert.equal(m.locateSyntaxError('1 + 1'), null);
   assert.equal(vm.runInContext('typeof process + typeof require + typeof Buffer', context), 'undefinedundefinedundefined');
