@@ -158,6 +158,8 @@ void host_timers_clear(struct exec *x);
 
 /* host_process.c */
 void host_process_install(struct exec *x, JSObjectRef global);
+/* A plain object of the execution's env vars. */
+JSObjectRef host_env_object(struct exec *x);
 
 /* host_runtime.c */
 bool host_runtime_available(void);

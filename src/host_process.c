@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void host_process_install(struct exec *x, JSObjectRef global)
+JSObjectRef host_env_object(struct exec *x)
 {
 	JSContextRef ctx = x->ctx;
-	JSObjectRef process = JSObjectMake(ctx, NULL, NULL);
 	JSObjectRef env = JSObjectMake(ctx, NULL, NULL);
 	for (size_t i = 0; i < x->req->nenv; i++) {
 		const char *kv = x->req->env[i];
@@ -20,12 +19,18 @@ void host_process_install(struct exec *x, JSObjectRef global)
 		if (!eq || eq == kv)
 			continue;
 		char *name = strndup(kv, (size_t)(eq - kv));
-		if (!name)
-			continue;
-		engine__set(ctx, env, name, engine__str(ctx, eq + 1), kJSPropertyAttributeNone);
+		if (name)
+			engine__set(ctx, env, name, engine__str(ctx, eq + 1), kJSPropertyAttributeNone);
 		free(name);
 	}
-	engine__set(ctx, process, "env", env, kJSPropertyAttributeNone);
+	return env;
+}
+
+void host_process_install(struct exec *x, JSObjectRef global)
+{
+	JSContextRef ctx = x->ctx;
+	JSObjectRef process = JSObjectMake(ctx, NULL, NULL);
+	engine__set(ctx, process, "env", host_env_object(x), kJSPropertyAttributeNone);
 	engine__set(ctx, process, "argv", JSObjectMakeArray(ctx, 0, NULL, NULL), kJSPropertyAttributeNone);
 	engine__set(ctx, process, "platform", engine__str(ctx, "linux"), kJSPropertyAttributeNone);
 	engine__set(ctx, process, "version", engine__str(ctx, "v20.0.0-corral"), kJSPropertyAttributeNone);

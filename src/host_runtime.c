@@ -414,18 +414,7 @@ static JSObjectRef make_host(struct exec *x)
 		engine__set(ctx, fs, fsfns[i].name, engine__make_fn(ctx, fsfns[i].name, fsfns[i].cb), 0);
 	engine__set(ctx, h, "fs", fs, 0);
 	engine__set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
-	JSObjectRef env = JSObjectMake(ctx, NULL, NULL);
-	for (size_t i = 0; i < x->req->nenv; i++) {
-		const char *kv = x->req->env[i];
-		const char *eq = strchr(kv, '=');
-		if (!eq || eq == kv)
-			continue;
-		char *name = strndup(kv, (size_t)(eq - kv));
-		if (name)
-			engine__set(ctx, env, name, engine__str(ctx, eq + 1), 0);
-		free(name);
-	}
-	engine__set(ctx, h, "env", env, 0);
+	engine__set(ctx, h, "env", host_env_object(x), 0);
 	if (x->io && x->io->send && x->io->next)
 		engine__set(ctx, h, "fetch", engine__make_fn(ctx, "fetch", host_fetch_call), 0);
 	return h;
