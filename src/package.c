@@ -824,7 +824,8 @@ static int find_entry(struct parse *ps)
 	char q[QUOTE_BUF];
 	if (pj) {
 		json_error_t jerr;
-		json_t *root = json_loadb((const char *)pj->data, pj->len, 0, &jerr);
+		size_t bom = pj->len >= 3 && memcmp(pj->data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0; /* Node skips it */
+		json_t *root = json_loadb((const char *)pj->data + bom, pj->len - bom, 0, &jerr);
 		if (!root)
 			return fail(ps, -EINVAL, "entry 'package.json': not valid JSON: %s (line %d, column %d)",
 				    jerr.text, jerr.line, jerr.column);

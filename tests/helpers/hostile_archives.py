@@ -426,6 +426,11 @@ def build(out):
             "a 1 TiB sparse file (GNU pax 1.0) stored in 1 KiB: refused by its declared size")
     write(out, "too-many-files.tgz", tgz([idx] + [member("f/%05d.js" % i, b"") for i in range(MAX_FILES)]))
     refused("too-many-files.tgz", GZIP, "E2BIG", "f/09999.js", "10,001 files: one over the cap")
+    write(out, "pax-header-bomb.tgz", tgz([idx] + [member("f/%02d.js" % i, b"", pax={"comment": "x" * 900000})
+                                               for i in range(40)]))
+    refused("pax-header-bomb.tgz", GZIP, "E2BIG", "f/01.js",
+            "40 empty files each behind a 900 KB pax comment: 36 MB of headers for no data, "
+            "stopped by the bound on header bytes per entry")
     write(out, "file-too-big.tgz", tgz([idx, member("big.bin", bytes(MAX_FILE + 1))]))
     refused("file-too-big.tgz", GZIP, "E2BIG", "big.bin", "one file of 50 MiB + 1 byte")
 
@@ -476,7 +481,8 @@ def build(out):
     refused("zip-absolute.zip", ZIP, "EINVAL", "/etc/cron.d/evil", "a zip entry with an absolute name")
     write(out, "zip-backslash.zip", zip_bytes([("index.js", HANDLER), ("..\\..\\evil.js", b"x\n")]))
     refused("zip-backslash.zip", ZIP, "EINVAL", "evil.js",
-            "backslashes: a separator to Windows tools, a plain character to Linux")
+            "'..\\..\\evil.js': libarchive reads a zip's backslashes as separators, so this is "
+            "'../../evil.js' (a name that still holds one after that is refused)")
     sym = zipfile.ZipInfo("passwd", date_time=(2024, 1, 1, 0, 0, 0))
     sym.create_system = 3
     sym.external_attr = (0o120777 << 16)
@@ -523,6 +529,11 @@ def build(out):
     refused("json-traversal.json", JSON, "EINVAL", "../../etc/passwd", "'..' in a JSON file name")
     j("json-absolute.json", {"files": {"index.js": "x", "/etc/passwd": "x"}})
     refused("json-absolute.json", JSON, "EINVAL", "/etc/passwd", "an absolute JSON file name")
+    j("json-backslash.json", {"files": {"index.js": "x", "lib\\x.js": "x"}})
+    refused("json-backslash.json", JSON, "EINVAL", "lib\\\\x.js",
+            "a backslash in a name (shown escaped in the message)")
+    j("json-control.json", {"files": {"index.js": "x", "a\u001b[2Jb.js": "x"}})
+    refused("json-control.json", JSON, "EINVAL", "a\\x1b[2Jb.js", "an escape sequence in a name")
     j("json-nul.json", {"files": {"index.js": "x", "index.js\u0000.evil": "x"}})
     refused("json-nul.json", JSON, "EINVAL", "NUL", "a NUL in a JSON file name")
     j("json-duplicate.json", b'{"files": {"index.js": "a", "index.js": "b"}}')
