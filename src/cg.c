@@ -1,7 +1,9 @@
 /* cg — see cg.h. */
 #include "cg.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -92,10 +94,47 @@ static int self_cgroup(const char *ctrl, char *out, size_t n)
 	return rc;
 }
 
+/* Removes the cgroups of corral processes that are gone (a `corral run`
+ * does not wait for its killed worker to be torn down: the next one to
+ * start sweeps what it left). Only "corral-<pid>" directories whose pid no
+ * longer exists, and only their empty children. */
+static void sweep_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int pid;
+		char rest;
+		if (sscanf(de->d_name, "corral-%d%c", &pid, &rest) != 1 || pid <= 0 || pid == getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char path[CG_PATH_MAX + 300];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		DIR *c = opendir(path);
+		if (c) {
+			struct dirent *ce;
+			while ((ce = readdir(c))) {
+				if (ce->d_name[0] == '.' || ce->d_type != DT_DIR)
+					continue;
+				char sub[CG_PATH_MAX + 600];
+				snprintf(sub, sizeof sub, "%s/%s", path, ce->d_name);
+				rmdir(sub); /* fails, harmlessly, while a process is still in it */
+			}
+			closedir(c);
+		}
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 static int make_parent(char *out, size_t n, const char *mount, const char *self)
 {
 	char dir[CG_PATH_MAX];
 	snprintf(dir, sizeof dir, "%s%s", mount, strcmp(self, "/") == 0 ? "" : self);
+	sweep_stale(dir);
 	int len = snprintf(out, n, "%s/corral-%d", dir, (int)getpid());
 	if (len < 0 || (size_t)len >= n)
 		return -ENAMETOOLONG;

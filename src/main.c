@@ -2,7 +2,9 @@
  *   corral run FILE|-   one execution under the sandbox, from the shell
  *   corral serve        the HTTP service
  *   corral keys         API keys in the store
- *   corral worker       the sandboxed engine process (started by corral only)
+ *
+ * The sandboxed engine process is a separate program, corral-worker
+ * (worker_main.c), which the supervisor execs: see meson.build.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +12,6 @@
 #include "keys.h"
 #include "run.h"
 #include "serve.h"
-#include "worker.h"
 
 static void usage(FILE *f)
 {
@@ -36,8 +37,6 @@ int main(int argc, char **argv)
 		return serve_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "keys") == 0)
 		return keys_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "worker") == 0)
-		return worker_main(argc, argv);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("corral 0.1.0\n");
 		return 0;

@@ -132,6 +132,20 @@ static void on_fetch(struct wproc *w, struct egress_req *req, void *ud)
 	egress_submit(r->egress, req);
 }
 
+/* Copies what the worker wrote to its stderr (its own diagnostics, never
+ * the program's output, which comes in frames) to ours. */
+static void forward_stderr(int *fd)
+{
+	char tmp[4096];
+	ssize_t n;
+	while ((n = read(*fd, tmp, sizeof tmp)) > 0)
+		write_fd(2, tmp, (size_t)n);
+	if (n == 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 static void new_id(char *out, size_t n)
 {
 	unsigned char raw[8];
@@ -285,7 +299,13 @@ int run_main(int argc, char **argv)
 	buf_init(&r.both, output_cap);
 	result_init(&r.res);
 
+	/* The worker's stderr comes through us: when we exit, nothing waits
+	 * for the killed worker to finish dying before the caller sees EOF. */
+	int errpipe[2] = { -1, -1 };
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		errpipe[0] = errpipe[1] = -1;
 	struct wproc_opts wo = {
+		.stderr_fd = errpipe[1],
 		.caps = &caps,
 		.cg_root = &cg,
 		.memory_bytes = memory_mb << 20,
@@ -310,6 +330,10 @@ int run_main(int argc, char **argv)
 	    (caps.layers & SANDBOX_NAMESPACES)) {
 		sandbox_drop_namespaces(&caps, rc);
 		rc = wproc_start(&w, &wo);
+	}
+	if (errpipe[1] >= 0) {
+		close(errpipe[1]);
+		errpipe[1] = -1;
 	}
 	if (caps.note[0])
 		fprintf(stderr, "corral: warning: weaker sandbox: %s\n", caps.note);
@@ -340,8 +364,11 @@ int run_main(int argc, char **argv)
 			}
 		}
 		while (!r.done) {
-			struct pollfd p[2] = { { w->fd, POLLIN, 0 }, { r.egress ? egress_fd(r.egress) : -1, POLLIN, 0 } };
-			int n = poll(p, 2, WPROC_TICK_MS);
+			struct pollfd p[3] = { { w->fd, POLLIN, 0 }, { r.egress ? egress_fd(r.egress) : -1, POLLIN, 0 },
+					       { errpipe[0], POLLIN, 0 } };
+			int n = poll(p, 3, WPROC_TICK_MS);
+			if (n > 0 && p[2].revents)
+				forward_stderr(&errpipe[0]);
 			if (n > 0 && p[1].revents) {
 				struct egress_req *er;
 				while ((er = egress_take(r.egress))) {
@@ -378,9 +405,15 @@ int run_main(int argc, char **argv)
 			code = result_exit_code(&r.res);
 	}
 out:
-	wproc_free(w);
+	/* The worker is killed and not waited for: the answer is out, and
+	 * its teardown is the kernel's (its cgroup is swept by the next run). */
+	if (errpipe[0] >= 0) {
+		forward_stderr(&errpipe[0]);
+		if (errpipe[0] >= 0)
+			close(errpipe[0]);
+	}
+	wproc_abandon(w);
 	egress_free(r.egress);
-	cg_root_close(&cg);
 	result_release(&r.res);
 	buf_release(&r.out);
 	buf_release(&r.err);

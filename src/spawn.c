@@ -38,11 +38,27 @@ const char *spawn_self_exe(void)
 	return path;
 }
 
+#ifndef CORRAL_WORKER_NAME
+#define CORRAL_WORKER_NAME "corral-worker"
+#endif
+
+const char *spawn_worker_exe(void)
+{
+	static char path[PATH_MAX];
+	if (!path[0]) {
+		const char *self = spawn_self_exe();
+		const char *slash = strrchr(self, '/');
+		size_t dl = slash ? (size_t)(slash - self) : 0;
+		snprintf(path, sizeof path, "%.*s/%s", (int)dl, self, CORRAL_WORKER_NAME);
+	}
+	return path;
+}
+
 int spawn_self_fd(void)
 {
 	static int fd = -2;
 	if (fd == -2)
-		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		fd = open(spawn_worker_exe(), O_RDONLY | O_CLOEXEC);
 	return fd;
 }
 
@@ -110,7 +126,8 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 	envp[ne] = NULL;
 #endif
 
-	spawn_self_fd(); /* opened here, before any clone, not in the child */
+	if (spawn_self_fd() < 0)
+		return -ENOENT; /* corral-worker is not installed beside corral */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -155,6 +172,8 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 			child_fail(errp[1], -rc);
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 			child_fail(errp[1], errno);
+		if (o->stderr_fd >= 0 && dup2(o->stderr_fd, 2) < 0)
+			child_fail(errp[1], errno);
 		if (sv[1] == SPAWN_WORKER_FD) {
 			if (fcntl(sv[1], F_SETFD, 0) < 0)
 				child_fail(errp[1], errno);
@@ -164,8 +183,9 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 		/* Everything above fd 3 closes at exec (the error pipe included,
 		 * which is how the parent learns exec worked). */
 		syscall(SYS_close_range, SPAWN_WORKER_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
-		/* The very binary the supervisor runs, even if the file on disk
-		 * was replaced since (a rebuild, an upgrade): its fd, not its path. */
+		/* The worker program as it was when the supervisor started, even
+		 * if the file was replaced since (a rebuild, an upgrade): its fd,
+		 * opened once, not its path. */
 		int self = spawn_self_fd();
 		if (self >= 0)
 			syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);

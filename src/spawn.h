@@ -26,6 +26,7 @@ struct spawn_opts {
 	bool warm_full;                       /* see engine_warm */
 	bool rlimits;
 	uint64_t cpu_s;                       /* RLIMIT_CPU backstop; 0: none */
+	int stderr_fd;                        /* the worker's fd 2; -1: ours */
 };
 
 struct spawn_child {
@@ -39,7 +40,10 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out);
 
 /* The path of the running binary, resolved once. */
 const char *spawn_self_exe(void);
-/* An fd of the running binary (CLOEXEC; exec'd with execveat), or -1. */
+/* The worker program: corral-worker beside the running binary. */
+const char *spawn_worker_exe(void);
+/* An fd of the worker program, opened once (CLOEXEC; exec'd with
+ * execveat), or -1 when it is missing. */
 int spawn_self_fd(void);
 
 #endif

@@ -59,7 +59,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 	if (!w->has_cg)
 		inside.layers &= ~(unsigned)SANDBOX_CGROUP;
 	struct spawn_opts so = {
-		.exe = spawn_self_exe(),
+		.exe = spawn_worker_exe(),
 		.ns_flags = (o->caps->layers & SANDBOX_NAMESPACES) ? o->caps->ns_flags : 0,
 		.cg = w->has_cg ? &w->cg : NULL,
 		.inside = &inside,
@@ -67,6 +67,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 		.warm_full = o->warm_full,
 		.rlimits = (o->caps->layers & SANDBOX_RLIMITS) != 0,
 		.cpu_s = o->cpu_s,
+		.stderr_fd = o->stderr_fd > 0 ? o->stderr_fd : -1,
 	};
 	struct spawn_child child;
 	rc = spawn_worker(&so, &child);
@@ -533,6 +534,20 @@ reaped:
 	if (w->own_cg)
 		cg_worker_destroy(&w->cg);
 	w->has_cg = w->own_cg = false;
+}
+
+void wproc_abandon(struct wproc *w)
+{
+	if (!w)
+		return;
+	if (w->pid > 0)
+		wproc_kill(w, WPROC_KILL_RETIRE);
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	ipc_reader_release(&w->rd);
+	free(w);
 }
 
 void wproc_free(struct wproc *w)

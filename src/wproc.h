@@ -52,6 +52,7 @@ struct wproc_opts {
 	bool warm_full;                 /* see engine_warm */
 	uint64_t cpu_s;                 /* RLIMIT_CPU backstop; 0: none */
 	uid_t uid;                      /* the unprivileged uid (root only) */
+	int stderr_fd;                  /* the worker's stderr; -1: ours (0 is taken as -1) */
 };
 
 struct wproc_job {
@@ -131,5 +132,10 @@ bool wproc_reusable(const struct wproc *w);
 /* Sends the answer to a fetch (r->error set for a refusal). */
 int wproc_fetch_reply(struct wproc *w, const struct egress_req *r);
 void wproc_free(struct wproc *w);
+/* For a process about to exit: kills the worker and frees the handle
+ * without waiting for the kernel to tear the worker down (~30 ms for a
+ * pid namespace's init with a JSC heap). Its cgroup is left for the next
+ * corral to sweep (cg.c). */
+void wproc_abandon(struct wproc *w);
 
 #endif
