@@ -352,7 +352,7 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 	buf_release(&b);
 }
 
-static const struct pool_job_ops job_ops = { on_job_output, on_job_done };
+static const struct pool_job_ops job_ops = { .output = on_job_output, .done = on_job_done };
 
 /* Parses and validates an execution body. Answers 4xx and returns NULL on
  * any fault, naming the field. */

@@ -255,6 +255,13 @@ void engine_free(struct engine *e)
 			JSScriptRelease(e->scripts[i]);
 	if (e->spare)
 		JSGlobalContextRelease(e->spare);
+	if (e->fn_ctx) {
+		if (e->fn_rt)
+			JSValueUnprotect(e->fn_ctx, e->fn_rt);
+		JSGlobalContextRelease(e->fn_ctx);
+	}
+	vfs_free(e->pkg);
+	free(e->pkg_entry);
 	if (e->on_rejection)
 		JSValueUnprotect(e->host_ctx, e->on_rejection);
 	JSGlobalContextRelease(e->host_ctx);
@@ -937,6 +944,113 @@ static void event_loop(struct exec *x)
 	}
 }
 
+/* --- function mode ------------------------------------------------------ */
+
+int engine_package_begin(struct engine *e)
+{
+	if (e->fn_ctx) {
+		if (e->fn_rt)
+			JSValueUnprotect(e->fn_ctx, e->fn_rt);
+		JSGlobalContextRelease(e->fn_ctx);
+		e->fn_ctx = NULL;
+		e->fn_rt = NULL;
+	}
+	vfs_free(e->pkg);
+	free(e->pkg_entry);
+	e->pkg_entry = NULL;
+	e->pkg_ready = false;
+	e->pkg = vfs_new(0);
+	return e->pkg ? 0 : -ENOMEM;
+}
+
+int engine_package_add(struct engine *e, const char *path, const void *data, size_t n)
+{
+	char abs[1100];
+	if (!e->pkg || e->pkg_ready)
+		return -EINVAL;
+	snprintf(abs, sizeof abs, "/%s", path);
+	return vfs_add_package_file(e->pkg, abs, data, n, 0);
+}
+
+int engine_package_end(struct engine *e, const char *hash, const char *entry)
+{
+	if (!e->pkg || e->pkg_ready)
+		return -EINVAL;
+	e->pkg_entry = strdup(entry);
+	snprintf(e->pkg_hash, sizeof e->pkg_hash, "%s", hash);
+	e->pkg_ready = e->pkg_entry != NULL;
+	return e->pkg_ready ? 0 : -ENOMEM;
+}
+
+bool engine_package_ready(const struct engine *e)
+{
+	return e->pkg_ready;
+}
+
+/* One invocation of the package's handler (host_invoke.c). The first one
+ * makes the function's context and loads the runtime and the module; later
+ * ones find them warm. */
+static int exec_function(struct exec *x)
+{
+	struct engine *e = x->eng;
+	struct exec_res *res = x->res;
+	if (!e->pkg_ready) {
+		set_error(res, "InternalError", "no package is loaded in this worker");
+		return -EINVAL;
+	}
+	x->vfs = vfs_new_over(e->pkg, x->req->tmp_cap ? x->req->tmp_cap : (10u << 20));
+	bool warm = e->fn_ctx != NULL;
+	if (!warm) {
+		if (e->spare) {
+			e->fn_ctx = e->spare;
+			e->spare = NULL;
+		} else {
+			e->fn_ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+			if (!e->fn_ctx) {
+				set_error(res, "InternalError", "cannot create a JavaScript context");
+				return -ENOMEM;
+			}
+			x->ctx = e->fn_ctx;
+			install_common(x);
+		}
+	}
+	x->ctx = e->fn_ctx;
+	install_request(x);
+	JSValueRef exc = NULL;
+	if (!e->fn_rt) {
+		JSObjectRef rt = host_runtime_exports(x, &exc);
+		if (!rt) {
+			engine__uncaught(x, exc);
+			finish(x, NULL, false);
+			return 0;
+		}
+		e->fn_rt = rt;
+		JSValueProtect(x->ctx, rt);
+	}
+	x->rt_state = 2;
+	e->invocations++;
+	res->warm = warm;
+	JSValueRef p = host_invoke(x, e->fn_rt, &exc);
+	if (exc || !p) {
+		if (x->term == TERM_NONE)
+			engine__uncaught(x, exc);
+	} else {
+		JSValueProtect(x->ctx, p);
+		if (x->term == TERM_NONE)
+			await_value(x, p);
+		event_loop(x);
+		JSValueUnprotect(x->ctx, p);
+	}
+	finish(x, NULL, false);
+	if (res->status == OUTCOME_OK && !x->resp_ended && !x->resp_head_sent) {
+		/* The handler returned and nothing is left to run, without a
+		 * response: that is its error, not a timeout. */
+		res->status = OUTCOME_ERROR;
+		set_error(res, "Error", "the handler finished without sending a response");
+	}
+	return 0;
+}
+
 int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *res,
 		const struct engine_io *io)
 {
@@ -959,6 +1073,10 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	buf_init(&x.pending, (1u << 20) + 4096);
 	e->cur = &x;
 	engine__current = &x;
+	if (req->function) {
+		rc = exec_function(&x);
+		goto cleanup;
+	}
 	if (e->spare) {
 		x.ctx = e->spare;
 		e->spare = NULL;
@@ -1027,16 +1145,24 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 rejected:
 	JSStringRelease(url);
 	JSStringRelease(src);
+cleanup:
 	host_output_flush(&x);
 	vfs_free(x.vfs);
 	host_timers_clear(&x);
-	if (x.uncaught)
-		JSValueUnprotect(x.ctx, x.uncaught);
-	if (x.pvalue)
-		JSValueUnprotect(x.ctx, x.pvalue);
-	if (x.inspect)
-		JSValueUnprotect(x.ctx, x.inspect);
-	JSGlobalContextRelease(x.ctx);
+	host_fetch_clear(&x);
+	if (x.ctx) {
+		if (x.uncaught)
+			JSValueUnprotect(x.ctx, x.uncaught);
+		if (x.pvalue)
+			JSValueUnprotect(x.ctx, x.pvalue);
+		if (x.inspect)
+			JSValueUnprotect(x.ctx, x.inspect);
+		if (x.rt_obj && x.ctx != e->fn_ctx)
+			JSValueUnprotect(x.ctx, x.rt_obj);
+		/* A function's context serves its next invocation too. */
+		if (x.ctx != e->fn_ctx)
+			JSGlobalContextRelease(x.ctx);
+	}
 out:
 	e->cur = NULL;
 	engine__current = NULL;

@@ -42,6 +42,15 @@ struct exec_req {
 	const char *const *env;   /* "NAME=value" strings */
 	size_t nenv;
 	uint64_t tmp_cap;         /* bytes /tmp may hold; 0: 10 MiB */
+
+	/* Function mode: invoke the loaded package's handler with this request. */
+	bool function;
+	const char *method, *url, *path, *client_ip;
+	const char *const *headers; /* "name: value" */
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	bool has_body;
 };
 
 struct exec_res {
@@ -55,6 +64,7 @@ struct exec_res {
 	bool truncated;
 	bool reusable;            /* false: the worker must not run anything else */
 	int exit_code;            /* process.exit's code, or -1 */
+	bool warm;                /* function mode: the handler was already loaded */
 };
 
 struct engine_io {
@@ -63,7 +73,8 @@ struct engine_io {
 	/* Called before the execution waits (timers): output given so far
 	 * must reach the supervisor now. */
 	void (*flush)(void *ud);
-	/* Sends one encoded frame to the supervisor now (fetch requests). */
+	/* Sends one encoded frame to the supervisor now (fetch requests,
+	 * a handler's response). */
 	int (*send)(void *ud, const char *p, size_t n);
 	/* Waits up to timeout_ms for a frame from the supervisor: 1 with *m
 	 * set (valid until the next call), 0 on timeout, -errno. */
@@ -89,6 +100,13 @@ void engine_prepare(struct engine *e);
  * (res->status is then OUTCOME_INTERNAL). */
 int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *res,
 		const struct engine_io *io);
+
+/* Function mode: the package a worker serves, loaded once (before its
+ * first invocation). begin drops any earlier one. Returns 0 or -errno. */
+int engine_package_begin(struct engine *e);
+int engine_package_add(struct engine *e, const char *path, const void *data, size_t n);
+int engine_package_end(struct engine *e, const char *hash, const char *entry);
+bool engine_package_ready(const struct engine *e);
 
 void exec_res_init(struct exec_res *res);
 void exec_res_release(struct exec_res *res);

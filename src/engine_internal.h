@@ -70,6 +70,18 @@ struct engine {
 	/* A context made while the worker was idle, with every global that
 	 * does not depend on the request already installed. */
 	JSGlobalContextRef spare;
+
+	/* Function mode: the package, and the context that serves it. One
+	 * context for every invocation of the package (its module cache and
+	 * module state stay warm, as in any serverless runtime); the worker
+	 * is bound to one tenant's one function version. */
+	struct vfs *pkg;
+	char *pkg_entry;
+	char pkg_hash[65];
+	bool pkg_ready;
+	JSGlobalContextRef fn_ctx;
+	JSObjectRef fn_rt;        /* the runtime's exports in fn_ctx; protected */
+	uint64_t invocations;
 	bool jit;
 	struct exec *cur;             /* the execution running now, if any */
 };
@@ -107,10 +119,14 @@ struct exec {
 	JSObjectRef inspect; /* lazily loaded bundle exports; protected */
 
 	int rt_state;        /* runtime: 0 not loaded, 1 loading or failed, 2 in */
+	JSObjectRef rt_obj;  /* its exports once in; protected */
 	struct vfs *vfs;     /* the execution's files, made on first use */
 	double time_origin_ms;
 	bool exited;         /* process.exit() was called */
 	int exit_code;
+
+	/* Function mode: what the handler has sent. */
+	bool resp_head_sent, resp_ended;
 
 	/* fetch() requests waiting for the supervisor's answer. */
 	struct fetch_pending {
@@ -167,6 +183,14 @@ bool host_runtime_provides(const char *name);
 void host_runtime_install(struct exec *x, JSObjectRef global);
 /* Caller frees. NULL when the runtime is not built in. */
 char *host_runtime_lazy_source(void);
+/* Loads the runtime into x's context (if not yet) and returns its exports,
+ * or NULL with *exc set. */
+JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc);
+
+/* host_invoke.c: function mode */
+/* Calls the runtime's invoke(entry, request, sink); returns its promise or
+ * NULL with *exc set. */
+JSValueRef host_invoke(struct exec *x, JSObjectRef rt, JSValueRef *exc);
 
 /* host_fetch.c */
 JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,

@@ -22,6 +22,7 @@ struct vfs {
 	struct vfs_entry *e;
 	size_t n, alloc;
 	uint64_t tmp_used, tmp_cap;
+	const struct vfs *base;   /* read-only package layer, or NULL */
 };
 
 static double now_ms(void)
@@ -50,12 +51,23 @@ static bool under_tmp(const char *p)
 	return strcmp(p, "/tmp") == 0 || strncmp(p, "/tmp/", 5) == 0;
 }
 
-static struct vfs_entry *find(const struct vfs *v, const char *path)
+static struct vfs_entry *find_own(const struct vfs *v, const char *path)
 {
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->e[i].path, path) == 0)
 			return &v->e[i];
 	return NULL;
+}
+
+/* Own entries first (/tmp and the root), then the package layer. The
+ * result may be a base entry: callers that write check `writable`, which
+ * base entries never are. */
+static struct vfs_entry *find(const struct vfs *v, const char *path)
+{
+	struct vfs_entry *e = find_own(v, path);
+	if (!e && v->base)
+		e = find_own(v->base, path);
+	return e;
 }
 
 static struct vfs_entry *add(struct vfs *v, const char *path, enum vfs_type t, bool writable, double mtime)
@@ -110,6 +122,14 @@ struct vfs *vfs_new(uint64_t tmp_cap)
 		vfs_free(v);
 		return NULL;
 	}
+	return v;
+}
+
+struct vfs *vfs_new_over(const struct vfs *base, uint64_t tmp_cap)
+{
+	struct vfs *v = vfs_new(tmp_cap);
+	if (v)
+		v->base = base;
 	return v;
 }
 
@@ -179,13 +199,17 @@ int vfs_list(const struct vfs *v, const char *path, void (*cb)(void *ud, const c
 	if (d->type != VFS_DIR)
 		return -ENOTDIR;
 	size_t pl = strcmp(path, "/") == 0 ? 0 : strlen(path);
-	for (size_t i = 0; i < v->n; i++) {
-		const char *p = v->e[i].path;
-		if (strncmp(p, path, pl) || p[pl] != '/' || !p[pl + 1])
-			continue;
-		if (strchr(p + pl + 1, '/'))
-			continue;
-		cb(ud, p + pl + 1);
+	for (const struct vfs *layer = v; layer; layer = layer->base) {
+		for (size_t i = 0; i < layer->n; i++) {
+			const char *p = layer->e[i].path;
+			if (strncmp(p, path, pl) || p[pl] != '/' || !p[pl + 1])
+				continue;
+			if (strchr(p + pl + 1, '/'))
+				continue;
+			if (layer != v && find_own(v, p))
+				continue; /* "/" and "/tmp" exist in both layers */
+			cb(ud, p + pl + 1);
+		}
 	}
 	return 0;
 }
@@ -238,7 +262,7 @@ int vfs_remove(struct vfs *v, const char *path)
 	struct vfs_entry *e = find(v, path);
 	if (!e)
 		return -ENOENT;
-	if (!e->writable || strcmp(path, "/tmp") == 0)
+	if (!e->writable || strcmp(path, "/tmp") == 0 || e != find_own(v, path))
 		return -EROFS;
 	if (e->type == VFS_DIR) {
 		size_t pl = strlen(path);

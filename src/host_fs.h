@@ -25,6 +25,10 @@ struct vfs_stat {
 
 /* tmp_cap: bytes /tmp may hold. Caller frees with vfs_free. */
 struct vfs *vfs_new(uint64_t tmp_cap);
+/* A vfs whose package is base's (borrowed: base must outlive it, and is
+ * never written through it), with a /tmp of its own: an invocation's view
+ * of a function's package. */
+struct vfs *vfs_new_over(const struct vfs *base, uint64_t tmp_cap);
 void vfs_free(struct vfs *v);
 /* Adds a read-only package file (the package loader; not reachable from JS).
  * Copies data. Returns 0 or -errno. */

@@ -420,6 +420,8 @@ static JSObjectRef make_host(struct exec *x)
 	return h;
 }
 
+static JSObjectRef rt_exports_of(struct exec *x);
+
 /* Evaluates the runtime in x's context and installs it. Returns 0, or -1
  * with *exc set. */
 static int load_runtime(struct exec *x, JSValueRef *exc)
@@ -442,7 +444,25 @@ static int load_runtime(struct exec *x, JSValueRef *exc)
 	if (*exc)
 		return -1;
 	x->rt_state = 2;
+	x->rt_obj = (JSObjectRef)rt;
+	JSValueProtect(x->ctx, rt);
 	return 0;
+}
+
+static JSObjectRef rt_exports_of(struct exec *x)
+{
+	return x->rt_obj;
+}
+
+JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc)
+{
+	if (!host_runtime_available()) {
+		*exc = engine__str(x->ctx, "the runtime is not built in");
+		return NULL;
+	}
+	if (load_runtime(x, exc))
+		return NULL;
+	return rt_exports_of(x);
 }
 
 static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,

@@ -33,6 +33,12 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_MEMORY_MB] = U64,
 		[IPC_T_STDIN] = STR(IPC_MAX_FRAME),
 		[IPC_T_TMP_CAP] = U64,
+		[IPC_T_METHOD] = STR(16),
+		[IPC_T_URL] = STR(16384),
+		[IPC_T_PATH] = STR(16384),
+		[IPC_T_HEADER] = STR_REPEAT(16384),
+		[IPC_T_BODY] = STR(IPC_MAX_FRAME),
+		[IPC_T_CLIENT_IP] = STR(64),
 	},
 	[IPC_MSG_READY] = {
 		[IPC_T_LAYERS] = U64,
@@ -56,6 +62,7 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_TRUNCATED] = U64,
 		[IPC_T_SIGNAL] = U64,
 		[IPC_T_EXIT_CODE] = U64,
+		[IPC_T_WARM] = U64,
 	},
 	[IPC_MSG_FETCH] = {
 		[IPC_T_FETCH_ID] = U64_REQ,
@@ -64,6 +71,23 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_HEADER] = STR_REPEAT(16384),
 		[IPC_T_BODY] = STR(16u << 20),
 		[IPC_T_TIMEOUT_MS] = U64,
+	},
+	[IPC_MSG_PACKAGE_FILE] = {
+		[IPC_T_PATH] = STR_REQ(1024),
+		[IPC_T_DATA] = STR(IPC_MAX_FRAME),
+	},
+	[IPC_MSG_PACKAGE_END] = {
+		[IPC_T_PACKAGE_HASH] = STR_REQ(64),
+		[IPC_T_ENTRY] = STR_REQ(1024),
+	},
+	[IPC_MSG_RESPONSE_HEAD] = {
+		[IPC_T_ID] = STR_REQ(64),
+		[IPC_T_STATUS_CODE] = U64_REQ,
+		[IPC_T_HEADER] = STR_REPEAT(16384),
+	},
+	[IPC_MSG_RESPONSE_BODY] = {
+		[IPC_T_ID] = STR_REQ(64),
+		[IPC_T_DATA] = STR_REQ(1u << 20),
 	},
 	[IPC_MSG_FETCH_RESULT] = {
 		[IPC_T_FETCH_ID] = U64_REQ,

@@ -19,7 +19,7 @@
 #define IPC_HEADER_LEN 8
 #define IPC_MAX_FIELDS 512
 /* Largest payload either side accepts: code and results are capped below it. */
-#define IPC_MAX_FRAME (32u << 20)
+#define IPC_MAX_FRAME (64u << 20)
 
 enum ipc_type {
 	IPC_MSG_EXEC = 1,   /* supervisor → worker: run this */
@@ -28,6 +28,10 @@ enum ipc_type {
 	IPC_MSG_RESULT,     /* worker → supervisor: the execution ended */
 	IPC_MSG_FETCH,      /* worker → supervisor: perform this HTTP request */
 	IPC_MSG_FETCH_RESULT, /* supervisor → worker: its answer */
+	IPC_MSG_PACKAGE_FILE, /* supervisor → worker: one file of the function's package */
+	IPC_MSG_PACKAGE_END,  /* supervisor → worker: the package is complete */
+	IPC_MSG_RESPONSE_HEAD, /* worker → supervisor: a handler's status and headers */
+	IPC_MSG_RESPONSE_BODY, /* worker → supervisor: a chunk of its body */
 	IPC_MSG__COUNT
 };
 
@@ -66,6 +70,11 @@ enum ipc_tag {
 	IPC_T_ERROR,
 	IPC_T_TMP_CAP,
 	IPC_T_EXIT_CODE,    /* process.exit(code) */
+	IPC_T_PATH,
+	IPC_T_PACKAGE_HASH,
+	IPC_T_ENTRY,
+	IPC_T_CLIENT_IP,
+	IPC_T_WARM,         /* function mode: the handler was already loaded */
 	IPC_T__COUNT
 };
 
@@ -73,6 +82,7 @@ enum ipc_tag {
 #define IPC_EXEC_ALLOW_EVAL   (1u << 0)
 #define IPC_EXEC_TYPESCRIPT   (1u << 1)
 #define IPC_EXEC_LAST_IN_LIFE (1u << 2) /* the worker exits after it */
+#define IPC_EXEC_FUNCTION     (1u << 3) /* invoke the loaded package's handler */
 
 /* IPC_T_STREAM values. */
 #define IPC_STREAM_STDOUT 1

@@ -40,6 +40,7 @@
  * reader of what we store. Only the JSON format could carry one, and jansson
  * refuses a NUL in an object key. */
 #include "package.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -872,9 +873,8 @@ static int find_entry(struct parse *ps)
 	return 0;
 }
 
-static int hash_listing(struct parse *ps)
+static int hash_package(struct package *p)
 {
-	struct package *p = ps->p;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
@@ -889,10 +889,15 @@ static int hash_listing(struct parse *ps)
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		return fail(ps, -ENOMEM, "cannot compute SHA-256");
+		return -ENOMEM;
 	for (unsigned i = 0; i < mdlen; i++)
 		sprintf(p->hash + 2 * i, "%02x", md[i]);
 	return 0;
+}
+
+static int hash_listing(struct parse *ps)
+{
+	return hash_package(ps->p) ? fail(ps, -ENOMEM, "cannot compute SHA-256") : 0;
 }
 
 static int finish(struct parse *ps)
@@ -1004,4 +1009,88 @@ int package_format_from_type(const char *content_type, enum package_format *fmt)
 		}
 	}
 	return -EINVAL;
+}
+
+/* ------------------------------------------------------ stored form */
+
+#define PACKAGE_MAGIC "corral-package 1\n"
+
+int package_serialize(const struct package *p, struct buf *out)
+{
+	int rc = buf_puts(out, PACKAGE_MAGIC);
+	rc = rc ? rc : buf_append(out, p->entry, strlen(p->entry) + 1);
+	for (size_t i = 0; !rc && i < p->nfiles; i++) {
+		rc = buf_append(out, p->files[i].path, strlen(p->files[i].path) + 1);
+		rc = rc ? rc : buf_printf(out, "%zu", p->files[i].len);
+		rc = rc ? rc : buf_putc(out, '\0');
+		rc = rc ? rc : buf_append(out, p->files[i].data, p->files[i].len);
+	}
+	return rc;
+}
+
+int package_deserialize(const void *blob, size_t len, const char *hash, struct package **out)
+{
+	const char *p = blob, *end = p + len;
+	size_t ml = strlen(PACKAGE_MAGIC);
+	*out = NULL;
+	if (len < ml || memcmp(p, PACKAGE_MAGIC, ml) != 0)
+		return -EINVAL;
+	p += ml;
+	struct package *pk = calloc(1, sizeof *pk);
+	if (!pk)
+		return -ENOMEM;
+	int rc = -EINVAL;
+	const char *nul = memchr(p, '\0', (size_t)(end - p));
+	if (!nul || !(pk->entry = strdup(p)))
+		goto fail;
+	p = nul + 1;
+	size_t alloc = 0;
+	while (p < end) {
+		const char *pn = memchr(p, '\0', (size_t)(end - p));
+		if (!pn)
+			goto fail;
+		const char *ln = memchr(pn + 1, '\0', (size_t)(end - pn - 1));
+		if (!ln)
+			goto fail;
+		char *e;
+		unsigned long long n = strtoull(pn + 1, &e, 10);
+		if (e != ln || n > (unsigned long long)(end - ln - 1))
+			goto fail;
+		if (pk->nfiles == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			struct package_file *nf = realloc(pk->files, alloc * sizeof *nf);
+			if (!nf) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			pk->files = nf;
+		}
+		struct package_file *f = &pk->files[pk->nfiles];
+		f->path = strndup(p, (size_t)(pn - p));
+		f->data = malloc((size_t)n + 1);
+		if (!f->path || !f->data) {
+			free(f->path);
+			free(f->data);
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(f->data, ln + 1, (size_t)n);
+		f->data[n] = '\0';
+		f->len = (size_t)n;
+		pk->total += n;
+		pk->nfiles++;
+		p = ln + 1 + n;
+	}
+	if (hash_package(pk)) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* The stored bytes must still be the package they were. */
+	if (hash && strcmp(hash, pk->hash) != 0)
+		goto fail;
+	*out = pk;
+	return 0;
+fail:
+	package_free(pk);
+	return rc;
 }

@@ -89,4 +89,12 @@ int package_format_from_type(const char *content_type, enum package_format *fmt)
 int package_path_normalize(const char *name, size_t len, bool is_dir, size_t max_path,
 			   const char **out, size_t *out_len, char err[PACKAGE_ERR_LEN]);
 
+struct buf;
+/* The stored form: a magic line, the entry, then the canonical listing
+ * (path NUL length NUL bytes, sorted). Appends to out. */
+int package_serialize(const struct package *p, struct buf *out);
+/* Reads the stored form back; with hash set, refuses (-EINVAL) bytes whose
+ * files no longer hash to it. Caller frees *out with package_free. */
+int package_deserialize(const void *blob, size_t len, const char *hash, struct package **out);
+
 #endif

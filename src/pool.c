@@ -19,7 +19,7 @@ struct pool_worker {
 	struct wproc *w;
 	unsigned slot;
 	bool bound;
-	char tenant[65];
+	char tenant[200];            /* the binding (see struct pool_job) */
 	struct pool_job *job;    /* in flight, or NULL */
 	uint64_t idle_since;
 	bool dying;              /* killed or closed; waiting to be reaped */
@@ -105,8 +105,33 @@ static void on_fetch(struct wproc *w, struct egress_req *r, void *ud)
 	egress_submit(pw->pool->o.egress, r);
 }
 
-static const struct wproc_cb worker_cb = { on_ready, job_output, job_done, on_fetch };
-static const struct wproc_cb worker_cb_nofetch = { on_ready, job_output, job_done, NULL };
+static void on_response_head(struct wproc *w, int status, const char *const *h, size_t n, void *ud)
+{
+	struct pool_worker *pw = ud;
+	if (pw->job && pw->job->ops && pw->job->ops->response_head)
+		pw->job->ops->response_head(pw->job, status, h, n);
+}
+
+static void on_response_body(struct wproc *w, const char *p, size_t n, void *ud)
+{
+	struct pool_worker *pw = ud;
+	if (pw->job && pw->job->ops && pw->job->ops->response_body)
+		pw->job->ops->response_body(pw->job, p, n);
+}
+
+static const struct wproc_cb worker_cb = {
+	.ready = on_ready, .output = job_output, .done = job_done, .fetch = on_fetch,
+	.response_head = on_response_head, .response_body = on_response_body,
+};
+static const struct wproc_cb worker_cb_nofetch = {
+	.ready = on_ready, .output = job_output, .done = job_done,
+	.response_head = on_response_head, .response_body = on_response_body,
+};
+
+static const char *binding_of(const struct pool_job *j)
+{
+	return j->binding[0] ? j->binding : j->tenant;
+}
 
 static const struct wproc_cb *cb_of(const struct pool_worker *pw)
 {
@@ -241,13 +266,13 @@ static int spawn_one(struct pool *p)
 
 /* --- scheduling --------------------------------------------------------- */
 
-static struct pool_worker *find_worker(struct pool *p, const char *tenant)
+static struct pool_worker *find_worker(struct pool *p, const char *binding)
 {
 	struct pool_worker *unbound = NULL;
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
 		if (pw->dying || pw->job || !wproc_reusable(pw->w))
 			continue;
-		if (pw->bound && strcmp(pw->tenant, tenant) == 0)
+		if (pw->bound && strcmp(pw->tenant, binding) == 0)
 			return pw;
 		if (!pw->bound && !unbound)
 			unbound = pw;
@@ -255,11 +280,11 @@ static struct pool_worker *find_worker(struct pool *p, const char *tenant)
 	return unbound;
 }
 
-static struct pool_worker *oldest_idle_other(struct pool *p, const char *tenant)
+static struct pool_worker *oldest_idle_other(struct pool *p, const char *binding)
 {
 	struct pool_worker *best = NULL;
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
-		if (!pw->dying && !pw->job && pw->bound && strcmp(pw->tenant, tenant) != 0 &&
+		if (!pw->dying && !pw->job && pw->bound && strcmp(pw->tenant, binding) != 0 &&
 		    pw->w->state == WPROC_IDLE && (!best || pw->idle_since < best->idle_since))
 			best = pw;
 	return best;
@@ -277,14 +302,19 @@ static void job_refuse(struct pool_job *j, const char *why)
 
 static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j)
 {
+	int rc = 0;
 	if (!pw->bound) {
 		pw->bound = true;
-		snprintf(pw->tenant, sizeof pw->tenant, "%s", j->tenant);
+		snprintf(pw->tenant, sizeof pw->tenant, "%s", binding_of(j));
+		/* A function's worker gets its package once, before anything. */
+		if (j->pkg)
+			rc = wproc_load_package(pw->w, j->pkg);
 	}
 	j->started_ns = clock_mono_ns();
 	j->worker = pw;
 	pw->job = j;
-	int rc = wproc_exec(pw->w, &j->job);
+	if (!rc)
+		rc = wproc_exec(pw->w, &j->job);
 	if (rc) {
 		pw->job = NULL;
 		j->worker = NULL;
@@ -307,7 +337,7 @@ static void dispatch(struct pool *p)
 	unsigned waiting = 0;
 	while (*pj) {
 		struct pool_job *j = *pj;
-		struct pool_worker *pw = find_worker(p, j->tenant);
+		struct pool_worker *pw = find_worker(p, binding_of(j));
 		if (!pw) {
 			waiting++;
 			prev = j;
@@ -335,7 +365,7 @@ static void dispatch(struct pool *p)
 			 * another tenant, if a queued job needs one. */
 			if (!waiting || !p->qhead)
 				break;
-			struct pool_worker *victim = oldest_idle_other(p, p->qhead->tenant);
+			struct pool_worker *victim = oldest_idle_other(p, binding_of(p->qhead));
 			if (!victim)
 				break;
 			worker_dying(victim);
@@ -384,7 +414,7 @@ int pool_submit(struct pool *p, struct pool_job *j)
 	j->enqueued_ns = clock_mono_ns();
 	j->worker = NULL;
 	j->next = NULL;
-	struct pool_worker *pw = p->qhead ? NULL : find_worker(p, j->tenant);
+	struct pool_worker *pw = p->qhead ? NULL : find_worker(p, binding_of(j));
 	if (pw) {
 		j->queued = false;
 		start_job(p, pw, j);

@@ -58,10 +58,19 @@ struct pool_job_ops {
 	 * with refused set). r is freed after the call; the job is the
 	 * caller's again. */
 	void (*done)(struct pool_job *j, struct result *r, bool refused);
+	/* Function mode (may be NULL otherwise). */
+	void (*response_head)(struct pool_job *j, int status, const char *const *headers, size_t n);
+	void (*response_body)(struct pool_job *j, const char *p, size_t n);
 };
 
 struct pool_job {
 	char tenant[65];
+	/* What a worker is bound to: the tenant for code mode, the tenant's
+	 * function version for function mode ("" means the tenant). */
+	char binding[200];
+	/* Function mode: the package, sent to a worker the first time it is
+	 * bound to this binding. Borrowed: alive until the job is done. */
+	const struct package *pkg;
 	struct wproc_job job;        /* the caller keeps its strings alive */
 	const struct pool_job_ops *ops;
 	void *ud;

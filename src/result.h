@@ -23,6 +23,7 @@ struct result {
 	uint64_t wall_ns, cpu_ns, peak_memory;
 	bool truncated;
 	int exit_code;          /* process.exit's code, or -1: the outcome's */
+	bool warm;              /* function mode: served by an already-loaded handler */
 };
 
 void result_init(struct result *r);

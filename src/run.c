@@ -324,7 +324,8 @@ int run_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	struct wproc_cb cb = { on_ready, on_output, on_done, allow_fetch ? on_fetch : NULL };
+	struct wproc_cb cb = { .ready = on_ready, .output = on_output, .done = on_done,
+			       .fetch = allow_fetch ? on_fetch : NULL };
 	rc = wproc_start(&w, &wo);
 	if ((rc == -EPERM || rc == -EINVAL || rc == -ENOSPC || rc == -EUSERS) &&
 	    (caps.layers & SANDBOX_NAMESPACES)) {

@@ -119,6 +119,8 @@ static void send_result(struct worker *wk, const char *id, const struct exec_res
 	ipc_enc_u64(b, IPC_T_TRUNCATED, r->truncated);
 	if (r->exit_code >= 0)
 		ipc_enc_u64(b, IPC_T_EXIT_CODE, (uint64_t)r->exit_code);
+	if (r->warm)
+		ipc_enc_u64(b, IPC_T_WARM, 1);
 	send_frame(wk);
 }
 
@@ -144,6 +146,30 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		if (m->fields[i].tag == IPC_T_ENV)
 			env[nenv++] = strndup(m->fields[i].data, m->fields[i].len);
 
+	size_t nh = 0;
+	for (unsigned i = 0; i < m->nfields; i++)
+		nh += m->fields[i].tag == IPC_T_HEADER;
+	char **headers = calloc(nh + 1, sizeof *headers);
+	nh = 0;
+	for (unsigned i = 0; headers && i < m->nfields; i++)
+		if (m->fields[i].tag == IPC_T_HEADER)
+			headers[nh++] = strndup(m->fields[i].data, m->fields[i].len);
+	const struct ipc_field *fbody = ipc_get(m, IPC_T_BODY);
+	char *method = NULL, *url = NULL, *path = NULL, *ip = NULL, *body = NULL;
+	const struct ipc_field *f;
+	if ((f = ipc_get(m, IPC_T_METHOD)))
+		method = strndup(f->data, f->len);
+	if ((f = ipc_get(m, IPC_T_URL)))
+		url = strndup(f->data, f->len);
+	if ((f = ipc_get(m, IPC_T_PATH)))
+		path = strndup(f->data, f->len);
+	if ((f = ipc_get(m, IPC_T_CLIENT_IP)))
+		ip = strndup(f->data, f->len);
+	if (fbody) {
+		body = malloc(fbody->len ? fbody->len : 1);
+		if (body)
+			memcpy(body, fbody->data, fbody->len);
+	}
 	struct exec_req req = {
 		.id = idbuf,
 		.code = code->data,
@@ -156,6 +182,16 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		.env = (const char *const *)env,
 		.nenv = env ? nenv : 0,
 		.tmp_cap = ipc_get_u64(m, IPC_T_TMP_CAP, 0),
+		.function = (flags & IPC_EXEC_FUNCTION) != 0,
+		.method = method,
+		.url = url,
+		.path = path,
+		.client_ip = ip,
+		.headers = (const char *const *)headers,
+		.nheaders = headers ? nh : 0,
+		.body = body,
+		.body_len = fbody ? fbody->len : 0,
+		.has_body = body != NULL,
 	};
 	struct engine_io io = { on_output, flush_frames, io_send, io_next, wk };
 	struct exec_res res;
@@ -167,8 +203,39 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 	for (size_t i = 0; env && i < nenv; i++)
 		free(env[i]);
 	free(env);
+	for (size_t i = 0; headers && i < nh; i++)
+		free(headers[i]);
+	free(headers);
+	free(method);
+	free(url);
+	free(path);
+	free(ip);
+	free(body);
 	free(filename);
 	return again;
+}
+
+/* A function's package arrives as PACKAGE_FILE frames and a PACKAGE_END,
+ * before its first invocation. */
+static int load_package(struct engine *eng, const struct ipc_msg *m, bool *open)
+{
+	if (!*open) {
+		if (engine_package_begin(eng))
+			return -1;
+		*open = true;
+	}
+	if (m->type == IPC_MSG_PACKAGE_FILE) {
+		const struct ipc_field *p = ipc_get(m, IPC_T_PATH), *d = ipc_get(m, IPC_T_DATA);
+		char path[1025];
+		snprintf(path, sizeof path, "%.*s", (int)p->len, p->data);
+		return engine_package_add(eng, path, d ? d->data : "", d ? d->len : 0) ? -1 : 0;
+	}
+	const struct ipc_field *h = ipc_get(m, IPC_T_PACKAGE_HASH), *en = ipc_get(m, IPC_T_ENTRY);
+	char hash[65], entry[1025];
+	snprintf(hash, sizeof hash, "%.*s", (int)h->len, h->data);
+	snprintf(entry, sizeof entry, "%.*s", (int)en->len, en->data);
+	*open = false;
+	return engine_package_end(eng, hash, entry) ? -1 : 0;
 }
 
 static unsigned long arg_num(int argc, char **argv, const char *name, unsigned long dflt)
@@ -217,7 +284,7 @@ int worker_main(int argc, char **argv)
 	flush_frames(&wk);
 
 	ipc_reader_init(&wk.rd, IPC_MAX_FRAME);
-	bool again = true;
+	bool again = true, pkg_open = false;
 	while (again && !wk.broken) {
 		struct ipc_msg m;
 		int r = ipc_reader_next(&wk.rd, &m);
@@ -231,6 +298,13 @@ int worker_main(int argc, char **argv)
 		}
 		if (r == 1 && m.type == IPC_MSG_FETCH_RESULT)
 			continue; /* the answer to a fetch of an execution that is over */
+		if (r == 1 && (m.type == IPC_MSG_PACKAGE_FILE || m.type == IPC_MSG_PACKAGE_END)) {
+			if (load_package(eng, &m, &pkg_open)) {
+				fprintf(stderr, "corral worker: a package frame could not be loaded\n");
+				break;
+			}
+			continue;
+		}
 		if (r < 0 || m.type != IPC_MSG_EXEC) {
 			fprintf(stderr, "corral worker: malformed frame from the supervisor\n");
 			break;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "package.h"
 #include "spawn.h"
 #include "util/clock.h"
 
@@ -131,6 +132,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 		w->mem_cap = job->memory_bytes;
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	uint64_t flags = (job->allow_eval ? IPC_EXEC_ALLOW_EVAL : 0) |
+			 (job->function ? IPC_EXEC_FUNCTION : 0) |
 			 (job->typescript ? IPC_EXEC_TYPESCRIPT : 0) |
 			 (job->last ? IPC_EXEC_LAST_IN_LIFE : 0);
 	int rc = ipc_enc_begin(&b, IPC_MSG_EXEC);
@@ -144,6 +146,17 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MEMORY_MB, w->mem_cap >> 20);
 	if (job->tmp_cap)
 		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TMP_CAP, job->tmp_cap);
+	if (job->function) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_METHOD, job->method);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_URL, job->url);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_PATH, job->path);
+		if (job->client_ip)
+			rc = rc ? rc : ipc_enc_str(&b, IPC_T_CLIENT_IP, job->client_ip);
+		for (size_t i = 0; i < job->nheaders && !rc; i++)
+			rc = ipc_enc_str(&b, IPC_T_HEADER, job->headers[i]);
+		if (job->has_body)
+			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, job->body ? job->body : "", job->body_len);
+	}
 	for (size_t i = 0; i < job->nenv && !rc; i++)
 		rc = ipc_enc_str(&b, IPC_T_ENV, job->env[i]);
 	rc = rc ? rc : ipc_enc_end(&b);
@@ -158,6 +171,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS) * 1000000ull;
 	w->out_bytes = 0;
 	w->fetches = 0;
+	w->resp_head = false;
 	w->out_cap = job->output_cap;
 	w->last = job->last;
 	w->state = WPROC_BUSY;
@@ -212,6 +226,7 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	r.cpu_ns = ipc_get_u64(m, IPC_T_CPU_NS, 0);
 	r.peak_memory = ipc_get_u64(m, IPC_T_PEAK_RSS, 0);
 	r.truncated = ipc_get_u64(m, IPC_T_TRUNCATED, 0) != 0;
+	r.warm = ipc_get_u64(m, IPC_T_WARM, 0) != 0;
 	if (ipc_get(m, IPC_T_EXIT_CODE))
 		r.exit_code = (int)(ipc_get_u64(m, IPC_T_EXIT_CODE, 0) & 0xff);
 	if (w->has_cg) {
@@ -280,6 +295,28 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 	return 0;
 }
 
+int wproc_load_package(struct wproc *w, const struct package *p)
+{
+	if (w->state != WPROC_IDLE)
+		return -EBUSY;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	int rc = 0;
+	for (size_t i = 0; i < p->nfiles && !rc; i++) {
+		rc = ipc_enc_begin(&b, IPC_MSG_PACKAGE_FILE);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_PATH, p->files[i].path);
+		rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_DATA, p->files[i].data, p->files[i].len);
+		rc = rc ? rc : ipc_enc_end(&b);
+		rc = rc ? rc : write_frame(w, &b);
+	}
+	rc = rc ? rc : ipc_enc_begin(&b, IPC_MSG_PACKAGE_END);
+	rc = rc ? rc : ipc_enc_str(&b, IPC_T_PACKAGE_HASH, p->hash);
+	rc = rc ? rc : ipc_enc_str(&b, IPC_T_ENTRY, p->entry);
+	rc = rc ? rc : ipc_enc_end(&b);
+	rc = rc ? rc : write_frame(w, &b);
+	buf_release(&b);
+	return rc;
+}
+
 int wproc_fetch_reply(struct wproc *w, const struct egress_req *r)
 {
 	if (w->state != WPROC_BUSY || w->kill_reason != WPROC_KILL_NONE)
@@ -345,6 +382,53 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 		return handle_result(w, m, cb, ud);
 	case IPC_MSG_FETCH:
 		return handle_fetch(w, m, cb, ud);
+	case IPC_MSG_RESPONSE_HEAD: {
+		const struct ipc_field *id = ipc_get(m, IPC_T_ID);
+		uint64_t status = ipc_get_u64(m, IPC_T_STATUS_CODE, 0);
+		if (w->state != WPROC_BUSY || w->resp_head || status < 100 || status > 999 ||
+		    id->len != strlen(w->exec_id) || memcmp(id->data, w->exec_id, id->len))
+			return -EPROTO;
+		size_t n = 0;
+		const char *hs[512];
+		char *copies[512];
+		for (unsigned i = 0; i < m->nfields && n < 512; i++) {
+			const struct ipc_field *f = &m->fields[i];
+			if (f->tag != IPC_T_HEADER)
+				continue;
+			/* "name: value", no CR/LF/NUL: the worker is not trusted. */
+			const char *colon = memchr(f->data, ':', f->len);
+			if (!colon || colon == f->data || memchr(f->data, '\r', f->len) || memchr(f->data, '\n', f->len) ||
+			    memchr(f->data, '\0', f->len))
+				goto bad_head;
+			copies[n] = strndup(f->data, f->len);
+			hs[n] = copies[n];
+			n++;
+		}
+		w->resp_head = true;
+		if (cb->response_head)
+			cb->response_head(w, (int)status, hs, n, ud);
+		for (size_t i = 0; i < n; i++)
+			free(copies[i]);
+		return 0;
+bad_head:
+		for (size_t i = 0; i < n; i++)
+			free(copies[i]);
+		return -EPROTO;
+	}
+	case IPC_MSG_RESPONSE_BODY: {
+		const struct ipc_field *id = ipc_get(m, IPC_T_ID), *d = ipc_get(m, IPC_T_DATA);
+		if (w->state != WPROC_BUSY || !w->resp_head || id->len != strlen(w->exec_id) ||
+		    memcmp(id->data, w->exec_id, id->len))
+			return -EPROTO;
+		if (w->out_bytes + d->len > w->out_cap) {
+			wproc_kill(w, WPROC_KILL_OUTPUT);
+			return -ECANCELED;
+		}
+		w->out_bytes += d->len;
+		if (cb->response_body)
+			cb->response_body(w, d->data, d->len, ud);
+		return 0;
+	}
 	default:
 		return -EPROTO;
 	}

@@ -69,6 +69,14 @@ struct wproc_job {
 	const char *const *env;
 	size_t nenv;
 	uint64_t tmp_cap;      /* /tmp bytes; 0: the worker's default */
+	/* Function mode: an HTTP request for the loaded package's handler. */
+	bool function;
+	const char *method, *url, *path, *client_ip;
+	const char *const *headers;  /* "name: value" */
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	bool has_body;
 };
 
 struct wproc;
@@ -82,6 +90,10 @@ struct wproc_cb {
 	 * takes ownership of req and answers with wproc_fetch_reply. NULL:
 	 * every fetch is refused. */
 	void (*fetch)(struct wproc *w, struct egress_req *req, void *ud);
+	/* Function mode: the handler's response head (status, "name: value"
+	 * headers, validated) and body chunks, as they come. */
+	void (*response_head)(struct wproc *w, int status, const char *const *headers, size_t n, void *ud);
+	void (*response_body)(struct wproc *w, const char *p, size_t n, void *ud);
 };
 
 struct wproc {
@@ -109,6 +121,7 @@ struct wproc {
 	uint64_t mem_cap;
 	uint64_t oom_before;
 	unsigned fetches;         /* in flight for this execution */
+	bool resp_head;           /* function mode: the head came */
 	bool last;
 	void *user;               /* for the caller */
 };
@@ -129,6 +142,10 @@ void wproc_kill(struct wproc *w, enum wproc_kill_reason why);
  * cb->done. */
 void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud);
 bool wproc_reusable(const struct wproc *w);
+struct package;
+/* Sends a function's package to an IDLE worker (before its first
+ * invocation). Returns 0 or -errno. */
+int wproc_load_package(struct wproc *w, const struct package *p);
 /* Sends the answer to a fetch (r->error set for a refusal). */
 int wproc_fetch_reply(struct wproc *w, const struct egress_req *r);
 void wproc_free(struct wproc *w);

@@ -22,9 +22,22 @@
  * Files. The data dir is created 0700 if missing and the database file is
  * created 0600 before SQLite opens it; SQLite gives its -wal and -shm files
  * the database file's mode and opens every fd O_CLOEXEC, so a worker's exec
- * inherits none of them. */
+ * inherits none of them.
+ *
+ * Packages. A blob is the file DIR/packages/<hash> (the directory created
+ * 0700 on the first put), never in the database: a package may be tens of
+ * megabytes, and the database stays small enough to back up by copying. A
+ * put writes a temporary file ".tmp-<hash>-XXXXXX" in the same directory
+ * (0600), fsyncs it, renames it into place and fsyncs the directory, so a
+ * blob under its final name is always whole. Two processes putting the same
+ * hash at once both succeed: the second rename replaces identical bytes.
+ * The garbage collector holds the write lock while it decides and unlinks,
+ * so no version can come to reference a blob between "unreferenced" and
+ * "removed"; the grace period (store.c) covers the gap between another
+ * process's put and its publish, which no lock spans. */
 #include "store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,6 +52,8 @@
 
 #define SQ_BUSY_TIMEOUT_MS 5000
 #define SQ_DB_FILE "corral.db"
+#define SQ_PKG_DIR "packages"
+#define SQ_PKG_TMP ".tmp-"
 
 /*        id                 sql */
 #define SQ_STMTS(X) \
@@ -76,7 +91,51 @@
 			     "JOIN tenants t ON t.id = e.tenant_id WHERE e.id = ?1") \
 	X(EXEC_PRUNE_AGE,    "DELETE FROM executions WHERE started_at < ?1") \
 	X(EXEC_PRUNE_ROWS,   "DELETE FROM executions WHERE rowid IN (SELECT rowid FROM executions " \
-			     "ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?1)")
+			     "ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?1)") \
+	X(SAVEPOINT,         "SAVEPOINT sq_op") \
+	X(RELEASE,           "RELEASE sq_op") \
+	X(ROLLBACK_TO,       "ROLLBACK TO sq_op") \
+	X(FN_UPSERT,         "INSERT INTO functions(tenant_id, name, created_at, latest_version, " \
+			     "timeout_ms, memory_mb) SELECT id, ?2, ?3, 0, ?4, ?5 FROM tenants " \
+			     "WHERE name = ?1 ON CONFLICT(tenant_id, name) DO UPDATE SET " \
+			     "timeout_ms = CASE WHEN excluded.timeout_ms > 0 THEN excluded.timeout_ms " \
+			     "ELSE functions.timeout_ms END, " \
+			     "memory_mb = CASE WHEN excluded.memory_mb > 0 THEN excluded.memory_mb " \
+			     "ELSE functions.memory_mb END RETURNING id") \
+	X(VER_INSERT,        "INSERT INTO versions(function_id, version, package_hash, files, bytes, " \
+			     "created_at) SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5 " \
+			     "FROM versions WHERE function_id = ?1 RETURNING version") \
+	X(FN_LATEST_BY_ID,   "UPDATE functions SET latest_version = ?2 WHERE id = ?1") \
+	X(FN_GET,            "SELECT f.id, t.name, f.name, f.created_at, f.latest_version, " \
+			     "f.timeout_ms, f.memory_mb FROM functions f " \
+			     "JOIN tenants t ON t.id = f.tenant_id WHERE t.name = ?1 AND f.name = ?2") \
+	X(FN_LIST,           "SELECT f.id, t.name, f.name, f.created_at, f.latest_version, " \
+			     "f.timeout_ms, f.memory_mb FROM functions f " \
+			     "JOIN tenants t ON t.id = f.tenant_id WHERE t.name = ?1 ORDER BY f.name") \
+	X(FN_VERSIONS,       "SELECT v.version, v.package_hash, v.files, v.bytes, v.created_at " \
+			     "FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "LEFT JOIN versions v ON v.function_id = f.id " \
+			     "WHERE t.name = ?1 AND f.name = ?2 ORDER BY v.version DESC") \
+	X(FN_VERSION,        "SELECT v.version, v.package_hash, v.files, v.bytes, v.created_at " \
+			     "FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "JOIN versions v ON v.function_id = f.id AND v.version = " \
+			     "CASE ?3 WHEN 0 THEN f.latest_version ELSE ?3 END " \
+			     "WHERE t.name = ?1 AND f.name = ?2") \
+	X(FN_SET_LATEST,     "UPDATE functions SET latest_version = ?3 WHERE name = ?2 " \
+			     "AND tenant_id = (SELECT id FROM tenants WHERE name = ?1) " \
+			     "AND EXISTS (SELECT 1 FROM versions v " \
+			     "WHERE v.function_id = functions.id AND v.version = ?3)") \
+	X(FN_DELETE,         "DELETE FROM functions WHERE name = ?2 " \
+			     "AND tenant_id = (SELECT id FROM tenants WHERE name = ?1)") \
+	X(FN_ID,             "SELECT f.id FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "WHERE t.name = ?1 AND f.name = ?2") \
+	X(ENV_CLEAR,         "DELETE FROM function_env WHERE function_id = ?1") \
+	X(ENV_INSERT,        "INSERT INTO function_env(function_id, name, value) VALUES (?1, ?2, ?3)") \
+	X(ENV_GET,           "SELECT CASE WHEN ?3 THEN e.name || '=' || e.value ELSE e.name END " \
+			     "FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "LEFT JOIN function_env e ON e.function_id = f.id " \
+			     "WHERE t.name = ?1 AND f.name = ?2 ORDER BY e.name") \
+	X(PKG_REFERENCED,    "SELECT EXISTS (SELECT 1 FROM versions WHERE package_hash = ?1)")
 
 enum sq_stmt_id {
 #define SQ_ENUM(id, sql) SQ_##id,
@@ -96,6 +155,8 @@ static const char *const sq_sql[SQ__COUNT] = {
 struct sq {
 	sqlite3 *db;
 	char *path; /* DIR/corral.db, for messages */
+	char *dir;    /* DIR */
+	char *pkgdir; /* DIR/packages */
 	bool ready; /* opened and migrated */
 	sqlite3_stmt *stmt[SQ__COUNT];
 };
@@ -408,8 +469,13 @@ static int sq_open(struct store *s, const char *dir, char err[STORE_ERR_LEN])
 		return -ENAMETOOLONG;
 	}
 	char *d = strdup(dir);
-	if (!d || asprintf(&q->path, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", SQ_DB_FILE) < 0) {
+	const char *sep = dir[n - 1] == '/' ? "" : "/";
+	q->dir = strdup(dir);
+	if (asprintf(&q->path, "%s%s%s", dir, sep, SQ_DB_FILE) < 0)
 		q->path = NULL;
+	if (asprintf(&q->pkgdir, "%s%s%s", dir, sep, SQ_PKG_DIR) < 0)
+		q->pkgdir = NULL;
+	if (!d || !q->dir || !q->path || !q->pkgdir) {
 		free(d);
 		snprintf(err, STORE_ERR_LEN, "cannot open store '%s': %s", dir, strerror(ENOMEM));
 		return -ENOMEM;
@@ -473,6 +539,8 @@ static void sq_close(struct store *s)
 		sqlite3_exec(q->db, "PRAGMA optimize", NULL, NULL, NULL);
 	sqlite3_close(q->db);
 	free(q->path);
+	free(q->dir);
+	free(q->pkgdir);
 	free(q);
 	s->impl = NULL;
 }

@@ -12,7 +12,12 @@
  *
  * SHA-256 without salt or stretching is enough because the keys are random
  * (about 143 secret bits after the 8-character prefix), not passwords: no
- * dictionary exists to try against a stolen hash. */
+ * dictionary exists to try against a stolen hash.
+ *
+ * Functions, env and packages: the names, hashes, sizes and env pairs are
+ * checked here, so an implementation never sees a name it would have to
+ * quote or a hash that could climb out of a directory. Env values are
+ * secrets: no message here or below ever contains one. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -509,4 +514,300 @@ int store_executions_prune(struct store *s, uint64_t max_age_s, uint64_t max_row
 		return 0;
 	uint64_t dummy;
 	return s->ops->executions_prune(s, before, max_rows, removed ? removed : &dummy);
+}
+
+
+/* ---- Functions ------------------------------------------------------ */
+
+bool store_function_name_valid(const char *name)
+{
+	/* The same alphabet and bounds as tenants, so far. */
+	return store_tenant_name_valid(name);
+}
+
+static int check_function(struct store *s, const char *tenant, const char *name)
+{
+	int rc = check_tenant(s, tenant);
+	if (rc)
+		return rc;
+	if (store_function_name_valid(name))
+		return 0;
+	return store__fail(s, -EINVAL, "bad function name '%.80s': a function name is %s",
+			   name ? name : "", STORE_FUNCTION_NAME_RULE);
+}
+
+/* Sets the message of a -ENOENT from an operation on function @name. */
+static int no_function(struct store *s, const char *tenant, const char *name)
+{
+	return store__fail(s, -ENOENT, "no function '%s' for tenant '%s'", name, tenant);
+}
+
+/* The message of a -ENOENT that may mean "no function" or "no version". */
+static int no_function_or_version(struct store *s, const char *tenant, const char *name,
+				  int version)
+{
+	struct store_function f;
+	int rc = s->ops->function_get(s, tenant, name, &f);
+	if (rc == -ENOENT)
+		return no_function(s, tenant, name);
+	if (rc)
+		return store__fail(s, -ENOENT, "no function '%s' or no version %d of it for tenant '%s'",
+				   name, version, tenant);
+	if (version == 0)
+		return store__fail(s, -ENOENT, "function '%s' of tenant '%s' has no latest version",
+				   name, tenant);
+	return store__fail(s, -ENOENT, "no version %d of function '%s' for tenant '%s'", version,
+			   name, tenant);
+}
+
+int store_function_publish(struct store *s, const char *tenant, const char *name,
+			   const char *package_hash, uint64_t files, uint64_t bytes,
+			   uint64_t timeout_ms, uint64_t memory_mb, struct store_version *out)
+{
+	s->err[0] = '\0';
+	struct store_version v;
+	memset(&v, 0, sizeof v);
+	if (out)
+		*out = v;
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	if (!store_package_hash_valid(package_hash))
+		return store__fail(s, -EINVAL,
+				   "bad package hash '%.80s' for function '%s': want %d lowercase hex characters",
+				   package_hash ? package_hash : "", name, STORE_PACKAGE_HASH_LEN);
+	if (files > INT64_MAX || bytes > INT64_MAX || timeout_ms > INT64_MAX || memory_mb > INT64_MAX)
+		return store__fail(s, -EINVAL, "bad figures for function '%s': out of range", name);
+	rc = s->ops->function_publish(s, tenant, name, package_hash, files, bytes, timeout_ms,
+				      memory_mb, now_ms(), &v);
+	if (rc == -ENOENT)
+		return store__fail(s, rc, "cannot deploy function '%s': no tenant '%s'", name, tenant);
+	if (rc == 0 && out)
+		*out = v;
+	return rc;
+}
+
+int store_function_get(struct store *s, const char *tenant, const char *name,
+		       struct store_function *out)
+{
+	s->err[0] = '\0';
+	memset(out, 0, sizeof *out);
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	rc = s->ops->function_get(s, tenant, name, out);
+	if (rc == -ENOENT)
+		no_function(s, tenant, name);
+	return rc;
+}
+
+int store_function_list(struct store *s, const char *tenant, struct store_function **out,
+			size_t *n)
+{
+	s->err[0] = '\0';
+	*out = NULL;
+	*n = 0;
+	int rc = check_tenant(s, tenant);
+	if (rc)
+		return rc;
+	return s->ops->function_list(s, tenant, out, n);
+}
+
+int store_function_versions(struct store *s, const char *tenant, const char *name,
+			    struct store_version **out, size_t *n)
+{
+	s->err[0] = '\0';
+	*out = NULL;
+	*n = 0;
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	rc = s->ops->function_versions(s, tenant, name, out, n);
+	if (rc == -ENOENT)
+		no_function(s, tenant, name);
+	return rc;
+}
+
+int store_function_version(struct store *s, const char *tenant, const char *name, int version,
+			   struct store_version *out)
+{
+	s->err[0] = '\0';
+	memset(out, 0, sizeof *out);
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	if (version < 0)
+		return store__fail(s, -EINVAL, "bad version %d of function '%s'", version, name);
+	rc = s->ops->function_version(s, tenant, name, version, out);
+	if (rc == -ENOENT)
+		no_function_or_version(s, tenant, name, version);
+	return rc;
+}
+
+int store_function_set_latest(struct store *s, const char *tenant, const char *name, int version)
+{
+	s->err[0] = '\0';
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	if (version < 1)
+		return store__fail(s, -EINVAL, "bad version %d of function '%s': versions start at 1",
+				   version, name);
+	rc = s->ops->function_set_latest(s, tenant, name, version);
+	if (rc == -ENOENT)
+		no_function_or_version(s, tenant, name, version);
+	return rc;
+}
+
+int store_function_delete(struct store *s, const char *tenant, const char *name)
+{
+	s->err[0] = '\0';
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	rc = s->ops->function_delete(s, tenant, name);
+	if (rc == -ENOENT)
+		no_function(s, tenant, name);
+	return rc;
+}
+
+static bool env_name_valid(const char *name)
+{
+	size_t n = strnlen(name, STORE_ENV_NAME_MAX + 1);
+	if (n < 1 || n > STORE_ENV_NAME_MAX || (name[0] >= '0' && name[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_base62(name[i]) && name[i] != '_')
+			return false;
+	return true;
+}
+
+int store_function_env_set(struct store *s, const char *tenant, const char *name,
+			   const char *const *names, const char *const *values, size_t n)
+{
+	s->err[0] = '\0';
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	if (n > STORE_ENV_MAX)
+		return store__fail(s, -EINVAL, "too many env variables for function '%s': %zu, at most %d",
+				   name, n, STORE_ENV_MAX);
+	if (n && (!names || !values))
+		return store__fail(s, -EINVAL, "no env given for function '%s'", name);
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i] || !env_name_valid(names[i]))
+			return store__fail(s, -EINVAL,
+					   "bad env name '%.80s' for function '%s': an env name is %s",
+					   names[i] ? names[i] : "", name, STORE_ENV_NAME_RULE);
+		if (!values[i])
+			return store__fail(s, -EINVAL, "env '%s' of function '%s' has no value",
+					   names[i], name);
+		if (strnlen(values[i], STORE_ENV_VALUE_MAX + 1) > STORE_ENV_VALUE_MAX)
+			return store__fail(s, -EINVAL,
+					   "env '%s' of function '%s' is too long: at most %u bytes",
+					   names[i], name, STORE_ENV_VALUE_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(names[i], names[j]))
+				return store__fail(s, -EINVAL,
+						   "env '%s' of function '%s' is given twice",
+						   names[i], name);
+	}
+	rc = s->ops->function_env_set(s, tenant, name, names, values, n);
+	if (rc == -ENOENT)
+		no_function(s, tenant, name);
+	return rc;
+}
+
+static int env_get(struct store *s, const char *tenant, const char *name, bool pairs,
+		   char ***out, size_t *n)
+{
+	s->err[0] = '\0';
+	*out = NULL;
+	*n = 0;
+	int rc = check_function(s, tenant, name);
+	if (rc)
+		return rc;
+	rc = s->ops->function_env_get(s, tenant, name, pairs, out, n);
+	if (rc == -ENOENT)
+		no_function(s, tenant, name);
+	return rc;
+}
+
+int store_function_env_names(struct store *s, const char *tenant, const char *name,
+			     char ***names, size_t *n)
+{
+	return env_get(s, tenant, name, false, names, n);
+}
+
+int store_function_env_pairs(struct store *s, const char *tenant, const char *name,
+			     char ***pairs, size_t *n)
+{
+	return env_get(s, tenant, name, true, pairs, n);
+}
+
+void store_strings_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i])
+			OPENSSL_cleanse(v[i], strlen(v[i]));
+		free(v[i]);
+	}
+	free(v);
+}
+
+/* ---- Packages ------------------------------------------------------- */
+
+bool store_package_hash_valid(const char *hash)
+{
+	if (!hash)
+		return false;
+	for (size_t i = 0; i < STORE_PACKAGE_HASH_LEN; i++)
+		if (!((hash[i] >= '0' && hash[i] <= '9') || (hash[i] >= 'a' && hash[i] <= 'f')))
+			return false;
+	return hash[STORE_PACKAGE_HASH_LEN] == '\0';
+}
+
+static int check_hash(struct store *s, const char *hash)
+{
+	if (store_package_hash_valid(hash))
+		return 0;
+	return store__fail(s, -EINVAL, "bad package hash '%.80s': want %d lowercase hex characters",
+			   hash ? hash : "", STORE_PACKAGE_HASH_LEN);
+}
+
+int store_package_put(struct store *s, const char *hash, const void *blob, size_t len)
+{
+	s->err[0] = '\0';
+	int rc = check_hash(s, hash);
+	if (rc)
+		return rc;
+	if (!blob && len)
+		return store__fail(s, -EINVAL, "no bytes given for package '%s'", hash);
+	return s->ops->package_put(s, hash, blob ? blob : "", len);
+}
+
+int store_package_get(struct store *s, const char *hash, void **blob, size_t *len)
+{
+	s->err[0] = '\0';
+	*blob = NULL;
+	*len = 0;
+	int rc = check_hash(s, hash);
+	if (rc)
+		return rc;
+	rc = s->ops->package_get(s, hash, blob, len);
+	if (rc == -ENOENT)
+		store__fail(s, rc, "no package '%s'", hash);
+	return rc;
+}
+
+int store_packages_gc(struct store *s, uint64_t *removed)
+{
+	s->err[0] = '\0';
+	uint64_t dummy;
+	if (!removed)
+		removed = &dummy;
+	*removed = 0;
+	return s->ops->packages_gc(s, now_ms() - STORE_PACKAGE_GC_GRACE_MS, removed);
 }

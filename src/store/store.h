@@ -1,8 +1,9 @@
 /* store — durable state behind one operations table.
  *
  * Everything corral keeps across restarts (tenants, API keys, recent
- * executions; later functions, versions, packages, env, sessions) goes
- * through this interface, so nothing outside src/store/ speaks SQL. A
+ * executions, functions with their versions, env and packages; later
+ * sessions) goes through this interface, so nothing outside src/store/
+ * speaks SQL. A
  * `struct store` is an operations table plus the implementation's private
  * state, the way curl's vtls and SQLite's VFS are built: store.c picks the
  * implementation from the location given to store_open() and holds the code
@@ -20,7 +21,8 @@
  * Errors: every fallible function returns 0 or a negative errno. Those that
  * reach the database also leave a message naming the subject in the store
  * (store_last_error()), so the caller can log it once. -ENOENT means "no such
- * row" (an unknown key, tenant, execution), never a broken database.
+ * row" (an unknown key, tenant, execution, function, version, package),
+ * never a broken database.
  *
  * Times are Unix time in milliseconds (int64_t); 0 stands for "never" (a key
  * never used, never revoked). */
@@ -51,6 +53,26 @@
 /* The most bytes of logs kept per execution; longer logs are cut at a UTF-8
  * character boundary and flagged logs_truncated. */
 #define STORE_EXEC_LOGS_MAX (64u << 10)
+
+/* Function names: 1..64 characters of [a-z0-9_-], like tenants. */
+#define STORE_FUNCTION_NAME_MAX 64
+#define STORE_FUNCTION_NAME_RULE "1-64 characters of a-z, 0-9, '_' and '-'"
+
+/* Package hashes: SHA-256 in lowercase hex (package.h), 64 characters. A
+ * hash names a blob; it is validated, never used as a path as given. */
+#define STORE_PACKAGE_HASH_LEN 64
+
+/* store_packages_gc() leaves a blob alone for this long after it was put
+ * (or put again), so a blob written by one process and not yet published
+ * is not collected by another process's gc in between. */
+#define STORE_PACKAGE_GC_GRACE_MS (15 * 60 * 1000)
+
+/* Env of a function: at most 256 variables; names [A-Za-z_][A-Za-z0-9_]*,
+ * 1..256 characters; values NUL-terminated, at most 64 KiB. */
+#define STORE_ENV_MAX 256
+#define STORE_ENV_NAME_MAX 256
+#define STORE_ENV_VALUE_MAX (64u << 10)
+#define STORE_ENV_NAME_RULE "1-256 characters of A-Z, a-z, 0-9 and '_', not starting with a digit"
 
 /* Default location: $CORRAL_DATA_DIR if set and not empty, else "./data". */
 #define STORE_DEFAULT_DIR "./data"
@@ -92,6 +114,29 @@ struct store_execution {
 	uint64_t peak_memory_bytes;
 	char *logs;                /* NUL-terminated; NULL is stored as "" */
 	bool logs_truncated;
+};
+
+/* A deployed function. Its versions are immutable and numbered from 1;
+ * latest_version is the "latest" alias (the newest version, or an older one
+ * after store_function_set_latest()). id is never reused, so (id, version)
+ * names one package even across a delete and a new deploy of the same name. */
+struct store_function {
+	int64_t id;
+	char tenant[STORE_TENANT_MAX + 1];
+	char name[STORE_FUNCTION_NAME_MAX + 1];
+	int64_t created_at;
+	int latest_version;
+	uint64_t timeout_ms;       /* 0: the service's default */
+	uint64_t memory_mb;        /* 0: the service's default */
+};
+
+/* One version of a function. */
+struct store_version {
+	int version;
+	char package_hash[STORE_PACKAGE_HASH_LEN + 1];
+	uint64_t files;            /* as counted by the caller (package.c) */
+	uint64_t bytes;
+	int64_t created_at;
 };
 
 /* The location to use when none is given: $CORRAL_DATA_DIR, else "./data".
@@ -174,6 +219,108 @@ void store_execution_release(struct store_execution *e);
 int store_executions_prune(struct store *s, uint64_t max_age_s, uint64_t max_rows,
 			   uint64_t *removed);
 
+/* ---- Functions ---------------------------------------------------------
+ *
+ * A function is named by its tenant and its name; every call below refuses
+ * a bad tenant or function name with -EINVAL (the message states the rule)
+ * and answers -ENOENT, with a message naming it, for a function (or
+ * version) that does not exist, including one of another tenant. */
+
+/* true if @name follows STORE_FUNCTION_NAME_RULE. */
+bool store_function_name_valid(const char *name);
+
+/* Deploys a version: creates function @name of @tenant if it does not exist
+ * (the tenant must: -ENOENT), appends a version numbered one past the
+ * highest so far with package @package_hash (see store_package_put(); not
+ * checked here) and makes it the latest, and sets the function's defaults
+ * to @timeout_ms and @memory_mb where they are not 0 (0 keeps the old ones,
+ * or the service's for a new function). One transaction: all of it or
+ * nothing. Fills @out with the new version if it is not NULL. */
+int store_function_publish(struct store *s, const char *tenant, const char *name,
+			   const char *package_hash, uint64_t files, uint64_t bytes,
+			   uint64_t timeout_ms, uint64_t memory_mb, struct store_version *out);
+
+/* Fills @out with function @name of @tenant. */
+int store_function_get(struct store *s, const char *tenant, const char *name,
+		       struct store_function *out);
+
+/* Lists the functions of @tenant, sorted by name. Sets *out to an array of
+ * *n entries (NULL if none; an unknown tenant has none). Caller frees *out
+ * with free(). */
+int store_function_list(struct store *s, const char *tenant, struct store_function **out,
+			size_t *n);
+
+/* Lists the versions of a function, newest first. Sets *out to an array of
+ * *n entries. Caller frees *out with free(). */
+int store_function_versions(struct store *s, const char *tenant, const char *name,
+			    struct store_version **out, size_t *n);
+
+/* Fills @out with version @version of a function, or with its latest
+ * version if @version is 0. -ENOENT for no such function or version,
+ * -EINVAL for a negative version. */
+int store_function_version(struct store *s, const char *tenant, const char *name, int version,
+			   struct store_version *out);
+
+/* Points the function's "latest" alias at its existing version @version
+ * (>= 1): a rollback, or forward again. The next publish still appends
+ * after the highest version. */
+int store_function_set_latest(struct store *s, const char *tenant, const char *name, int version);
+
+/* Deletes the function with its versions and env. Package blobs stay (they
+ * are content-addressed and may be shared); store_packages_gc() removes the
+ * ones no version references any more. */
+int store_function_delete(struct store *s, const char *tenant, const char *name);
+
+/* Replaces the whole env of a function with the @n pairs @names[i] =
+ * @values[i] (n = 0 clears it), in one transaction. -EINVAL, naming the
+ * variable but never showing a value, for more than STORE_ENV_MAX pairs, a
+ * name against STORE_ENV_NAME_RULE, a name given twice, a NULL value or a
+ * value over STORE_ENV_VALUE_MAX bytes. The caller keeps ownership of all. */
+int store_function_env_set(struct store *s, const char *tenant, const char *name,
+			   const char *const *names, const char *const *values, size_t n);
+
+/* The names of a function's env, sorted: what clients may read. Sets *names
+ * to an array of *n strings (NULL if none). Caller frees it with
+ * store_strings_free(). */
+int store_function_env_names(struct store *s, const char *tenant, const char *name,
+			     char ***names, size_t *n);
+
+/* The env of a function as "NAME=value" strings, sorted by name: for the
+ * worker that runs it only, never for a client or a log. Caller frees it
+ * with store_strings_free(), which wipes the values. */
+int store_function_env_pairs(struct store *s, const char *tenant, const char *name,
+			     char ***pairs, size_t *n);
+
+/* Wipes and frees the @n strings of @v, then @v. (NULL, 0) is a no-op. */
+void store_strings_free(char **v, size_t n);
+
+/* ---- Packages ----------------------------------------------------------
+ *
+ * Package blobs, content-addressed by their package hash. The store keeps
+ * the bytes as given and does not check them against the hash (package.c
+ * computes it over a canonical listing, not over the blob). SQLite mode
+ * keeps a blob as the file DIR/packages/<hash> (mode 0600, in a directory
+ * created 0700): written to a temporary file, fsync'd, renamed into place,
+ * the directory fsync'd; PostgreSQL mode will keep blobs in a table.
+ * A bad hash (not 64 lowercase hex characters) is -EINVAL. */
+
+/* true if @hash is STORE_PACKAGE_HASH_LEN lowercase hex characters. */
+bool store_package_hash_valid(const char *hash);
+
+/* Stores @len bytes at @blob under @hash. A hash already stored keeps its
+ * bytes (the call only restarts its gc grace period). The caller keeps
+ * ownership of @blob. */
+int store_package_put(struct store *s, const char *hash, const void *blob, size_t len);
+
+/* Reads the blob @hash into a new buffer: sets *blob and *len. -ENOENT if
+ * there is none. Caller frees *blob with free(). */
+int store_package_get(struct store *s, const char *hash, void **blob, size_t *len);
+
+/* Removes the blobs that no version references and that were put more than
+ * STORE_PACKAGE_GC_GRACE_MS ago (and temporary files left by a crash as
+ * old). Sets *removed to the number of blobs removed if it is not NULL. */
+int store_packages_gc(struct store *s, uint64_t *removed);
+
 /* ------------------------------------------------------------------------
  * For implementations only: the operations table and what store.c hands an
  * implementation. Callers use the functions above.
@@ -231,6 +378,43 @@ struct store_ops {
 
 	int (*batch_begin)(struct store *s);
 	int (*batch_commit)(struct store *s);
+
+	/* Functions (002_functions.sql). Those that write run in one
+	 * transaction of their own, or inside the caller's batch undo only
+	 * their own writes on failure. */
+	/* Creates the function unless it exists (-ENOENT: no tenant), inserts
+	 * version max + 1 (created at @now) and makes it the latest; 0 in
+	 * @timeout_ms or @memory_mb keeps the stored value. Fills @out. */
+	int (*function_publish)(struct store *s, const char *tenant, const char *name,
+				const char *package_hash, uint64_t files, uint64_t bytes,
+				uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
+				struct store_version *out);
+	int (*function_get)(struct store *s, const char *tenant, const char *name,
+			    struct store_function *out);
+	int (*function_list)(struct store *s, const char *tenant, struct store_function **out,
+			     size_t *n);
+	int (*function_versions)(struct store *s, const char *tenant, const char *name,
+				 struct store_version **out, size_t *n);
+	/* @version 0: the latest. -ENOENT for no such function or version. */
+	int (*function_version)(struct store *s, const char *tenant, const char *name,
+				int version, struct store_version *out);
+	/* -ENOENT for no such function or version. */
+	int (*function_set_latest)(struct store *s, const char *tenant, const char *name,
+				   int version);
+	int (*function_delete)(struct store *s, const char *tenant, const char *name);
+	/* The names are distinct. */
+	int (*function_env_set)(struct store *s, const char *tenant, const char *name,
+				const char *const *names, const char *const *values, size_t n);
+	/* Names, or "NAME=value" strings if @pairs, sorted by name; *out is
+	 * NULL if there are none. */
+	int (*function_env_get)(struct store *s, const char *tenant, const char *name, bool pairs,
+				char ***out, size_t *n);
+
+	/* Package blobs, by a valid hash. */
+	int (*package_put)(struct store *s, const char *hash, const void *blob, size_t len);
+	int (*package_get)(struct store *s, const char *hash, void **blob, size_t *len);
+	/* Removes unreferenced blobs last put before @before (Unix ms). */
+	int (*packages_gc)(struct store *s, int64_t before, uint64_t *removed);
 };
 
 /* One numbered migration, embedded at build time from
