@@ -1,5 +1,6 @@
 /* api — see api.h. */
 #include "api.h"
+#include "api_internal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -30,6 +31,7 @@ enum exec_mode { MODE_JSON, MODE_SSE, MODE_NDJSON, MODE_COMPAT };
 
 /* One execution request, from its parse to its answer. */
 struct api_exec {
+	int kind;                 /* 0 here; api_fn.c's invocations differ */
 	struct pool_job pj;
 	struct api *api;
 	struct http_req *r;       /* NULL once the client is gone */
@@ -48,16 +50,13 @@ struct api_exec {
 
 /* --- answers ------------------------------------------------------------ */
 
-static void respond_json(struct http_req *r, int status, const struct buf *b)
+void api__respond_json(struct http_req *r, int status, const struct buf *b)
 {
 	http_respond(r, status, "application/json", b->data ? b->data : "{}", b->len);
 }
 
-static void error_json(struct http_req *r, int status, const char *code, const char *field,
-		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void error_json(struct http_req *r, int status, const char *code, const char *field,
-		       const char *fmt, ...)
+void api__error_json(struct http_req *r, int status, const char *code, const char *field,
+		     const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -74,7 +73,7 @@ static void error_json(struct http_req *r, int status, const char *code, const c
 		json_put_cstr(&b, field);
 	}
 	buf_puts(&b, "}}");
-	respond_json(r, status, &b);
+	api__respond_json(r, status, &b);
 	buf_release(&b);
 }
 
@@ -85,11 +84,11 @@ static void error_compat(struct http_req *r, int status, const char *msg)
 	buf_puts(&b, "{\"error\":");
 	json_put_cstr(&b, msg);
 	buf_putc(&b, '}');
-	respond_json(r, status, &b);
+	api__respond_json(r, status, &b);
 	buf_release(&b);
 }
 
-static void retry_after(struct http_req *r, unsigned s)
+void api__retry_after(struct http_req *r, unsigned s)
 {
 	char v[16];
 	snprintf(v, sizeof v, "%u", s ? s : 1);
@@ -99,7 +98,7 @@ static void retry_after(struct http_req *r, unsigned s)
 /* --- auth --------------------------------------------------------------- */
 
 /* Sets tenant and returns true, or answers 401 and returns false. */
-static bool authenticate(struct api *a, struct http_req *r, char tenant[65], bool compat)
+bool api__authenticate(struct api *a, struct http_req *r, char tenant[65], bool compat)
 {
 	const char *h = http_header(r, "Authorization");
 	if (a->dev_mode && !h) {
@@ -130,7 +129,7 @@ static bool authenticate(struct api *a, struct http_req *r, char tenant[65], boo
 	if (compat)
 		error_compat(r, 401, why);
 	else
-		error_json(r, 401, "unauthorized", NULL, "%s", why);
+		api__error_json(r, 401, "unauthorized", NULL, "%s", why);
 	return false;
 }
 
@@ -153,7 +152,7 @@ static void exec_free(struct api_exec *x)
 	free(x);
 }
 
-static void new_id(char out[40])
+void api__new_id(char out[40])
 {
 	unsigned char raw[8];
 	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
@@ -220,23 +219,23 @@ struct api_record {
 
 /* Queues the execution for api_flush_records: one transaction per loop
  * iteration instead of one commit per execution. */
-static void record_exec(struct api_exec *x, const struct result *res)
+void api__record(struct api *a, const char *id, const char *tenant, const struct result *res,
+		 const struct buf *logs)
 {
-	struct api *a = x->api;
 	if (!a->store)
 		return;
 	struct api_record *rec = calloc(1, sizeof *rec);
 	if (!rec)
 		return;
 	struct store_execution *e = &rec->e;
-	snprintf(e->id, sizeof e->id, "%s", x->id);
-	snprintf(e->tenant, sizeof e->tenant, "%s", x->pj.tenant);
+	snprintf(e->id, sizeof e->id, "%s", id);
+	snprintf(e->tenant, sizeof e->tenant, "%s", tenant);
 	snprintf(e->status, sizeof e->status, "%s", outcome_name(res->status));
 	e->wall_ms = (double)res->wall_ns / 1e6;
 	e->cpu_ms = (double)res->cpu_ns / 1e6;
 	e->peak_memory_bytes = res->peak_memory;
-	size_t n = x->both.len < STORE_EXEC_LOGS_MAX ? x->both.len : STORE_EXEC_LOGS_MAX;
-	e->logs = strndup(x->both.data ? x->both.data : "", n);
+	size_t n = logs->len < STORE_EXEC_LOGS_MAX ? logs->len : STORE_EXEC_LOGS_MAX;
+	e->logs = strndup(logs->data ? logs->data : "", n);
 	rec->next = a->records;
 	a->records = rec;
 }
@@ -262,6 +261,7 @@ void api_flush_records(struct api *a)
 void api_release(struct api *a)
 {
 	api_flush_records(a);
+	api_fn_release(a);
 }
 
 static void on_job_done(struct pool_job *j, struct result *res, bool refused)
@@ -275,7 +275,7 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 	}
 	if (refused) {
 		if (x->r) {
-			retry_after(x->r, 1);
+			api__retry_after(x->r, 1);
 			if (x->mode == MODE_COMPAT)
 				error_compat(x->r, 503, "the service is saturated; retry later");
 			else if (x->mode == MODE_SSE || x->mode == MODE_NDJSON) {
@@ -288,7 +288,7 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 				buf_release(&e);
 				http_stream_end(x->r);
 			} else
-				error_json(x->r, 503, "overloaded", NULL, "%s", res->err_message ? res->err_message : "overloaded");
+				api__error_json(x->r, 503, "overloaded", NULL, "%s", res->err_message ? res->err_message : "overloaded");
 		}
 		if (!x->r)
 			exec_free(x);
@@ -320,7 +320,7 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 		}
 	}
 	log_exec(x, res);
-	record_exec(x, res);
+	api__record(a, x->id, x->pj.tenant, res, &x->both);
 	if (!x->r) {
 		exec_free(x);
 		return;
@@ -338,12 +338,12 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 		json_put_str(&b, e.data ? e.data : "", e.len);
 		buf_release(&e);
 		buf_printf(&b, ",\"exitCode\":%d}", result_exit_code(res));
-		respond_json(x->r, 200, &b);
+		api__respond_json(x->r, 200, &b);
 	} else {
 		struct result_output ro = { &x->out, &x->err, &x->both };
 		result_to_json(res, &ro, &b);
 		if (x->mode == MODE_JSON) {
-			respond_json(x->r, 200, &b);
+			api__respond_json(x->r, 200, &b);
 		} else {
 			stream_event(x, "result", b.data, b.len);
 			http_stream_end(x->r);
@@ -364,13 +364,13 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	char msg[300];
 #define FAIL(status, code, field, ...) do { \
 		snprintf(msg, sizeof msg, __VA_ARGS__); \
-		if (compat) error_compat(r, status, msg); else error_json(r, status, code, field, "%s", msg); \
+		if (compat) error_compat(r, status, msg); else api__error_json(r, status, code, field, "%s", msg); \
 		goto fail; } while (0)
 
 	struct api_exec *x = calloc(1, sizeof *x);
 	json_t *root = NULL;
 	if (!x) {
-		error_json(r, 503, "overloaded", NULL, "out of memory");
+		api__error_json(r, 503, "overloaded", NULL, "out of memory");
 		return NULL;
 	}
 	x->api = a;
@@ -380,7 +380,7 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	buf_init(&x->err, c->max_output);
 	buf_init(&x->both, c->max_output);
 
-	if (http_body_too_large(r))
+	if (http_body_too_large(r) || body->len > c->max_body)
 		FAIL(413, "body_too_large", NULL, "the request body is over the %llu-byte cap", (unsigned long long)c->max_body);
 	/* JSON, also when labelled the way curl -d labels everything
 	 * (application/x-www-form-urlencoded); other types are refused. */
@@ -483,7 +483,7 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	x->red = redactor_new((const char *const *)x->env, x->nenv);
 	redact_stream_init(&x->rs_out);
 	redact_stream_init(&x->rs_err);
-	new_id(x->id);
+	api__new_id(x->id);
 	x->pj.ops = &job_ops;
 	x->pj.ud = x;
 	x->pj.job = (struct wproc_job){
@@ -510,14 +510,14 @@ fail:
 static void handle_execute(struct api *a, struct http_req *r, bool compat)
 {
 	char tenant[65];
-	if (!authenticate(a, r, tenant, compat))
+	if (!api__authenticate(a, r, tenant, compat))
 		return;
 	if (a->draining) {
-		retry_after(r, 1);
+		api__retry_after(r, 1);
 		if (compat)
 			error_compat(r, 503, "the service is shutting down");
 		else
-			error_json(r, 503, "draining", NULL, "the service is shutting down");
+			api__error_json(r, 503, "draining", NULL, "the service is shutting down");
 		return;
 	}
 	struct api_exec *x = parse_exec(a, r, compat);
@@ -535,13 +535,13 @@ static void handle_execute(struct api *a, struct http_req *r, bool compat)
 		unsigned after = 1;
 		int rc = ratelimit_acquire(a->rl, tenant, clock_mono_ns(), &after);
 		if (rc) {
-			retry_after(r, after);
+			api__retry_after(r, after);
 			const char *why = rc == -EBUSY ? "too many concurrent executions for this tenant"
 							: "rate limit exceeded for this tenant";
 			if (compat)
 				error_compat(r, 429, why);
 			else
-				error_json(r, 429, "rate_limited", NULL, "%s", why);
+				api__error_json(r, 429, "rate_limited", NULL, "%s", why);
 			exec_free(x);
 			return;
 		}
@@ -555,11 +555,11 @@ static void handle_execute(struct api *a, struct http_req *r, bool compat)
 		if (x->rl_held)
 			ratelimit_release(a->rl, tenant);
 		http_set_app(r, NULL);
-		retry_after(r, 1);
+		api__retry_after(r, 1);
 		if (compat)
 			error_compat(r, 503, "the service is saturated; retry later");
 		else
-			error_json(r, 503, "overloaded", NULL, "every worker is busy and the queue is full");
+			api__error_json(r, 503, "overloaded", NULL, "every worker is busy and the queue is full");
 		exec_free(x);
 		return;
 	}
@@ -616,7 +616,7 @@ static void handle_readyz(struct api *a, struct http_req *r)
 	json_put_cstr(&b, a->caps->note[0] ? a->caps->note : NULL);
 	buf_printf(&b, ",\"pool\":{\"total\":%u,\"available\":%u,\"active\":%u,\"starting\":%u,\"max\":%u}}",
 		   ps.total, ps.available, ps.active, ps.starting, ps.max);
-	respond_json(r, ready ? 200 : 503, &b);
+	api__respond_json(r, ready ? 200 : 503, &b);
 	buf_release(&b);
 }
 
@@ -627,9 +627,9 @@ static void handle_metrics(struct api *a, struct http_req *r, bool json)
 	struct buf b = BUF_INIT(METRICS_RENDER_CAP);
 	int rc = json ? metrics_render_json(a->metrics, &g, &b) : metrics_render_prometheus(a->metrics, &g, &b);
 	if (rc)
-		error_json(r, 503, "overloaded", NULL, "cannot render the metrics: %s", strerror(-rc));
+		api__error_json(r, 503, "overloaded", NULL, "cannot render the metrics: %s", strerror(-rc));
 	else if (json)
-		respond_json(r, 200, &b);
+		api__respond_json(r, 200, &b);
 	else
 		http_respond(r, 200, METRICS_PROMETHEUS_CONTENT_TYPE, b.data ? b.data : "", b.len);
 	buf_release(&b);
@@ -638,14 +638,14 @@ static void handle_metrics(struct api *a, struct http_req *r, bool json)
 static void handle_execution_get(struct api *a, struct http_req *r, const char *id)
 {
 	char tenant[65];
-	if (!authenticate(a, r, tenant, false))
+	if (!api__authenticate(a, r, tenant, false))
 		return;
 	struct store_execution e;
 	memset(&e, 0, sizeof e);
 	if (!a->store || store_execution_get(a->store, id, &e) || strcmp(e.tenant, tenant) != 0) {
 		if (a->store && e.id[0])
 			store_execution_release(&e);
-		error_json(r, 404, "not_found", NULL, "no execution '%.64s'", id);
+		api__error_json(r, 404, "not_found", NULL, "no execution '%.64s'", id);
 		return;
 	}
 	struct buf b = BUF_INIT(SIZE_MAX / 2);
@@ -657,7 +657,7 @@ static void handle_execution_get(struct api *a, struct http_req *r, const char *
 		   (long long)e.started_at, e.wall_ms, e.cpu_ms, (unsigned long long)e.peak_memory_bytes);
 	json_put_cstr(&b, e.logs ? e.logs : "");
 	buf_printf(&b, ",\"logs_truncated\":%s}", e.logs_truncated ? "true" : "false");
-	respond_json(r, 200, &b);
+	api__respond_json(r, 200, &b);
 	buf_release(&b);
 	store_execution_release(&e);
 }
@@ -679,6 +679,9 @@ static const struct route routes[] = {
 	{ "POST", "/v1/execute", false, "/v1/execute" },
 	{ "POST", "/api/execute", false, "/api/execute" },
 	{ "GET", "/v1/executions/", true, "/v1/executions" },
+	{ "*", "/v1/functions", false, "/v1/functions" },
+	{ "*", "/v1/functions/", true, "/v1/functions" },
+	{ "*", "/fn/", true, "/fn" },
 };
 
 static void on_request(struct http_req *r, void *ud)
@@ -694,7 +697,8 @@ static void on_request(struct http_req *r, void *ud)
 		if (!match)
 			continue;
 		path_known = true;
-		if (strcmp(method, rt->method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+		if (!strcmp(rt->method, "*") || strcmp(method, rt->method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
 			found = rt;
 			break;
 		}
@@ -702,9 +706,9 @@ static void on_request(struct http_req *r, void *ud)
 	if (!found) {
 		if (path_known) {
 			http_add_header(r, "Allow", "GET, POST");
-			error_json(r, 405, "method_not_allowed", NULL, "%s is not allowed on %.200s", method, path);
+			api__error_json(r, 405, "method_not_allowed", NULL, "%s is not allowed on %.200s", method, path);
 		} else {
-			error_json(r, 404, "not_found", NULL, "no route %.200s", path);
+			api__error_json(r, 404, "not_found", NULL, "no route %.200s", path);
 		}
 		return;
 	}
@@ -716,7 +720,7 @@ static void on_request(struct http_req *r, void *ud)
 		handle_metrics(a, r, false);
 	else if (!strcmp(found->label, "/v1/metrics")) {
 		char tenant[65];
-		if (authenticate(a, r, tenant, false))
+		if (api__authenticate(a, r, tenant, false))
 			handle_metrics(a, r, true);
 	}
 	else if (!strcmp(found->label, "/v1/execute"))
@@ -725,6 +729,10 @@ static void on_request(struct http_req *r, void *ud)
 		handle_execute(a, r, true);
 	else if (!strcmp(found->label, "/v1/executions"))
 		handle_execution_get(a, r, path + strlen(found->path));
+	else if (!strcmp(found->label, "/v1/functions"))
+		api_fn_functions(a, r, path);
+	else if (!strcmp(found->label, "/fn"))
+		api_fn_invoke(a, r, path);
 }
 
 static const char *route_label(const char *path)
@@ -754,6 +762,10 @@ static void on_closed(struct http_req *r, void *ud)
 	buf_release(&b);
 	if (!x)
 		return;
+	if (api_fn_kind(x)) {
+		api_fn_closed(a, r, x);
+		return;
+	}
 	x->r = NULL;
 	if (x->running) {
 		/* The client is gone while its job runs or waits: the job

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "util/clock.h"
 
-#define HTTP_MAX_HEADERS 12
+#define HTTP_MAX_HEADERS 64
 #define STREAM_BLOCK 65536
 
 struct http_server {
@@ -79,6 +79,60 @@ const char *http_header(const struct http_req *r, const char *name)
 const char *http_query(const struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct hdr_iter {
+	void (*cb)(void *ud, const char *name, const char *value);
+	void *ud;
+};
+
+static enum MHD_Result hdr_visit(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct hdr_iter *it = cls;
+	it->cb(it->ud, key, value ? value : "");
+	return MHD_YES;
+}
+
+void http_headers_each(const struct http_req *r, void (*cb)(void *ud, const char *name, const char *value), void *ud)
+{
+	struct hdr_iter it = { cb, ud };
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, hdr_visit, &it);
+}
+
+static void put_encoded(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
+			buf_putc(out, (char)c);
+		} else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+}
+
+static enum MHD_Result query_visit(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct buf *out = cls;
+	if (out->len)
+		buf_putc(out, '&');
+	put_encoded(out, key);
+	if (value) {
+		buf_putc(out, '=');
+		put_encoded(out, value);
+	}
+	return MHD_YES;
+}
+
+void http_query_string(const struct http_req *r, struct buf *out)
+{
+	struct buf q = BUF_INIT(64u << 10);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_visit, &q);
+	buf_append(out, q.data ? q.data : "", q.len);
+	buf_release(&q);
 }
 
 void http_client_ip(const struct http_req *r, char *out, size_t n)

@@ -63,6 +63,10 @@ const char *http_path(const struct http_req *r);
 const char *http_header(const struct http_req *r, const char *name);
 const char *http_query(const struct http_req *r, const char *name);
 const struct buf *http_body(const struct http_req *r);
+/* Calls cb for each request header, in arrival order. */
+void http_headers_each(const struct http_req *r, void (*cb)(void *ud, const char *name, const char *value), void *ud);
+/* Appends the query string (percent-encoded again, without '?') to out. */
+void http_query_string(const struct http_req *r, struct buf *out);
 bool http_body_too_large(const struct http_req *r);
 uint64_t http_start_ns(const struct http_req *r);
 void http_client_ip(const struct http_req *r, char *out, size_t n);

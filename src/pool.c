@@ -303,6 +303,7 @@ static void job_refuse(struct pool_job *j, const char *why)
 static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j)
 {
 	int rc = 0;
+	j->cold = !pw->bound;
 	if (!pw->bound) {
 		pw->bound = true;
 		snprintf(pw->tenant, sizeof pw->tenant, "%s", binding_of(j));

@@ -80,6 +80,7 @@ struct pool_job {
 	struct pool_job *next;       /* queue link */
 	struct pool_worker *worker;
 	bool queued;
+	bool cold;                   /* it was the first job of a freshly bound worker */
 };
 
 struct pool;

@@ -74,6 +74,7 @@ static const struct setting {
 	U("CORRAL_FETCH_MAX_BYTES", NULL, fetch_max_bytes, 0, 1ull << 30, "10485760"),
 	U("CORRAL_FETCH_TIMEOUT_MS", NULL, fetch_timeout_ms, 1, 600000, "30000"),
 	U("CORRAL_TMP_MB", NULL, tmp_mb, 0, 4096, "10"),
+	U("CORRAL_MAX_PACKAGE_BYTES", NULL, max_package, 1024, 1ull << 30, "52428800"),
 #undef U
 #undef B
 #undef S
@@ -345,7 +346,9 @@ int serve_main(int argc, char **argv)
 	api.pool = pool;
 	struct http_opts ho = {
 		.listen = c.listen,
-		.max_body = c.max_body,
+		/* Uploads of packages may be larger than other bodies; each
+		 * route checks its own cap. */
+		.max_body = c.max_body > c.max_package ? c.max_body : c.max_package,
 		.max_connections = (unsigned)c.max_connections,
 		.max_per_ip = (unsigned)c.max_per_ip,
 		.timeout_s = (unsigned)c.conn_timeout_s,

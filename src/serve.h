@@ -27,6 +27,7 @@ struct serve_config {
 	bool fetch_allow_private;
 	uint64_t fetch_max_bytes, fetch_timeout_ms;
 	uint64_t tmp_mb;
+	uint64_t max_package;
 };
 
 int serve_main(int argc, char **argv);

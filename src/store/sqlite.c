@@ -31,10 +31,14 @@
  * (0600), fsyncs it, renames it into place and fsyncs the directory, so a
  * blob under its final name is always whole. Two processes putting the same
  * hash at once both succeed: the second rename replaces identical bytes.
- * The garbage collector holds the write lock while it decides and unlinks,
- * so no version can come to reference a blob between "unreferenced" and
- * "removed"; the grace period (store.c) covers the gap between another
- * process's put and its publish, which no lock spans. */
+ * Garbage collection races with deploys in other processes; it is safe
+ * because (1) gc holds the database's write lock while it judges and
+ * unlinks, so no publish commits a reference in between; (2) it spares
+ * blobs younger than a grace period (store.c), which covers the gap between
+ * a put and its publish, a gap no lock spans; and (3) a put of a blob that
+ * is stored already renews its mtime under the same write lock, so gc sees
+ * either the new time or, having run first, no file, and the put writes it
+ * anew. */
 #include "store/store.h"
 
 #include <dirent.h>
@@ -831,6 +835,642 @@ fail:
 	return rc;
 }
 
+/* ---- Functions ------------------------------------------------------ */
+
+/* A write transaction for one operation: BEGIN IMMEDIATE on its own, or a
+ * savepoint inside the caller's batch, so that a failing operation undoes
+ * its own writes and nothing of the batch before it. */
+static int sq_tx_begin(struct store *s, bool *nested)
+{
+	*nested = !sqlite3_get_autocommit(sq_of(s)->db);
+	return *nested ? sq_run(s, SQ_SAVEPOINT, "cannot begin a savepoint") : sq_begin(s);
+}
+
+static int sq_tx_commit(struct store *s, bool nested)
+{
+	return nested ? sq_run(s, SQ_RELEASE, "cannot release a savepoint") : sq_commit(s);
+}
+
+/* Keeps the earlier error message, like sq_rollback(). */
+static void sq_tx_rollback(struct store *s, bool nested)
+{
+	if (!nested) {
+		sq_rollback(s);
+		return;
+	}
+	char keep[STORE_ERR_LEN];
+	memcpy(keep, s->err, sizeof keep);
+	sq_run(s, SQ_ROLLBACK_TO, "cannot roll back to a savepoint");
+	sq_run(s, SQ_RELEASE, "cannot release a savepoint");
+	memcpy(s->err, keep, sizeof keep);
+}
+
+/* Steps a bound statement to its end and resets it. If it returns a row,
+ * sets *val to the row's first column; -ENOENT if it returns none. @val may
+ * be NULL for a statement that returns no rows (then 0 on success). */
+static int sq_step(struct store *s, sqlite3_stmt *st, const char *what, int64_t *val)
+{
+	bool row = false;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!row && val)
+			*val = sqlite3_column_int64(st, 0);
+		row = true;
+	}
+	rc = rc == SQLITE_DONE ? (row || !val ? 0 : -ENOENT) : sq_fail(s, rc, what);
+	sq_done(st);
+	return rc;
+}
+
+/* Binds the (tenant, function name) pair every function statement starts with. */
+static int sq_fn_stmt(struct store *s, enum sq_stmt_id id, const char *tenant, const char *name,
+		      sqlite3_stmt **st)
+{
+	int rc = sq_stmt(s, id, st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(*st, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 2, name, -1, SQLITE_STATIC);
+	return 0;
+}
+
+/* Makes room for element @len of *v, elements of @size bytes, *alloc allocated. */
+static int sq_grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
+		   const char *what)
+{
+	if (len < *alloc)
+		return 0;
+	size_t na = *alloc ? *alloc * 2 : 16;
+	void *nv = reallocarray(*v, na, size);
+	if (!nv)
+		return store__fail(s, -ENOMEM, "%s: %s", what, strerror(ENOMEM));
+	*v = nv;
+	*alloc = na;
+	return 0;
+}
+
+static void sq_function_row(sqlite3_stmt *st, struct store_function *f)
+{
+	memset(f, 0, sizeof *f);
+	f->id = sqlite3_column_int64(st, 0);
+	copy_text(f->tenant, sizeof f->tenant, st, 1);
+	copy_text(f->name, sizeof f->name, st, 2);
+	f->created_at = sqlite3_column_int64(st, 3);
+	f->latest_version = sqlite3_column_int(st, 4);
+	f->timeout_ms = (uint64_t)sqlite3_column_int64(st, 5);
+	f->memory_mb = (uint64_t)sqlite3_column_int64(st, 6);
+}
+
+static void sq_version_row(sqlite3_stmt *st, struct store_version *v)
+{
+	memset(v, 0, sizeof *v);
+	v->version = sqlite3_column_int(st, 0);
+	copy_text(v->package_hash, sizeof v->package_hash, st, 1);
+	v->files = (uint64_t)sqlite3_column_int64(st, 2);
+	v->bytes = (uint64_t)sqlite3_column_int64(st, 3);
+	v->created_at = sqlite3_column_int64(st, 4);
+}
+
+static int sq_function_publish(struct store *s, const char *tenant, const char *name,
+			       const char *package_hash, uint64_t files, uint64_t bytes,
+			       uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
+			       struct store_version *out)
+{
+	const char *what = "cannot deploy a function";
+	bool nested;
+	int rc = sq_tx_begin(s, &nested);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0, version = 0;
+	rc = sq_fn_stmt(s, SQ_FN_UPSERT, tenant, name, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, (int64_t)timeout_ms);
+	sqlite3_bind_int64(st, 5, (int64_t)memory_mb);
+	rc = sq_step(s, st, what, &id); /* no row: no such tenant */
+	if (rc)
+		goto fail;
+
+	rc = sq_stmt(s, SQ_VER_INSERT, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, package_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)files);
+	sqlite3_bind_int64(st, 4, (int64_t)bytes);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sq_step(s, st, what, &version);
+	if (rc == 0 && (version < 1 || version > INT_MAX))
+		rc = store__fail(s, -EOVERFLOW, "cannot deploy function '%s': no version number left",
+				 name);
+	if (rc)
+		goto fail;
+
+	rc = sq_stmt(s, SQ_FN_LATEST_BY_ID, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	rc = sq_step(s, st, what, NULL);
+	if (rc)
+		goto fail;
+	rc = sq_tx_commit(s, nested);
+	if (rc)
+		goto fail;
+
+	memset(out, 0, sizeof *out);
+	out->version = (int)version;
+	snprintf(out->package_hash, sizeof out->package_hash, "%s", package_hash);
+	out->files = files;
+	out->bytes = bytes;
+	out->created_at = now;
+	return 0;
+fail:
+	sq_tx_rollback(s, nested);
+	return rc;
+}
+
+static int sq_function_get(struct store *s, const char *tenant, const char *name,
+			   struct store_function *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_GET, tenant, name, &st);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sq_function_row(st, out);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot read a function");
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_function_list(struct store *s, const char *tenant, struct store_function **out,
+			    size_t *n)
+{
+	const char *what = "cannot list functions";
+	sqlite3_stmt *st = NULL;
+	int rc = sq_stmt(s, SQ_FN_LIST, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	struct store_function *v = NULL;
+	size_t len = 0, alloc = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = sq_grow(s, (void **)&v, &alloc, len, sizeof *v, what);
+		if (rc)
+			goto fail;
+		sq_function_row(st, &v[len++]);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, rc, what);
+		goto fail;
+	}
+	sq_done(st);
+	*out = v;
+	*n = len;
+	return 0;
+fail:
+	sq_done(st);
+	free(v);
+	return rc;
+}
+
+static int sq_function_versions(struct store *s, const char *tenant, const char *name,
+				struct store_version **out, size_t *n)
+{
+	const char *what = "cannot list versions";
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_VERSIONS, tenant, name, &st);
+	if (rc)
+		return rc;
+	struct store_version *v = NULL;
+	size_t len = 0, alloc = 0;
+	bool found = false; /* the function, even with no version (a LEFT JOIN of NULLs) */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = true;
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
+		rc = sq_grow(s, (void **)&v, &alloc, len, sizeof *v, what);
+		if (rc)
+			goto fail;
+		sq_version_row(st, &v[len++]);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, rc, what);
+		goto fail;
+	}
+	sq_done(st);
+	if (!found)
+		return -ENOENT;
+	*out = v;
+	*n = len;
+	return 0;
+fail:
+	sq_done(st);
+	free(v);
+	return rc;
+}
+
+static int sq_function_version(struct store *s, const char *tenant, const char *name,
+			       int version, struct store_version *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_VERSION, tenant, name, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 3, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sq_version_row(st, out);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot read a version");
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_function_set_latest(struct store *s, const char *tenant, const char *name,
+				  int version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_SET_LATEST, tenant, name, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 3, version);
+	rc = sq_step(s, st, "cannot set a function's latest version", NULL);
+	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+static int sq_function_delete(struct store *s, const char *tenant, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_DELETE, tenant, name, &st);
+	if (rc)
+		return rc;
+	/* Versions and env go with it: ON DELETE CASCADE, foreign_keys=ON. */
+	rc = sq_step(s, st, "cannot delete a function", NULL);
+	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+static int sq_function_env_set(struct store *s, const char *tenant, const char *name,
+			       const char *const *names, const char *const *values, size_t n)
+{
+	const char *what = "cannot set a function's env";
+	bool nested;
+	int rc = sq_tx_begin(s, &nested);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	rc = sq_fn_stmt(s, SQ_FN_ID, tenant, name, &st);
+	if (rc)
+		goto fail;
+	rc = sq_step(s, st, what, &id);
+	if (rc)
+		goto fail;
+	rc = sq_stmt(s, SQ_ENV_CLEAR, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sq_step(s, st, what, NULL);
+	if (rc)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		rc = sq_stmt(s, SQ_ENV_INSERT, &st);
+		if (rc)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, values[i], -1, SQLITE_STATIC);
+		rc = sq_step(s, st, what, NULL);
+		if (rc)
+			goto fail;
+	}
+	rc = sq_tx_commit(s, nested);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	sq_tx_rollback(s, nested);
+	return rc;
+}
+
+static int sq_function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
+			       char ***out, size_t *n)
+{
+	const char *what = "cannot read a function's env";
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_ENV_GET, tenant, name, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 3, pairs ? 1 : 0);
+	char **v = NULL;
+	size_t len = 0, alloc = 0;
+	bool found = false; /* the function, even with no env (a LEFT JOIN of NULLs) */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = true;
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (!t)
+			continue;
+		size_t tl = (size_t)sqlite3_column_bytes(st, 0);
+		rc = sq_grow(s, (void **)&v, &alloc, len, sizeof *v, what);
+		if (rc)
+			goto fail;
+		char *copy = malloc(tl + 1);
+		if (!copy) {
+			rc = store__fail(s, -ENOMEM, "%s: %s", what, strerror(ENOMEM));
+			goto fail;
+		}
+		memcpy(copy, t, tl);
+		copy[tl] = '\0';
+		v[len++] = copy;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, rc, what);
+		goto fail;
+	}
+	sq_done(st);
+	if (!found)
+		return -ENOENT;
+	*out = v;
+	*n = len;
+	return 0;
+fail:
+	sq_done(st);
+	store_strings_free(v, len);
+	return rc;
+}
+
+/* ---- Packages ------------------------------------------------------- */
+
+/* Writes "DIR/packages/@name" into @buf. */
+static int sq_pkg_path(struct store *s, char buf[PATH_MAX], const char *name)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", sq_of(s)->pkgdir, name);
+	if (n < 0 || n >= PATH_MAX)
+		return store__fail(s, -ENAMETOOLONG, "cannot keep packages in '%s': path too long",
+				   sq_of(s)->pkgdir);
+	return 0;
+}
+
+/* Makes the entries of directory @dir durable: a created, renamed or
+ * removed name survives a crash once this returns 0. */
+static int sq_fsync_dir(struct store *s, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return store__fail(s, -errno, "cannot open '%s': %s", dir, strerror(errno));
+	int rc = fsync(fd) == 0 ? 0 : -errno;
+	close(fd);
+	if (rc)
+		return store__fail(s, rc, "cannot sync '%s': %s", dir, strerror(-rc));
+	return 0;
+}
+
+/* Creates DIR/packages (0700) unless it exists. */
+static int sq_pkgdir_ensure(struct store *s)
+{
+	struct sq *q = sq_of(s);
+	if (mkdir(q->pkgdir, 0700) == 0)
+		return sq_fsync_dir(s, q->dir);
+	if (errno != EEXIST)
+		return store__fail(s, -errno, "cannot create '%s': %s", q->pkgdir, strerror(errno));
+	struct stat sb;
+	if (lstat(q->pkgdir, &sb) != 0)
+		return store__fail(s, -errno, "cannot use '%s': %s", q->pkgdir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return store__fail(s, -ENOTDIR, "cannot use '%s': not a directory", q->pkgdir);
+	return 0;
+}
+
+static int sq_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int sq_package_put(struct store *s, const char *hash, const void *blob, size_t len)
+{
+	struct sq *q = sq_of(s);
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int rc = sq_pkgdir_ensure(s);
+	if (!rc)
+		rc = sq_pkg_path(s, path, hash);
+	if (rc)
+		return rc;
+
+	/* Stored already: a new mtime restarts the gc grace period. Under the
+	 * write lock, so a gc runs wholly before (and the blob is then written
+	 * anew) or wholly after (and sees the new time). */
+	bool nested;
+	rc = sq_tx_begin(s, &nested);
+	if (rc)
+		return rc;
+	struct stat sb;
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode))
+			rc = store__fail(s, -EIO, "cannot use package '%s': not a regular file", path);
+		else if (utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW) != 0)
+			rc = store__fail(s, -errno, "cannot touch package '%s': %s", path,
+					 strerror(errno));
+	} else {
+		rc = errno == ENOENT ? -ENOENT
+				     : store__fail(s, -errno, "cannot look at package '%s': %s", path,
+						   strerror(errno));
+	}
+	if (rc == 0 || rc == -ENOENT) {
+		int crc = sq_tx_commit(s, nested);
+		rc = crc ? crc : rc;
+	} else {
+		sq_tx_rollback(s, nested);
+	}
+	if (rc != -ENOENT)
+		return rc;
+
+	int n = snprintf(tmp, sizeof tmp, "%s/" SQ_PKG_TMP "%s-XXXXXX", q->pkgdir, hash);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return store__fail(s, -ENAMETOOLONG, "cannot keep packages in '%s': path too long",
+				   q->pkgdir);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return store__fail(s, -errno, "cannot create a file in '%s': %s", q->pkgdir,
+				   strerror(errno));
+	/* mkostemp asks for 0600 but the umask could take more away. */
+	if (fchmod(fd, 0600) != 0) {
+		rc = store__fail(s, -errno, "cannot chmod '%s': %s", tmp, strerror(errno));
+		goto fail_fd;
+	}
+	rc = sq_write_all(fd, blob, len);
+	if (rc) {
+		store__fail(s, rc, "cannot write '%s': %s", tmp, strerror(-rc));
+		goto fail_fd;
+	}
+	if (fsync(fd) != 0) {
+		rc = store__fail(s, -errno, "cannot sync '%s': %s", tmp, strerror(errno));
+		goto fail_fd;
+	}
+	if (close(fd) != 0) {
+		rc = store__fail(s, -errno, "cannot write '%s': %s", tmp, strerror(errno));
+		goto fail_tmp;
+	}
+	/* No lock needed: the file was just written, so no gc takes it. */
+	if (rename(tmp, path) != 0) {
+		rc = store__fail(s, -errno, "cannot rename '%s' to '%s': %s", tmp, path,
+				 strerror(errno));
+		goto fail_tmp;
+	}
+	return sq_fsync_dir(s, q->pkgdir);
+
+fail_fd:
+	close(fd);
+fail_tmp:
+	unlink(tmp);
+	return rc;
+}
+
+static int sq_package_get(struct store *s, const char *hash, void **blob, size_t *len)
+{
+	char path[PATH_MAX];
+	int rc = sq_pkg_path(s, path, hash);
+	if (rc)
+		return rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return store__fail(s, -errno, "cannot open package '%s': %s", path, strerror(errno));
+	}
+	struct stat sb;
+	char *buf = NULL;
+	if (fstat(fd, &sb) != 0) {
+		rc = store__fail(s, -errno, "cannot stat package '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = store__fail(s, -EIO, "cannot read package '%s': not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)sb.st_size >= SIZE_MAX) {
+		rc = store__fail(s, -EFBIG, "cannot read package '%s': too big", path);
+		goto out;
+	}
+	size_t size = (size_t)sb.st_size, got = 0;
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		rc = store__fail(s, -ENOMEM, "cannot read package '%s': %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? -errno : -EIO;
+			store__fail(s, rc, "cannot read package '%s': %s", path,
+				    r < 0 ? strerror(-rc) : "shorter than its size");
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	*blob = buf;
+	*len = size;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int64_t sq_mtime_ms(const struct stat *sb)
+{
+	return (int64_t)sb->st_mtim.tv_sec * 1000 + sb->st_mtim.tv_nsec / 1000000;
+}
+
+static int sq_packages_gc(struct store *s, int64_t before, uint64_t *removed)
+{
+	struct sq *q = sq_of(s);
+	DIR *d = opendir(q->pkgdir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0; /* nothing was ever put */
+		return store__fail(s, -errno, "cannot open '%s': %s", q->pkgdir, strerror(errno));
+	}
+	/* The write lock: no publish commits while blobs are judged and removed. */
+	bool nested;
+	int rc = sq_tx_begin(s, &nested);
+	if (rc)
+		goto out;
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (!e) {
+			if (errno)
+				rc = store__fail(s, -errno, "cannot read '%s': %s", q->pkgdir,
+						 strerror(errno));
+			break;
+		}
+		bool blob = store_package_hash_valid(e->d_name);
+		bool tmp = !blob && !strncmp(e->d_name, SQ_PKG_TMP, strlen(SQ_PKG_TMP));
+		struct stat sb;
+		if (!blob && !tmp)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(sb.st_mode) || sq_mtime_ms(&sb) >= before)
+			continue;
+		if (blob) {
+			sqlite3_stmt *st = NULL;
+			int64_t used = 1;
+			rc = sq_stmt(s, SQ_PKG_REFERENCED, &st);
+			if (rc)
+				break;
+			sqlite3_bind_text(st, 1, e->d_name, -1, SQLITE_STATIC);
+			rc = sq_step(s, st, "cannot collect packages", &used);
+			if (rc)
+				break;
+			if (used)
+				continue;
+		}
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
+			if (errno == ENOENT)
+				continue; /* another process's gc */
+			rc = store__fail(s, -errno, "cannot remove '%s/%s': %s", q->pkgdir, e->d_name,
+					 strerror(errno));
+			break;
+		}
+		if (blob)
+			(*removed)++;
+	}
+	if (rc)
+		sq_tx_rollback(s, nested);
+	else
+		rc = sq_tx_commit(s, nested);
+out:
+	closedir(d);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -848,4 +1488,16 @@ const struct store_ops store_sqlite_ops = {
 	.batch_commit = sq_commit,
 	.execution_get = sq_execution_get,
 	.executions_prune = sq_executions_prune,
+	.function_publish = sq_function_publish,
+	.function_get = sq_function_get,
+	.function_list = sq_function_list,
+	.function_versions = sq_function_versions,
+	.function_version = sq_function_version,
+	.function_set_latest = sq_function_set_latest,
+	.function_delete = sq_function_delete,
+	.function_env_set = sq_function_env_set,
+	.function_env_get = sq_function_env_get,
+	.package_put = sq_package_put,
+	.package_get = sq_package_get,
+	.packages_gc = sq_packages_gc,
 };
