@@ -61,10 +61,11 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		for (unsigned i = 0; i + 1 < n; i += 2) {
 			char *name = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i, NULL), 256, NULL);
 			char *val = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL), 8192, NULL);
-			bool ok = name && val && token_ok(name) && !strpbrk(val, "\r\n") &&
-				  strcasecmp(name, "content-length") && strcasecmp(name, "transfer-encoding") &&
-				  strcasecmp(name, "connection");
-			if (ok) {
+			bool ok = name && val && token_ok(name) && !strpbrk(val, "\r\n");
+			/* Framing is the HTTP server's: these are dropped, not sent. */
+			bool framing = ok && (!strcasecmp(name, "content-length") ||
+					      !strcasecmp(name, "transfer-encoding") || !strcasecmp(name, "connection"));
+			if (ok && !framing) {
 				char line[8500];
 				int len = snprintf(line, sizeof line, "%s: %s", name, val);
 				ipc_enc_bytes(&b, IPC_T_HEADER, line, (size_t)len);
@@ -73,7 +74,7 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			free(val);
 			if (!ok) {
 				buf_release(&b);
-				return engine__throw(ctx, exc, "TypeError", "invalid header name or value (or one corral sets itself)");
+				return engine__throw(ctx, exc, "TypeError", "invalid header name or value");
 			}
 		}
 	}
