@@ -416,6 +416,7 @@ struct fn_exec {
 	char **env;
 	size_t nenv;
 	struct redactor *red;
+	struct redact_stream rs;  /* the response body, as it streams */
 	char *method, *url, *path, *ip;
 	char **headers;
 	size_t nheaders;
@@ -436,6 +437,7 @@ static void fn_free(struct fn_exec *x)
 		pkg_put(x->pkg);
 	store_strings_free(x->env, x->nenv);
 	redactor_free(x->red);
+	redact_stream_release(&x->rs);
 	free(x->method);
 	free(x->url);
 	free(x->path);
@@ -502,10 +504,15 @@ static void fn_head(struct pool_job *j, int status, const char *const *h, size_t
 static void fn_body(struct pool_job *j, const char *p, size_t n)
 {
 	struct fn_exec *x = j->ud;
-	if (x->envelope)
+	if (x->envelope) {
 		buf_append(&x->rbody, p, n);
-	else if (x->r)
-		http_stream_write(x->r, p, n);
+	} else if (x->r) {
+		struct buf safe = BUF_INIT(SIZE_MAX / 2);
+		redact_stream_feed(x->red, &x->rs, p, n, &safe);
+		if (safe.len)
+			http_stream_write(x->r, safe.data, safe.len);
+		buf_release(&safe);
+	}
 }
 
 static void fn_done(struct pool_job *j, struct result *res, bool refused)
@@ -576,6 +583,11 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 	}
 	if (x->head_sent) {
 		/* The response is out; a failure after the head can only cut it. */
+		struct buf rest = BUF_INIT(SIZE_MAX / 2);
+		redact_stream_end(x->red, &x->rs, &rest);
+		if (rest.len)
+			http_stream_write(x->r, rest.data, rest.len);
+		buf_release(&rest);
 		http_stream_end(x->r);
 		return;
 	}
@@ -667,6 +679,7 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 	}
 	store_function_env_pairs(a->store, tenant, name, &x->env, &x->nenv);
 	x->red = redactor_new((const char *const *)x->env, x->nenv);
+	redact_stream_init(&x->rs);
 	/* The request the handler sees. */
 	struct buf q = BUF_INIT(64u << 10);
 	if (envelope) {

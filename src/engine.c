@@ -1041,12 +1041,13 @@ static int exec_function(struct exec *x)
 		event_loop(x);
 		JSValueUnprotect(x->ctx, p);
 	}
+	bool stuck = x->pstate == PROMISE_PENDING && x->term == TERM_NONE && !x->uncaught;
 	finish(x, NULL, false);
-	if (res->status == OUTCOME_OK && !x->resp_ended && !x->resp_head_sent) {
-		/* The handler returned and nothing is left to run, without a
-		 * response: that is its error, not a timeout. */
-		res->status = OUTCOME_ERROR;
-		set_error(res, "Error", "the handler finished without sending a response");
+	if (stuck && !x->resp_ended) {
+		/* Express would hang here until the client gave up: nothing is
+		 * left that could end the response, so it is the timeout now. */
+		res->status = OUTCOME_TIMEOUT;
+		set_error(res, "TimeoutError", "the handler returned without ending the response, and nothing is left to run that could");
 	}
 	return 0;
 }
