@@ -47,6 +47,7 @@ fi
 echo "== js bundles and runtime"
 node tests/js/test-tools.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1
 node tests/js/test-runtime.mjs >>"$log/js.txt" 2>&1
+node tests/js/test-fn.mjs >>"$log/js.txt" 2>&1
 count "$log/js.txt"
 grep -E '^not ok' "$log/js.txt" | head -20 | sed 's/^/   /'
 grep -E 'passed, [0-9]+ failed' "$log/js.txt" | sed 's/^/   /'

@@ -588,7 +588,10 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 		if (rest.len)
 			http_stream_write(x->r, rest.data, rest.len);
 		buf_release(&rest);
-		http_stream_end(x->r);
+		if (res->status == OUTCOME_OK)
+			http_stream_end(x->r);
+		else
+			http_stream_abort(x->r);
 		return;
 	}
 	if (res->status == OUTCOME_TIMEOUT)

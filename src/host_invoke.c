@@ -59,9 +59,15 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			return engine__throw(ctx, exc, "TypeError", "headers must be [name, value, …], at most 256");
 		}
 		for (unsigned i = 0; i + 1 < n; i += 2) {
-			char *name = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i, NULL), 256, NULL);
-			char *val = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL), 8192, NULL);
-			bool ok = name && val && token_ok(name) && !strpbrk(val, "\r\n");
+			size_t nlen = 0, vlen = 0;
+			char *name = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i, NULL), 256, &nlen);
+			char *val = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL), 8192, &vlen);
+			/* No control characters (NUL included: a C string would
+			 * silently cut there), no CR/LF header splitting. */
+			bool ok = name && val && strlen(name) == nlen && strlen(val) == vlen && token_ok(name);
+			for (size_t k = 0; ok && k < vlen; k++)
+				if (((unsigned char)val[k] < 0x20 && val[k] != '\t') || val[k] == 0x7f)
+					ok = false;
 			/* Framing is the HTTP server's: these are dropped, not sent. */
 			bool framing = ok && (!strcasecmp(name, "content-length") ||
 					      !strcasecmp(name, "transfer-encoding") || !strcasecmp(name, "connection"));
@@ -123,8 +129,11 @@ static JSValueRef sink_end(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
 	struct exec *x = engine__current;
-	if (x && x->req->function)
-		x->resp_ended = true;
+	if (!x || !x->req->function)
+		return JSValueMakeUndefined(ctx);
+	if (!x->resp_head_sent)
+		return engine__throw(ctx, exc, "Error", "end before the head");
+	x->resp_ended = true;
 	return JSValueMakeUndefined(ctx);
 }
 
@@ -170,7 +179,10 @@ static JSObjectRef make_request(struct exec *x)
 	free(hv);
 	char hostname[256];
 	snprintf(hostname, sizeof hostname, "%s", host);
-	hostname[strcspn(hostname, ":")] = '\0';
+	if (hostname[0] == '[') /* [v6]:port */
+		hostname[strcspn(hostname, "]") + (strchr(hostname, ']') ? 1 : 0)] = '\0';
+	else
+		hostname[strcspn(hostname, ":")] = '\0';
 	engine__set(ctx, o, "hostname", engine__str(ctx, hostname), 0);
 	if (r->has_body) {
 		JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, r->body_len, NULL);

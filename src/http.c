@@ -56,6 +56,7 @@ struct http_req {
 	/* Streaming. */
 	bool stream;
 	bool stream_done;
+	bool stream_failed;
 	bool reader_waiting; /* the reader suspended the connection */
 	struct buf sbuf;
 };
@@ -180,7 +181,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 		return (ssize_t)n;
 	}
 	if (r->stream_done)
-		return MHD_CONTENT_READER_END_OF_STREAM;
+		return r->stream_failed ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
 	/* Nothing to send yet: park the connection until there is. */
 	r->reader_waiting = true;
 	r->suspended = true;
@@ -259,6 +260,14 @@ void http_stream_write(struct http_req *r, const char *p, size_t n)
 	buf_append(&r->sbuf, p, n);
 	if (r->reader_waiting)
 		wake(r);
+}
+
+void http_stream_abort(struct http_req *r)
+{
+	if (!r->stream)
+		return;
+	r->stream_failed = true;
+	http_stream_end(r);
 }
 
 void http_stream_end(struct http_req *r)

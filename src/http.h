@@ -80,6 +80,9 @@ void http_respond(struct http_req *r, int status, const char *ctype, const char 
 void http_stream_start(struct http_req *r, int status, const char *ctype);
 void http_stream_write(struct http_req *r, const char *p, size_t n);
 void http_stream_end(struct http_req *r);
+/* Ends a stream as failed: the connection is closed without a proper end,
+ * so the client cannot take a cut body for a whole one. */
+void http_stream_abort(struct http_req *r);
 int http_status(const struct http_req *r);
 
 #endif

@@ -144,6 +144,12 @@ function runMain(filename) {
   return loader().runMain(filename);
 }
 
+// Function mode: one HTTP request handled by the package file `entry`,
+// its response written to `sink` (see fn/index.js). Loaded on first use.
+function invoke(entry, request, sink) {
+  return require('./fn/index.js').invoke(entry, request, sink);
+}
+
 // A builtin module by name ('fs', 'node:path', ...), as require() gives it.
 function builtin(name) {
   return require('./builtins.js').load(name.startsWith('node:') ? name.slice(5) : name);
@@ -155,5 +161,6 @@ module.exports = {
   install,
   requireFor,
   runMain,
+  invoke,
   builtin,
 };
