@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """corral run: execution semantics, outcomes, exit codes, flags."""
 import os
+import json
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,24 @@ rc, r, _ = run_js("eval('1 + 1')", "--allow-eval")
 t.eq(r["result"], 2, "--allow-eval turns it on")
 rc, r, _ = run_js("let s = 0; for (let i = 0; i < 1e6; i++) s += i; s", "--no-jit")
 t.eq(r["result"], 499999500000, "--no-jit runs")
+
+# TypeScript: types, enums, interfaces, generics, imports, top-level await.
+with tempfile.NamedTemporaryFile("w", suffix=".ts", delete=False) as f:
+    f.write("interface User { name: string; age: number }\n"
+            "enum Color { Red, Green = 5, Blue }\n"
+            "function first<T>(xs: T[]): T | undefined { return xs[0]; }\n"
+            "import { join } from 'path';\n"
+            "const u: User = { name: 'Ann', age: 3 };\n"
+            "console.log(first<number>([7, 8]), Color.Green, Color[6], join('a', 'b'));\n"
+            "const v = await Promise.resolve(u.age as number);\n"
+            "v * 2\n")
+    tsfile = f.name
+rc, out, err, _ = run(["run", "--json", tsfile])
+r = json.loads(out) if out.strip() else {}
+t.eq((rc, r.get("result"), r.get("stdout")), (0, 6, "7 5 Blue a/b\n"), "TypeScript (interfaces, enums, generics, import, await) runs")
+os.unlink(tsfile)
+rc, r, _ = run_js("let x: number = ;", "--typescript")
+t.eq((rc, r["status"]), (2, "rejected"), "a TypeScript syntax error is rejected")
 
 # A fresh global per execution, and bounded memory over many executions.
 with tempfile.NamedTemporaryFile("w", suffix=".js", delete=False) as f:
