@@ -583,6 +583,12 @@ static void gauges(struct api *a, struct metrics_gauges *g)
 	g->pool_max = ps.max;
 	g->queue_depth = ps.queued;
 	g->sessions = a->sessions;
+	/* The module cache is the loaded handlers of function-bound workers:
+	 * a warm invocation is a hit, a cold one (the package loaded) a miss. */
+	g->module_cache_size = ps.fn_bound;
+	g->module_cache_hits = a->fn_warm;
+	g->module_cache_misses = a->fn_cold;
+	g->module_cache_evictions = ps.fn_evicted;
 }
 
 static void handle_healthz(struct api *a, struct http_req *r)

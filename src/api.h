@@ -28,6 +28,7 @@ struct api {
 	bool dev_mode;       /* no keys and a loopback listener: tenant "default" */
 	bool draining;
 	unsigned sessions;
+	uint64_t fn_warm, fn_cold;   /* function invocations: module cache hits, misses */
 	struct api_record *records;  /* executions to write at the next flush */
 };
 

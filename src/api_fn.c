@@ -538,6 +538,10 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 		return;
 	}
 	snprintf(res->id, sizeof res->id, "%s", x->id);
+	if (x->pj.cold)
+		a->fn_cold++;
+	else
+		a->fn_warm++;
 	if (x->red) {
 		redact_buf(x->red, &x->logs);
 		redact_str(x->red, &res->err_message);

@@ -36,6 +36,7 @@ struct pool {
 	struct pool_job *qhead, *qtail;
 	unsigned queued;
 	uint64_t created, destroyed, corrupted;
+	uint64_t fn_evicted;
 	bool draining;
 };
 
@@ -171,6 +172,8 @@ static void reap(struct pool_worker *pw)
 	p->graveyard = pw;
 	p->slot_used[pw->slot] = false;
 	p->destroyed++;
+	if (pw->bound && strchr(pw->tenant, '/'))
+		p->fn_evicted++;
 	if (p->o.metrics)
 		metrics_pool_event(p->o.metrics, METRICS_WORKER_DESTROYED);
 	dispatch(p);
@@ -510,11 +513,14 @@ void pool_stats(const struct pool *p, struct pool_stats *s)
 	s->created = p->created;
 	s->destroyed = p->destroyed;
 	s->corrupted = p->corrupted;
+	s->fn_evicted = p->fn_evicted;
 	s->layers_min = p->o.caps->layers;
 	for (const struct pool_worker *pw = p->workers; pw; pw = pw->next) {
 		if (pw->dying)
 			continue;
 		s->total++;
+		if (pw->bound && strchr(pw->tenant, '/'))
+			s->fn_bound++;
 		if (pw->w->state == WPROC_STARTING)
 			s->starting++;
 		else if (pw->job)

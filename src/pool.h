@@ -103,6 +103,10 @@ struct pool_stats {
 	unsigned total, available, active, starting, queued, max;
 	uint64_t created, destroyed, corrupted;
 	unsigned layers_min;         /* layers every live worker reported */
+	/* Function mode's module cache: a worker bound to a function version
+	 * holds its loaded modules. */
+	unsigned fn_bound;           /* live workers bound to a function */
+	uint64_t fn_evicted;         /* function-bound workers retired */
 };
 void pool_stats(const struct pool *p, struct pool_stats *s);
 /* A finished fetch from the egress thread: answered to its worker if it

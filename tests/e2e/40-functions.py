@@ -185,6 +185,10 @@ for k in open(f"/proc/{srv.pid}/task/{srv.pid}/children").read().split():
     except OSError:
         pass
 t.ok(len(kids) <= 3, f"workers never exceed ISOLATE_MAX_POOL_SIZE (3): {len(kids)}")
+st, obj = srv.json("GET", "/v1/metrics")[:2]
+mc = (obj or {}).get("moduleCache", {})
+t.ok(mc.get("hits", 0) >= 5 and mc.get("misses", 0) >= 100 and 0 < mc.get("hitRate", 0) < 1 and mc.get("evictions", 0) >= 90,
+     "moduleCache in /v1/metrics counts warm hits, cold misses and evictions", mc)
 st, obj = srv.json("DELETE", "/v1/functions/f0")[:2]
 st2, h, raw = srv.request("GET", "/fn/f0/")
 t.eq((st, st2), (204, 404), "DELETE removes a function")
