@@ -756,7 +756,19 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 	}
 	api__new_id(x->id);
 	snprintf(x->pj.tenant, sizeof x->pj.tenant, "%s", tenant);
-	snprintf(x->pj.binding, sizeof x->pj.binding, "%s/%s@%d", tenant, name, v.version);
+	/* A worker holds the env it was started with (process.env is made once
+	 * per context), so the env is part of what a worker is bound to: after
+	 * PUT .../env, invocations go to a fresh worker and never see the old
+	 * values. The key carries a digest of the pairs, never the values. */
+	uint64_t envh = 1469598103934665603ull;
+	for (size_t i = 0; i < x->nenv; i++)
+		for (const char *c = x->env[i]; ; c++) {
+			envh = (envh ^ (unsigned char)*c) * 1099511628211ull;
+			if (!*c)
+				break;
+		}
+	snprintf(x->pj.binding, sizeof x->pj.binding, "%s/%s@%d#%016llx", tenant, name, v.version,
+		 (unsigned long long)envh);
 	x->pj.pkg = x->pkg;
 	x->pj.ops = &fn_ops;
 	x->pj.ud = x;

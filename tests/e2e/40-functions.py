@@ -135,6 +135,40 @@ t.eq(st, 504, "a handler that never answers is a 504 at its timeout")
 st, obj = srv.json("GET", "/v1/functions/ex/env")[:2]
 t.eq(obj, {"names": ["API_KEY"]}, "reading the env gives names only")
 
+st, obj = srv.json("PUT", "/v1/functions/ex/env", {"API_KEY": "sk-rotated-456789", "MODE": "blue"})[:2]
+# (The value itself would be redacted from the response: compare inside.)
+EXMODE = {"index.js": "module.exports = (req, res) => res.send(process.env.MODE === 'green' ? 'is-green' : 'not-green');"}
+st, obj = deploy("envy", json.dumps({"files": EXMODE, "env": {"MODE": "red"}}).encode(), "application/json")
+st, h, raw = srv.request("GET", "/fn/envy/")
+st2, obj = srv.json("PUT", "/v1/functions/envy/env", {"MODE": "green"})[:2]
+st3, h, raw2 = srv.request("GET", "/fn/envy/")
+t.eq((raw, st2, raw2), (b"not-green", 200, b"is-green"), "an env change reaches the next invocation (no stale env in a warm worker)")
+
+# The package as a read-only file system, in all three forms, and a private /tmp.
+FS = {"index.js": r"""
+const fs = require('fs');
+module.exports = async (req, res) => {
+  const sync = fs.readFileSync('/data/a.txt', 'utf8');
+  const cb = await new Promise((ok, ko) => fs.readFile('/data/a.txt', 'utf8', (e, d) => e ? ko(e) : ok(d)));
+  const pr = await fs.promises.readFile('/data/a.txt', 'utf8');
+  const dir = fs.readdirSync('/data', { withFileTypes: true }).map(d => d.name + (d.isDirectory() ? '/' : ''));
+  const st = fs.statSync('/data/a.txt');
+  let rofs = null; try { fs.writeFileSync('/data/b.txt', 'x') } catch (e) { rofs = e.code }
+  let out = null; try { fs.readFileSync('/etc/passwd') } catch (e) { out = e.code }
+  fs.writeFileSync('/tmp/t.txt', 'temp');
+  const tmp = fs.readFileSync('/tmp/t.txt', 'utf8');
+  res.json({ sync, cb, pr, dir, size: st.size, file: st.isFile(), rofs, out, tmp, exists: fs.existsSync('/data/a.txt') });
+};
+""", "data/a.txt": "alpha", "data/sub/c.txt": "c"}
+st, obj = deploy("fsy", json.dumps({"files": FS}).encode(), "application/json")
+st, h, raw = srv.request("GET", "/fn/fsy/")
+t.eq((st, json.loads(raw) if st == 200 else raw),
+     (200, {"sync": "alpha", "cb": "alpha", "pr": "alpha", "dir": ["a.txt", "sub/"], "size": 5, "file": True,
+            "rofs": "EROFS", "out": "ENOENT", "tmp": "temp", "exists": True}),
+     "fs: sync, callback and promises forms; readdir withFileTypes; stat; EROFS; ENOENT outside; a writable /tmp")
+st, h, raw = srv.request("GET", "/fn/fsy/")
+t.ok(st == 200 and b'"tmp":"temp"' in raw, "/tmp is the invocation's own (a second call starts empty and writes again)", raw)
+
 # fetch-style handler with a streamed body.
 FETCHY = {"index.mjs": """
 export default {
