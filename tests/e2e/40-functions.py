@@ -137,12 +137,12 @@ t.eq(obj, {"names": ["API_KEY"]}, "reading the env gives names only")
 
 st, obj = srv.json("PUT", "/v1/functions/ex/env", {"API_KEY": "sk-rotated-456789", "MODE": "blue"})[:2]
 # (The value itself would be redacted from the response: compare inside.)
-EXMODE = {"index.js": "module.exports = (req, res) => res.send(process.env.MODE === 'green' ? 'is-green' : 'not-green');"}
+EXMODE = {"index.js": "module.exports = (req, res) => res.send(process.env.MODE === 'green' ? 'yes' : 'no');"}
 st, obj = deploy("envy", json.dumps({"files": EXMODE, "env": {"MODE": "red"}}).encode(), "application/json")
 st, h, raw = srv.request("GET", "/fn/envy/")
 st2, obj = srv.json("PUT", "/v1/functions/envy/env", {"MODE": "green"})[:2]
 st3, h, raw2 = srv.request("GET", "/fn/envy/")
-t.eq((raw, st2, raw2), (b"not-green", 200, b"is-green"), "an env change reaches the next invocation (no stale env in a warm worker)")
+t.eq((raw, st2, raw2), (b"no", 200, b"yes"), "an env change reaches the next invocation (no stale env in a warm worker)")
 
 # The package as a read-only file system, in all three forms, and a private /tmp.
 FS = {"index.js": r"""
