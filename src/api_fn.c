@@ -466,14 +466,14 @@ static void fn_head(struct pool_job *j, int status, const char *const *h, size_t
 	if (x->envelope) {
 		for (size_t i = 0; i < n; i++) {
 			const char *colon = strchr(h[i], ':');
-			const char *v = colon + 1;
-			while (*v == ' ')
-				v++;
+			char *v = strdup(colon + 1 + strspn(colon + 1, " "));
+			redact_str(x->red, &v); /* secrets stay out of headers too */
 			buf_puts(&x->rhead, x->rhead.len ? ",[" : "[");
 			json_put_str(&x->rhead, h[i], (size_t)(colon - h[i]));
 			buf_putc(&x->rhead, ',');
-			json_put_cstr(&x->rhead, v);
+			json_put_cstr(&x->rhead, v ? v : "");
 			buf_putc(&x->rhead, ']');
+			free(v);
 		}
 		return;
 	}
@@ -488,13 +488,15 @@ static void fn_head(struct pool_job *j, int status, const char *const *h, size_t
 			continue;
 		memcpy(name, h[i], nl);
 		name[nl] = '\0';
-		const char *v = colon + 1;
-		while (*v == ' ')
-			v++;
+		char *v = strdup(colon + 1 + strspn(colon + 1, " "));
+		if (!v)
+			continue;
+		redact_str(x->red, &v); /* secrets stay out of headers too */
 		if (!strcasecmp(name, "content-type") && !ctype)
 			ctype = strdup(v);
 		else
 			http_add_header(x->r, name, v);
+		free(v);
 	}
 	http_add_header(x->r, "X-Corral-Warm", x->pj.cold ? "0" : "1");
 	http_stream_start(x->r, status, ctype);

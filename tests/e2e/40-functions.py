@@ -109,7 +109,7 @@ module.exports = (req, res) => {
   if (req.path === '/str') return res.type('text/plain').send('text');
   if (req.path === '/stream') { res.write('a'); setTimeout(() => { res.write('b'); res.end('c'); res.end('ignored'); }, 20); return; }
   if (req.path === '/throw') throw new Error('handler broke');
-  if (req.path === '/secret') return res.send('key=' + process.env.API_KEY);
+  if (req.path === '/secret') return res.set('X-Key', process.env.API_KEY).send('key=' + process.env.API_KEY);
   if (req.path === '/hang') return;
   res.status(404).end();
 };
@@ -129,7 +129,9 @@ t.eq((st, raw), (200, b"abc"), "res.write streams, a second end is ignored")
 st, h, raw = srv.request("GET", "/fn/ex/throw")
 t.ok(st == 500 and b"handler broke" in raw, "a throwing handler is a 500 with the error", (st, raw[:200]))
 st, h, raw = srv.request("GET", "/fn/ex/secret")
-t.ok(st == 200 and b"sk-very-secret-123" not in raw, "env reaches the code and its value is redacted from the response", raw)
+t.ok(st == 200 and b"sk-very-secret-123" not in raw and b"[REDACTED:API_KEY]" in raw and
+     "sk-very-secret-123" not in h.get("x-key", ""),
+     "env reaches the code and its value is redacted from the response body and headers", (raw, h.get("x-key")))
 st, h, raw = srv.request("GET", "/fn/ex/hang")
 t.eq(st, 504, "a handler that never answers is a 504 at its timeout")
 st, obj = srv.json("GET", "/v1/functions/ex/env")[:2]
