@@ -1024,8 +1024,10 @@ static int exec_function(struct exec *x)
 			finish(x, NULL, false);
 			return 0;
 		}
+		/* host_runtime_exports protected it (as x->rt_obj); the engine
+		 * keeps that protection for the context's life. */
 		e->fn_rt = rt;
-		JSValueProtect(x->ctx, rt);
+		x->rt_obj = NULL;
 	}
 	x->rt_state = 2;
 	e->invocations++;
