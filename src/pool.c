@@ -189,9 +189,12 @@ static void on_sock(struct evsrc *src, uint32_t events)
 		worker_dying(pw);
 		return;
 	}
-	/* Recycle after enough executions. */
+	/* Recycle after enough executions, and a function's worker after
+	 * every invocation when the module cache is off. */
 	struct pool *p = pw->pool;
-	if (pw->w->state == WPROC_IDLE && p->o.max_execs && pw->w->execs >= p->o.max_execs) {
+	if (pw->w->state == WPROC_IDLE && !pw->job &&
+	    ((p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
+	     (!p->o.fn_module_cache && pw->bound && strchr(pw->tenant, '/') && pw->w->execs > 0))) {
 		worker_dying(pw);
 		return;
 	}

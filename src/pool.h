@@ -48,6 +48,9 @@ struct pool_opts {
 	struct evloop *loop;
 	struct metrics *metrics;
 	struct egress *egress;       /* NULL: fetch is refused */
+	/* ENABLE_MODULE_CACHE: a function-bound worker keeps its loaded
+	 * handler between invocations; false retires it after each one. */
+	bool fn_module_cache;
 };
 
 struct pool_job;

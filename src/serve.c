@@ -338,6 +338,7 @@ int serve_main(int argc, char **argv)
 		.loop = &loop,
 		.metrics = metrics,
 		.egress = egress,
+		.fn_module_cache = c.module_cache,
 	};
 	if (pool_new(&pool, &po)) {
 		fprintf(stderr, "corral serve: cannot create the worker pool\n");

@@ -229,4 +229,15 @@ st, obj = srv.json("DELETE", "/v1/functions/f0")[:2]
 st2, h, raw = srv.request("GET", "/fn/f0/")
 t.eq((st, st2), (204, 404), "DELETE removes a function")
 srv.stop()
+
+# ENABLE_MODULE_CACHE=false: every invocation starts cold.
+try:
+    with Server(env={"ISOLATE_POOL_SIZE": "1", "ENABLE_MODULE_CACHE": "false", "CORRAL_LOG_LEVEL": "warn"},
+                ready=True) as s2:
+        s2.request("PUT", "/v1/functions/c", json.dumps({"files": {"index.js": "module.exports = (q, s) => s.send('c')"}}).encode(),
+                   {"Content-Type": "application/json"})
+        warm = [s2.request("GET", "/fn/c/")[1].get("x-corral-warm") for _ in range(3)]
+        t.eq(warm, ["0", "0", "0"], "ENABLE_MODULE_CACHE=false: no invocation is served warm")
+except ServerError as e:
+    t.ok(False, "corral serve starts with ENABLE_MODULE_CACHE=false", e)
 t.done()
