@@ -772,6 +772,10 @@ static void on_closed(struct http_req *r, void *ud)
 		api_fn_closed(a, r, x);
 		return;
 	}
+	if (api_fn_deploy_kind(x)) {
+		api_fn_deploy_closed(a, x);
+		return;
+	}
 	x->r = NULL;
 	if (x->running) {
 		/* The client is gone while its job runs or waits: the job

@@ -125,6 +125,172 @@ static void put_version(struct buf *b, const struct store_version *v)
 		   (long long)v->created_at);
 }
 
+/* Stores a checked package as a new version and answers 201. Takes
+ * ownership of p and root. */
+static void deploy_store(struct api *a, struct http_req *r, const char *tenant, const char *name,
+			 struct package *p, json_t *root, uint64_t timeout, uint64_t memory)
+{
+	int rc;
+	struct buf blob = BUF_INIT(SIZE_MAX / 2);
+	struct store_version v;
+	rc = package_serialize(p, &blob);
+	if (!rc)
+		rc = store_package_put(a->store, p->hash, blob.data, blob.len);
+	buf_release(&blob);
+	if (!rc)
+		rc = store_function_publish(a->store, tenant, name, p->hash, p->nfiles, p->total, timeout, memory, &v);
+	json_t *env = root ? json_object_get(root, "env") : NULL;
+	if (!rc && env && json_is_object(env)) {
+		size_t n = json_object_size(env), i = 0;
+		const char **names = calloc(n + 1, sizeof *names), **values = calloc(n + 1, sizeof *values);
+		const char *k;
+		json_t *val;
+		json_object_foreach(env, k, val) {
+			names[i] = k;
+			values[i] = json_is_string(val) ? json_string_value(val) : NULL;
+			i++;
+		}
+		rc = names && values ? store_function_env_set(a->store, tenant, name, names, values, n) : -ENOMEM;
+		free(names);
+		free(values);
+	}
+	if (rc) {
+		store_error(r, a->store, rc, "cannot store the function");
+	} else {
+		struct buf b = BUF_INIT(SIZE_MAX / 2);
+		buf_puts(&b, "{\"name\":");
+		json_put_cstr(&b, name);
+		buf_printf(&b, ",\"version\":%d,\"package_hash\":\"%s\",\"files\":%zu,\"bytes\":%llu,\"entry\":",
+			   v.version, p->hash, p->nfiles, (unsigned long long)p->total);
+		json_put_cstr(&b, p->entry);
+		buf_putc(&b, '}');
+		api__respond_json(r, 201, &b);
+		buf_release(&b);
+	}
+	package_free(p);
+	json_decref(root);
+}
+
+#define DEPLOY_KIND 0x6470 /* "dp" */
+
+/* A deploy waiting for a worker to check that its entry parses. */
+struct deploy {
+	int kind;
+	struct pool_job pj;
+	struct api *api;
+	struct http_req *r;
+	bool running;
+	char id[65];
+	char tenant[65];
+	char name[STORE_FUNCTION_NAME_MAX + 2];
+	struct package *p;
+	json_t *root;
+	uint64_t timeout, memory;
+};
+
+static void deploy_free(struct deploy *d)
+{
+	package_free(d->p);
+	json_decref(d->root);
+	free(d);
+}
+
+static void deploy_output(struct pool_job *j, int stream, const char *p, size_t n)
+{
+}
+
+static void deploy_done(struct pool_job *j, struct result *res, bool refused)
+{
+	struct deploy *d = j->ud;
+	d->running = false;
+	if (!d->r) {
+		deploy_free(d);
+		return;
+	}
+	if (refused) {
+		api__retry_after(d->r, 1);
+		api__error_json(d->r, 503, "overloaded", NULL, "no worker was free to check the package; retry");
+	} else if (res->status == OUTCOME_REJECTED) {
+		api__error_json(d->r, 400, "invalid_package", NULL, "entry '%s' does not parse: %s: %s (line %llu, column %llu)",
+				d->p->entry, res->err_name ? res->err_name : "SyntaxError",
+				res->err_message ? res->err_message : "", (unsigned long long)res->err_line,
+				(unsigned long long)res->err_column);
+	} else if (res->status != OUTCOME_OK) {
+		api__error_json(d->r, 400, "invalid_package", NULL, "entry '%s' could not be checked: %s", d->p->entry,
+				res->err_message ? res->err_message : outcome_name(res->status));
+	} else {
+		deploy_store(d->api, d->r, d->tenant, d->name, d->p, d->root, d->timeout, d->memory);
+		d->p = NULL;
+		d->root = NULL;
+	}
+}
+
+static const struct pool_job_ops deploy_ops = { .output = deploy_output, .done = deploy_done };
+
+/* Before anything is stored, the entry must parse: compiled (never run)
+ * in one of the tenant's sandboxed workers, since the supervisor has no
+ * engine. Takes ownership of p and root. */
+static void deploy_check(struct api *a, struct http_req *r, const char *tenant, const char *name,
+			 struct package *p, json_t *root, uint64_t timeout, uint64_t memory)
+{
+	const struct package_file *entry = package_find(p, p->entry);
+	struct deploy *d = calloc(1, sizeof *d);
+	if (!d || !entry) {
+		api__error_json(r, 503, "overloaded", NULL, "out of memory");
+		free(d);
+		package_free(p);
+		json_decref(root);
+		return;
+	}
+	d->kind = DEPLOY_KIND;
+	d->api = a;
+	d->r = r;
+	d->p = p;
+	d->root = root;
+	d->timeout = timeout;
+	d->memory = memory;
+	snprintf(d->tenant, sizeof d->tenant, "%s", tenant);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	api__new_id(d->id);
+	snprintf(d->pj.tenant, sizeof d->pj.tenant, "%s", tenant);
+	d->pj.ops = &deploy_ops;
+	d->pj.ud = d;
+	d->pj.job = (struct wproc_job){
+		.id = d->id,
+		.code = (const char *)entry->data,
+		.code_len = entry->len,
+		.filename = p->entry,
+		.timeout_ms = 10000,
+		.output_cap = 1024,
+		.check = true,
+	};
+	http_set_app(r, d);
+	d->running = true;
+	if (pool_submit(a->pool, &d->pj)) {
+		d->running = false;
+		http_set_app(r, NULL);
+		api__retry_after(r, 1);
+		api__error_json(r, 503, "overloaded", NULL, "every worker is busy and the queue is full");
+		deploy_free(d);
+	}
+}
+
+int api_fn_deploy_kind(const void *app)
+{
+	return app && *(const int *)app == DEPLOY_KIND;
+}
+
+void api_fn_deploy_closed(struct api *a, void *app)
+{
+	struct deploy *d = app;
+	d->r = NULL;
+	if (d->running) {
+		pool_cancel(a->pool, &d->pj);
+		d->running = false;
+	}
+	deploy_free(d);
+}
+
 static void fn_deploy(struct api *a, struct http_req *r, const char *tenant, const char *name)
 {
 	const char *ctype = http_header(r, "Content-Type");
@@ -178,44 +344,7 @@ static void fn_deploy(struct api *a, struct http_req *r, const char *tenant, con
 		json_decref(root);
 		return;
 	}
-	struct buf blob = BUF_INIT(SIZE_MAX / 2);
-	struct store_version v;
-	rc = package_serialize(p, &blob);
-	if (!rc)
-		rc = store_package_put(a->store, p->hash, blob.data, blob.len);
-	buf_release(&blob);
-	if (!rc)
-		rc = store_function_publish(a->store, tenant, name, p->hash, p->nfiles, p->total, timeout, memory, &v);
-	json_t *env = root ? json_object_get(root, "env") : NULL;
-	if (!rc && env && json_is_object(env)) {
-		size_t n = json_object_size(env), i = 0;
-		const char **names = calloc(n + 1, sizeof *names), **values = calloc(n + 1, sizeof *values);
-		const char *k;
-		json_t *val;
-		json_object_foreach(env, k, val) {
-			names[i] = k;
-			values[i] = json_is_string(val) ? json_string_value(val) : NULL;
-			i++;
-		}
-		rc = names && values ? store_function_env_set(a->store, tenant, name, names, values, n) : -ENOMEM;
-		free(names);
-		free(values);
-	}
-	if (rc) {
-		store_error(r, a->store, rc, "cannot store the function");
-	} else {
-		struct buf b = BUF_INIT(SIZE_MAX / 2);
-		buf_puts(&b, "{\"name\":");
-		json_put_cstr(&b, name);
-		buf_printf(&b, ",\"version\":%d,\"package_hash\":\"%s\",\"files\":%zu,\"bytes\":%llu,\"entry\":",
-			   v.version, p->hash, p->nfiles, (unsigned long long)p->total);
-		json_put_cstr(&b, p->entry);
-		buf_putc(&b, '}');
-		api__respond_json(r, 201, &b);
-		buf_release(&b);
-	}
-	package_free(p);
-	json_decref(root);
+	deploy_check(a, r, tenant, name, p, root, timeout, memory);
 }
 
 static void fn_env_put(struct api *a, struct http_req *r, const char *tenant, const char *name)

@@ -27,5 +27,8 @@ void api_fn_closed(struct api *a, struct http_req *r, void *app);
 void api_fn_release(struct api *a);
 /* Whether an http_req's app object is a function invocation's. */
 int api_fn_kind(const void *app);
+/* The same for a deploy waiting for its entry check. */
+int api_fn_deploy_kind(const void *app);
+void api_fn_deploy_closed(struct api *a, void *app);
 
 #endif

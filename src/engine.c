@@ -987,6 +987,88 @@ bool engine_package_ready(const struct engine *e)
 	return e->pkg_ready;
 }
 
+/* Whether a line starts with an import or export statement (not
+ * "module.exports", not a dynamic import(), which scripts accept). */
+static bool has_module_syntax(const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (int k = 0; k < 2; k++) {
+			const char *kw = k ? "export" : "import";
+			if ((size_t)(end - p) > 6 && !memcmp(p, kw, 6) && strchr(" \t{*'\"", p[6]))
+				return true;
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+/* A deploy's check that the entry parses: transpiled when it needs to be,
+ * compiled as the body of a CommonJS module wrapper (whose text sits on the
+ * module's first line, so line numbers hold), never evaluated. */
+static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
+{
+	const char *name = x->req->filename ? x->req->filename : "index.js";
+	size_t nl = strlen(name);
+	bool ts = (nl > 3 && !strcmp(name + nl - 3, ".ts")) || (nl > 4 && !strcmp(name + nl - 4, ".mts"));
+	bool esm = ts || (nl > 4 && !strcmp(name + nl - 4, ".mjs")) || has_module_syntax(x->req->code, x->req->code_len);
+	JSStringRef code = src;
+	JSStringRetain(code);
+	if (esm) {
+		char terr[512];
+		JSStringRef js = engine__transpile(x->eng, src, url, ts, terr, sizeof terr);
+		if (!js) {
+			JSStringRelease(code);
+			x->res->status = OUTCOME_REJECTED;
+			set_error(x->res, "SyntaxError", terr);
+			/* The transpiler's message ends in "(LINE:COLUMN)". */
+			const char *paren = strrchr(terr, '(');
+			unsigned long l, c;
+			if (paren && sscanf(paren, "(%lu:%lu)", &l, &c) == 2) {
+				x->res->err_line = l;
+				x->res->err_column = c + 1;
+			}
+			return;
+		}
+		JSStringRelease(code);
+		code = js;
+	}
+	static const char head[] = "(function (exports, require, module, __filename, __dirname) {";
+	size_t n = JSStringGetLength(code);
+	JSChar *u = malloc((sizeof head + n + 4) * sizeof *u);
+	if (!u) {
+		JSStringRelease(code);
+		set_error(x->res, "InternalError", "out of memory");
+		return;
+	}
+	size_t o = 0;
+	for (const char *c = head; *c; c++)
+		u[o++] = (JSChar)*c;
+	memcpy(u + o, JSStringGetCharactersPtr(code), n * sizeof *u);
+	o += n;
+	u[o++] = '\n';
+	u[o++] = '}';
+	u[o++] = ')';
+	JSStringRef wrapped = JSStringCreateWithCharacters(u, o);
+	free(u);
+	JSStringRelease(code);
+	JSStringRef err = NULL;
+	int line = 0;
+	JSScriptRef script = JSScriptCreateFromString(x->eng->group, url, 1, wrapped, &err, &line);
+	if (err)
+		JSStringRelease(err);
+	if (script) {
+		JSScriptRelease(script);
+		x->res->status = OUTCOME_OK;
+	} else {
+		reject_syntax(x, wrapped, url);
+	}
+	JSStringRelease(wrapped);
+}
+
 /* One invocation of the package's handler (host_invoke.c). The first one
  * makes the function's context and loads the runtime and the module; later
  * ones find them warm. */
@@ -1096,6 +1178,10 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 
 	JSStringRef src = engine__jsstr_from_utf8(req->code, req->code_len);
 	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");
+	if (req->check) {
+		exec_check(&x, src, url);
+		goto rejected;
+	}
 	if (req->typescript) {
 		char terr[512];
 		JSStringRef js = engine__transpile(e, src, url, true, terr, sizeof terr);

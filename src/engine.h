@@ -43,6 +43,9 @@ struct exec_req {
 	size_t nenv;
 	uint64_t tmp_cap;         /* bytes /tmp may hold; 0: 10 MiB */
 
+	/* Compile the code as a CommonJS module (transpiled first when it is
+	 * TypeScript or an ES module) and report rejected or ok: nothing runs. */
+	bool check;
 	/* Function mode: invoke the loaded package's handler with this request. */
 	bool function;
 	const char *method, *url, *path, *client_ip;

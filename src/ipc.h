@@ -83,6 +83,7 @@ enum ipc_tag {
 #define IPC_EXEC_TYPESCRIPT   (1u << 1)
 #define IPC_EXEC_LAST_IN_LIFE (1u << 2) /* the worker exits after it */
 #define IPC_EXEC_FUNCTION     (1u << 3) /* invoke the loaded package's handler */
+#define IPC_EXEC_CHECK        (1u << 4) /* only compile the code (a module), never run it */
 
 /* IPC_T_STREAM values. */
 #define IPC_STREAM_STDOUT 1

@@ -183,6 +183,7 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		.nenv = env ? nenv : 0,
 		.tmp_cap = ipc_get_u64(m, IPC_T_TMP_CAP, 0),
 		.function = (flags & IPC_EXEC_FUNCTION) != 0,
+		.check = (flags & IPC_EXEC_CHECK) != 0,
 		.method = method,
 		.url = url,
 		.path = path,

@@ -133,6 +133,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	uint64_t flags = (job->allow_eval ? IPC_EXEC_ALLOW_EVAL : 0) |
 			 (job->function ? IPC_EXEC_FUNCTION : 0) |
+			 (job->check ? IPC_EXEC_CHECK : 0) |
 			 (job->typescript ? IPC_EXEC_TYPESCRIPT : 0) |
 			 (job->last ? IPC_EXEC_LAST_IN_LIFE : 0);
 	int rc = ipc_enc_begin(&b, IPC_MSG_EXEC);

@@ -69,6 +69,7 @@ struct wproc_job {
 	const char *const *env;
 	size_t nenv;
 	uint64_t tmp_cap;      /* /tmp bytes; 0: the worker's default */
+	bool check;            /* compile the code as a module only (a deploy's check) */
 	/* Function mode: an HTTP request for the loaded package's handler. */
 	bool function;
 	const char *method, *url, *path, *client_ip;

@@ -82,6 +82,21 @@ t.ok(st == 201 and obj["package_hash"] == hello_hash, "the same files as JSON gi
 st, h, raw = srv.request("GET", "/fn/hello-json/?name=Jo")
 t.ok(st == 200 and b"hello, Jo" in raw, "the JSON-deployed function answers", (st, raw[:200]))
 
+# The entry must parse (compiled in a sandboxed worker, never run).
+st, obj = deploy("broken", json.dumps({"files": {"index.js": "module.exports = (req, res) => {\n  res.send('x'\n};\n"}}).encode(),
+                 "application/json")
+msg = (obj or {}).get("error", {}).get("message", "")
+t.ok(st == 400 and "index.js" in msg and "does not parse" in msg and "line 3" in msg,
+     "an entry that does not parse is refused with a 400 naming it and the line", (st, msg))
+st, obj = deploy("broken-ts", json.dumps({"files": {"index.ts": "const x: number = ;\nexport default { fetch() {} }"}}).encode(),
+                 "application/json")
+t.ok(st == 400 and "index.ts" in (obj or {}).get("error", {}).get("message", ""), "so is a TypeScript entry", (st, obj))
+st, obj = deploy("sideeffect", json.dumps({"files": {"index.js": "throw new Error('ran at deploy');"}}).encode(),
+                 "application/json")
+t.eq(st, 201, "checking an entry does not run it (a module that throws at load still deploys)")
+st, obj = srv.json("GET", "/v1/functions/broken")[:2]
+t.eq(st, 404, "a refused deploy leaves no function behind")
+
 # Every hostile archive of the generated table is refused with a 400 naming it.
 with tempfile.TemporaryDirectory() as d:
     subprocess.run([sys.executable, os.path.join(HERE, "..", "helpers", "hostile_archives.py"), d], check=True,
