@@ -158,12 +158,12 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	JSStringRef sts = engine__jsstr_from_utf8(st ? st->data : "", st ? st->len : 0);
 	args[2] = JSValueMakeString(ctx, sts);
 	JSStringRelease(sts);
-	size_t nh = 0;
-	for (unsigned k = 0; k < m->nfields; k++)
-		nh += m->fields[k].tag == IPC_T_HEADER;
-	JSValueRef *pairs = calloc(nh ? 2 * nh : 1, sizeof *pairs);
-	size_t np = 0;
-	for (unsigned k = 0; pairs && k < m->nfields; k++) {
+	/* Values go straight into a JS array: one kept only in malloc'd
+	 * memory is invisible to JSC's conservative GC and may be collected
+	 * before it is used. */
+	JSObjectRef headers = JSObjectMakeArray(ctx, 0, NULL, NULL);
+	unsigned np = 0;
+	for (unsigned k = 0; headers && k < m->nfields; k++) {
 		const struct ipc_field *f = &m->fields[k];
 		if (f->tag != IPC_T_HEADER)
 			continue;
@@ -181,14 +181,13 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 			vl--;
 		JSStringRef ns = engine__jsstr_from_utf8(f->data, nl);
 		JSStringRef vs = engine__jsstr_from_utf8(v, vl);
-		pairs[np++] = JSValueMakeString(ctx, ns);
-		pairs[np++] = JSValueMakeString(ctx, vs);
+		JSObjectSetPropertyAtIndex(ctx, headers, np++, JSValueMakeString(ctx, ns), NULL);
+		JSObjectSetPropertyAtIndex(ctx, headers, np++, JSValueMakeString(ctx, vs), NULL);
 		JSStringRelease(ns);
 		JSStringRelease(vs);
 	}
 	/* A flat [name, value, name, value, …] array, as the runtime wants. */
-	args[3] = JSObjectMakeArray(ctx, np, pairs, NULL);
-	free(pairs);
+	args[3] = headers ? (JSValueRef)headers : JSValueMakeNull(ctx);
 	const struct ipc_field *body = ipc_get(m, IPC_T_BODY);
 	size_t bl = body ? body->len : 0;
 	JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, bl, NULL);

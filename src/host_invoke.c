@@ -153,8 +153,10 @@ static JSObjectRef make_request(struct exec *x)
 	engine__set(ctx, o, "protocol", engine__str(ctx, "http"), 0);
 	engine__set(ctx, o, "executionId", engine__str(ctx, r->id), 0);
 	engine__set(ctx, o, "params", JSObjectMake(ctx, NULL, NULL), 0);
-	JSValueRef *hv = calloc(2 * r->nheaders + 1, sizeof *hv);
-	size_t nh = 0;
+	/* Straight into a JS array (see host_fetch_result: malloc'd memory is
+	 * not scanned by the GC). */
+	JSObjectRef hv = JSObjectMakeArray(ctx, 0, NULL, NULL);
+	unsigned nh = 0;
 	const char *host = "";
 	for (size_t i = 0; hv && i < r->nheaders; i++) {
 		const char *line = r->headers[i];
@@ -171,12 +173,11 @@ static JSObjectRef make_request(struct exec *x)
 			v++;
 		if (!strcmp(name, "host"))
 			host = v;
-		hv[nh++] = engine__str(ctx, name);
-		hv[nh++] = engine__str(ctx, v);
+		JSObjectSetPropertyAtIndex(ctx, hv, nh++, engine__str(ctx, name), NULL);
+		JSObjectSetPropertyAtIndex(ctx, hv, nh++, engine__str(ctx, v), NULL);
 		free(name);
 	}
-	engine__set(ctx, o, "headers", JSObjectMakeArray(ctx, nh, hv, NULL), 0);
-	free(hv);
+	engine__set(ctx, o, "headers", hv ? (JSValueRef)hv : JSValueMakeNull(ctx), 0);
 	char hostname[256];
 	snprintf(hostname, sizeof hostname, "%s", host);
 	if (hostname[0] == '[') /* [v6]:port */

@@ -303,17 +303,18 @@ static JSValueRef h_fs_stat(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return o;
 }
 
+/* Names go straight into the JS array: a value held only in malloc'd
+ * memory is invisible to JSC's conservative GC. */
 struct list_acc {
 	JSContextRef ctx;
-	JSValueRef items[4096];
-	size_t n;
+	JSObjectRef arr;
+	unsigned n;
 };
 
 static void list_cb(void *ud, const char *name)
 {
 	struct list_acc *a = ud;
-	if (a->n < sizeof a->items / sizeof a->items[0])
-		a->items[a->n++] = engine__str(a->ctx, name);
+	JSObjectSetPropertyAtIndex(a->ctx, a->arr, a->n++, engine__str(a->ctx, name), NULL);
 }
 
 static JSValueRef h_fs_list(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
@@ -325,17 +326,14 @@ static JSValueRef h_fs_list(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		free(path);
 		return throw_type(ctx, exc, "fs.list needs a path string");
 	}
-	struct list_acc *a = calloc(1, sizeof *a);
-	if (!a) {
+	struct list_acc a = { ctx, JSObjectMakeArray(ctx, 0, NULL, exc), 0 };
+	if (!a.arr) {
 		free(path);
-		return engine__throw(ctx, exc, "RangeError", "out of memory");
+		return JSValueMakeUndefined(ctx);
 	}
-	a->ctx = ctx;
-	int rc = vfs_list(v, path, list_cb, a);
+	int rc = vfs_list(v, path, list_cb, &a);
 	free(path);
-	JSValueRef r = rc ? JSValueMakeNull(ctx) : JSObjectMakeArray(ctx, a->n, a->items, exc);
-	free(a);
-	return r;
+	return rc ? JSValueMakeNull(ctx) : (JSValueRef)a.arr;
 }
 
 static JSValueRef fs_code(JSContextRef ctx, int rc)
