@@ -280,55 +280,6 @@ static JSValueRef eval_in(JSContextRef ctx, const char *src, size_t n, const cha
 	return v;
 }
 
-static JSObjectRef engine_tools(struct engine *e);
-static JSStringRef tools_rewrite_await(struct engine *e, JSStringRef src);
-static void install_common(struct exec *x);
-
-/* A pool worker takes the first-use costs before its first request: the
- * runtime bundle compiled and its common modules initialized once (their
- * bytecode stays in the VM). The tools context (TLA rewrite, transpiler)
- * is NOT warmed here: doing so made the second fetch-using execution in a
- * worker die of SIGSEGV in JIT code, 30-50% of the time, JIT on only; see
- * docs/design.md. */
-static void warm_runtime(struct engine *e)
-{
-	static const char touch[] =
-		"require('path').join('a', 'b'); new URL('http://x/a?b=1'); Buffer.from('x').toString('base64');"
-		"new TextEncoder().encode('x'); require('util').inspect({a: [1]}); require('events');"
-		"structuredClone({a: 1}); new Headers({a: 'b'}); new Response('x'); require('fs');";
-	struct exec_req req = { .id = "warm", .timeout_ms = 10000, .output_cap = 1u << 20 };
-	struct exec_res res;
-	struct exec x = { 0 };
-	exec_res_init(&res);
-	x.eng = e;
-	x.req = &req;
-	x.res = &res;
-	x.start_ns = clock_mono_ns();
-	x.deadline_ns = x.start_ns + 10000000000ull;
-	buf_init(&x.pending, 1u << 20);
-	x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
-	if (x.ctx) {
-		e->cur = &x;
-		engine__current = &x;
-		install_common(&x);
-		JSValueRef exc = NULL;
-		if (host_runtime_exports(&x, &exc))
-			eval_in(x.ctx, touch, sizeof touch - 1, "corral:warm", &exc);
-		host_timers_clear(&x);
-		host_fetch_clear(&x);
-		if (x.rt_obj)
-			JSValueUnprotect(x.ctx, x.rt_obj);
-		if (x.uncaught)
-			JSValueUnprotect(x.ctx, x.uncaught);
-		vfs_free(x.vfs);
-		e->cur = NULL;
-		engine__current = NULL;
-		JSGlobalContextRelease(x.ctx);
-	}
-	buf_release(&x.pending);
-	exec_res_release(&res);
-}
-
 int engine_warm(struct engine *e, bool full)
 {
 	static const char light[] = "new Date(0).toString(); JSON.stringify([1])";
@@ -357,7 +308,6 @@ int engine_warm(struct engine *e, bool full)
 	if (full) {
 		eval_in(ctx, warm, sizeof warm - 1, "corral:warm", &exc);
 		eval_in(ctx, corral_js_inspect, corral_js_inspect_len, "corral:inspect", &exc2);
-		warm_runtime(e);
 		JSGarbageCollect(ctx);
 	} else {
 		eval_in(ctx, light, sizeof light - 1, "corral:warm", &exc);
