@@ -7,7 +7,7 @@
 #     ./m/m0.js .. ./m/m19.js); warm: the second call (hello) and the median of
 #     20 further calls (20 modules).
 #   - throughput: wrk -t2 on keep-alive connections, GET /fn/hello/
-#     (bench/wrk-get.lua), at each concurrency in CONNS, corral then workerd.
+#     (bench/wrk-report.lua), at each concurrency in CONNS, corral then workerd.
 # Targets (issue): warm hello p50 <= 0.5 ms and >= 5,000 req/s at c=16; cold
 # first invocation after deploy <= 15 ms. The p50 target is judged on c=1
 # (wrk) and on the sequential warm curl calls: at c=16 a p50 of 0.5 ms would
@@ -24,20 +24,15 @@ build=${1:-build}
 duration=${DURATION:-10}
 warmup=${WARMUP:-2}
 conns=${CONNS:-1 16 64}
-lua=bench/wrk-get.lua
+lua=bench/wrk-report.lua
+export WRK_BODY=
 wd_dir=bench/workerd
 wd_bin=$wd_dir/node_modules/@cloudflare/workerd-linux-64/bin/workerd
 
 tmp=$(mktemp -d)
 pid=
-stop_server() {
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { echo "bench-fn: pid $pid did not stop on TERM; killing it" >&2; kill -KILL "$pid" 2>/dev/null; }
-  wait "$pid" 2>/dev/null
-  pid=
-}
+bench=bench-fn
+. bench/lib.sh
 trap 'stop_server; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 

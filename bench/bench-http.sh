@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTP throughput: wrk on 127.0.0.1, keep-alive, every request
-# POST /v1/execute {"code":"console.log('hello'); 1+1"} (bench/wrk-post.lua),
+# POST /v1/execute {"code":"console.log('hello'); 1+1"} (bench/wrk-report.lua),
 # against `corral serve` and, in the same run, a Node service doing the same
 # work with isolated-vm (bench/ivm/server.js: one shared isolate, a new context
 # per request). One server at a time; wrk -t2 at each concurrency in CONNS.
@@ -23,18 +23,13 @@ duration=${DURATION:-10}
 warmup=${WARMUP:-2}
 conns=${CONNS:-16 64}
 servers=${SERVERS:-corral ivm}
-lua=bench/wrk-post.lua
+lua=bench/wrk-report.lua
+export WRK_BODY="{\"code\":\"console.log('hello'); 1+1\"}"
 
 tmp=$(mktemp -d)
 pid=
-stop_server() {
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { echo "bench-http: pid $pid did not stop on TERM; killing it" >&2; kill -KILL "$pid" 2>/dev/null; }
-  wait "$pid" 2>/dev/null
-  pid=
-}
+bench=bench-http
+. bench/lib.sh
 trap 'stop_server; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 

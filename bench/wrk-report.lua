@@ -1,15 +1,19 @@
--- wrk script for bench/bench-http.sh: every request is
---   POST <url> {"code":"console.log('hello'); 1+1"}   (Content-Type: application/json)
--- on keep-alive connections. Use the URL of the execute route:
---   wrk -t2 -c16 -d10s --timeout 10s -s bench/wrk-post.lua http://127.0.0.1:PORT/v1/execute
+-- wrk script for bench/bench-http.sh and bench/bench-fn.sh, on keep-alive
+-- connections. With WRK_BODY set every request is POST <url> with that body
+-- (Content-Type: application/json); without it, a plain GET <url>:
+--   WRK_BODY='{"code":"1+1"}' wrk -t2 -c16 -d10s --timeout 10s -s bench/wrk-report.lua http://127.0.0.1:PORT/v1/execute
+--   wrk -t2 -c16 -d10s --timeout 10s -s bench/wrk-report.lua http://127.0.0.1:PORT/fn/hello/
 -- done() prints one parseable line (latencies in ms over completed requests):
 --   RESULT rps=… p50_ms=… p99_ms=… requests=… non2xx=… socket_errors=…
 -- non2xx counts every response whose status is not 2xx (wrk's own "Non-2xx"
 -- figure counts only >= 400); socket_errors sums connect/read/write/timeout.
 
-wrk.method = "POST"
-wrk.body = [[{"code":"console.log('hello'); 1+1"}]]
-wrk.headers["Content-Type"] = "application/json"
+local body = os.getenv("WRK_BODY")
+if body and body ~= "" then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
 
 local threads = {}
 
