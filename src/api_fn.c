@@ -251,7 +251,7 @@ static void deploy_check(struct api *a, struct http_req *r, const char *tenant, 
 	d->memory = memory;
 	snprintf(d->tenant, sizeof d->tenant, "%s", tenant);
 	snprintf(d->name, sizeof d->name, "%s", name);
-	api__new_id(d->id);
+	result_new_id(d->id, sizeof d->id);
 	snprintf(d->pj.tenant, sizeof d->pj.tenant, "%s", tenant);
 	d->pj.ops = &deploy_ops;
 	d->pj.ud = d;
@@ -761,6 +761,11 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 	char tenant[65];
 	if (!api__authenticate(a, r, tenant, false))
 		return;
+	if (http_body_too_large(r) || http_body(r)->len > a->cfg->max_body) {
+		api__error_json(r, 413, "body_too_large", NULL, "the request body is over the %llu-byte cap",
+				(unsigned long long)a->cfg->max_body);
+		return;
+	}
 	if (a->draining) {
 		api__retry_after(r, 1);
 		api__error_json(r, 503, "draining", NULL, "the service is shutting down");
@@ -885,7 +890,7 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		fn_free(x);
 		return;
 	}
-	api__new_id(x->id);
+	result_new_id(x->id, sizeof x->id);
 	snprintf(x->pj.tenant, sizeof x->pj.tenant, "%s", tenant);
 	/* A worker holds the env it was started with (process.env is made once
 	 * per context), so the env is part of what a worker is bound to: after

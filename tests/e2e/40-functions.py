@@ -81,6 +81,12 @@ st, obj = deploy("hello-json", json.dumps({"files": HELLO}).encode(), "applicati
 t.ok(st == 201 and obj["package_hash"] == hello_hash, "the same files as JSON give the same package hash", obj)
 st, h, raw = srv.request("GET", "/fn/hello-json/?name=Jo")
 t.ok(st == 200 and b"hello, Jo" in raw, "the JSON-deployed function answers", (st, raw[:200]))
+# An invocation's body is held to CORRAL_MAX_BODY_BYTES (1 MiB), not to the
+# package cap the HTTP layer lets through for deploys.
+st, h, raw = srv.request("POST", "/fn/hello/x", b"x" * (1536 * 1024), {"Content-Type": "text/plain"})
+t.ok(st == 413 and b"body_too_large" in raw, "a 1.5 MiB body to /fn is refused with 413", (st, raw[:200]))
+st, h, raw = srv.request("GET", "/fn/hello/x?name=Ann")
+t.ok(st == 200, "the function still answers after a refused body", (st, raw[:200]))
 
 # The entry must parse (compiled in a sandboxed worker, never run).
 st, obj = deploy("broken", json.dumps({"files": {"index.js": "module.exports = (req, res) => {\n  res.send('x'\n};\n"}}).encode(),
