@@ -488,7 +488,7 @@ void pool_tick(struct pool *p, uint64_t now)
 			continue;
 		wproc_tick(pw->w, now);
 		if (pw->w->kill_reason != WPROC_KILL_NONE) {
-			pw->dying = true;
+			worker_dying(pw);
 			continue;
 		}
 		if (pw->bound && !pw->job && pw->w->state == WPROC_IDLE && p->o.idle_timeout_ms &&
