@@ -29,6 +29,18 @@ count() { # file with TAP
   passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + f))
 }
 
+has_failure() { # file with TAP: a `not ok` that is not a TODO
+  grep -E '^not ok [0-9]+' "$1" | grep -vq '# TODO'
+}
+
+# A suite that exited non-zero without a failing case crashed: one failure.
+crashed() { # rc, file with its output, name
+  if [ "$1" -ne 0 ] && ! has_failure "$2"; then
+    echo "   $3 exited $1 without a failing case (crashed?)"; tail -20 "$2"
+    failed=$((failed + 1))
+  fi
+}
+
 echo "== unit tests ($build)"
 if meson test -C "$build" --print-errorlogs >"$log/meson.txt" 2>&1; then
   grep -E '^(Ok|Fail|Skipped|Expected|Unexpected|Timeout):' "$log/meson.txt" | sed 's/^/   /'
@@ -39,18 +51,24 @@ fi
 for f in "$build"/meson-logs/testlog.txt; do
   [ -f "$f" ] && count "$f"
 done
-meson_fail=$(grep -E '^(Fail|Unexpected Pass|Timeout):' "$log/meson.txt" | awk '{s+=$2} END {print s+0}')
-if [ "$meson_fail" -gt 0 ] && ! grep -qE '^not ok' "$build/meson-logs/testlog.txt"; then
+meson_fail=$(grep -E '^(Fail|Unexpected Pass|Timeout):' "$log/meson.txt" | awk '{s+=$NF} END {print s+0}')
+if [ "$meson_fail" -gt 0 ] && ! has_failure "$build/meson-logs/testlog.txt"; then
   failed=$((failed + meson_fail))
 fi
 
 echo "== js bundles and runtime"
-node tests/js/test-tools.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1
-node tests/js/test-runtime.mjs >>"$log/js.txt" 2>&1
-node tests/js/test-fn.mjs >>"$log/js.txt" 2>&1
-count "$log/js.txt"
-grep -E '^not ok' "$log/js.txt" | head -20 | sed 's/^/   /'
-grep -E 'passed, [0-9]+ failed' "$log/js.txt" | sed 's/^/   /'
+for js in test-tools test-runtime test-fn; do
+  if [ $js = test-tools ]; then
+    node tests/js/$js.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1
+  else
+    node tests/js/$js.mjs >"$log/js.txt" 2>&1
+  fi
+  rc=$?
+  count "$log/js.txt"
+  grep -E '^not ok' "$log/js.txt" | head -20 | sed 's/^/   /'
+  grep -E 'passed, [0-9]+ failed' "$log/js.txt" | sed 's/^/   /'
+  crashed $rc "$log/js.txt" "tests/js/$js.mjs"
+done
 
 for t in $(ls tests/e2e/*.py tests/e2e/*.sh 2>/dev/null | sort); do
   echo "== $t"
@@ -62,10 +80,7 @@ for t in $(ls tests/e2e/*.py tests/e2e/*.sh 2>/dev/null | sort); do
   count "$log/e2e.txt"
   grep -E '^not ok|^#' "$log/e2e.txt" | head -40 | sed 's/^/   /'
   tail -1 "$log/e2e.txt" | sed 's/^/   /'
-  if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log/e2e.txt"; then
-    echo "   $t exited $rc without a failing case (crashed?)"; tail -20 "$log/e2e.txt"
-    failed=$((failed + 1))
-  fi
+  crashed $rc "$log/e2e.txt" "$t"
 done
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"

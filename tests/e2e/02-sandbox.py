@@ -91,12 +91,13 @@ def limit_of(pid):
         f = f"{base}{path}/memory.max"
         if path is not None and os.path.exists(f):
             v = open(f).read().strip()
-            return None if v == "max" else int(v)
+            return v if v == "max" else int(v)  # "max": no cap, a failure below
     return None
 
 
 rc, r, _ = run_js("1")  # the banner-free probe: does this machine have a cgroup for us?
 with Stalled(flags=["--memory", "96"]) as s:
+    t.ok(s.worker, "the stalled worker was found (to read its cgroup)")
     lim = limit_of(s.worker) if s.worker else None
 if lim is None:
     t.skip("cgroup: the worker's memory cap is its cgroup's limit", "no writable cgroup v1/v2 memory controller here")
