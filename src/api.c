@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "config.h"
 #include "ipc.h"
@@ -150,15 +149,6 @@ static void exec_free(struct api_exec *x)
 	redact_stream_release(&x->rs_out);
 	redact_stream_release(&x->rs_err);
 	free(x);
-}
-
-void api__new_id(char out[40])
-{
-	unsigned char raw[8];
-	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
-		memset(raw, 0, sizeof raw);
-	snprintf(out, 40, "x_%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4],
-		 raw[5], raw[6], raw[7]);
 }
 
 static void stream_event(struct api_exec *x, const char *event, const char *json, size_t n)
@@ -483,7 +473,7 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	x->red = redactor_new((const char *const *)x->env, x->nenv);
 	redact_stream_init(&x->rs_out);
 	redact_stream_init(&x->rs_err);
-	api__new_id(x->id);
+	result_new_id(x->id, sizeof x->id);
 	x->pj.ops = &job_ops;
 	x->pj.ud = x;
 	x->pj.job = (struct wproc_job){

@@ -15,7 +15,6 @@ void api__error_json(struct http_req *r, int status, const char *code, const cha
 void api__retry_after(struct http_req *r, unsigned s);
 /* Sets tenant, or answers 401 and returns false. */
 bool api__authenticate(struct api *a, struct http_req *r, char tenant[65], bool compat);
-void api__new_id(char out[40]);
 /* Queues an execution record for the next api_flush_records. */
 void api__record(struct api *a, const char *id, const char *tenant, const struct result *res,
 		 const struct buf *logs);

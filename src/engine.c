@@ -771,7 +771,8 @@ static void install_request(struct exec *x)
 
 void engine_prepare(struct engine *e)
 {
-	if (e->spare)
+	/* A function's worker runs in its function's context from then on. */
+	if (e->spare || e->fn_ctx)
 		return;
 	struct exec x = { 0 };
 	x.eng = e;

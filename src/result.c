@@ -2,8 +2,10 @@
 #include "result.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "util/json.h"
 
@@ -92,4 +94,13 @@ int result_to_json(const struct result *r, const struct result_output *out, stru
 	rc = rc ? rc : buf_puts(b, r->truncated ? "true" : "false");
 	rc = rc ? rc : buf_putc(b, '}');
 	return rc;
+}
+
+void result_new_id(char *out, size_t n)
+{
+	unsigned char raw[8];
+	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+		memset(raw, 0, sizeof raw);
+	snprintf(out, n, "x_%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4],
+		 raw[5], raw[6], raw[7]);
 }

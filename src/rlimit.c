@@ -28,15 +28,10 @@ int rlimit_apply_worker(uint64_t cpu_s)
 		if (setrlimit(limits[i].res, &rl) < 0)
 			return -errno;
 	}
-	if (cpu_s) {
-		/* SIGXCPU at the soft limit, SIGKILL one second later. */
-		struct rlimit rl = { (rlim_t)cpu_s, (rlim_t)cpu_s + 1 };
-		if (setrlimit(RLIMIT_CPU, &rl) < 0)
-			return -errno;
-	}
-	return 0;
+	return cpu_s ? rlimit_set_cpu(0, cpu_s) : 0;
 }
 
+/* SIGXCPU at the soft limit, SIGKILL one second later. pid 0: ourselves. */
 int rlimit_set_cpu(pid_t pid, uint64_t cpu_s)
 {
 	struct rlimit rl = { (rlim_t)cpu_s, (rlim_t)cpu_s + 1 };

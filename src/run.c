@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "cg.h"
@@ -82,19 +81,6 @@ static int read_all(int fd, struct buf *b)
 	}
 }
 
-static void write_fd(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static void on_ready(struct wproc *w, void *ud)
 {
 	struct run *r = ud;
@@ -113,7 +99,7 @@ static void on_output(struct wproc *w, int stream, const char *p, size_t n, void
 		buf_append(stream == IPC_STREAM_STDOUT ? &r->out : &r->err, p, n);
 		buf_append(&r->both, p, n);
 	} else {
-		write_fd(stream == IPC_STREAM_STDOUT ? 1 : 2, p, n);
+		(void)ipc_write_all(stream == IPC_STREAM_STDOUT ? 1 : 2, p, n);
 	}
 }
 
@@ -139,20 +125,11 @@ static void forward_stderr(int *fd)
 	char tmp[4096];
 	ssize_t n;
 	while ((n = read(*fd, tmp, sizeof tmp)) > 0)
-		write_fd(2, tmp, (size_t)n);
+		(void)ipc_write_all(2, tmp, (size_t)n);
 	if (n == 0) {
 		close(*fd);
 		*fd = -1;
 	}
-}
-
-static void new_id(char *out, size_t n)
-{
-	unsigned char raw[8];
-	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
-		memset(raw, 0, sizeof raw);
-	snprintf(out, n, "x_%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3],
-		 raw[4], raw[5], raw[6], raw[7]);
 }
 
 static void print_human(const struct run *r)
@@ -277,7 +254,7 @@ int run_main(int argc, char **argv)
 
 	struct run r = { .json = json };
 	char id[40];
-	new_id(id, sizeof id);
+	result_new_id(id, sizeof id);
 	const char *base = strrchr(path, '/');
 	r.job = (struct wproc_job){
 		.id = id,
@@ -347,7 +324,7 @@ int run_main(int argc, char **argv)
 		r.done = false;
 		r.job.last = i + 1 == repeat;
 		if (i > 0) {
-			new_id(id, sizeof id);
+			result_new_id(id, sizeof id);
 			if (!wproc_reusable(w)) {
 				fprintf(stderr, "corral: the worker cannot be reused after '%s'; stopping after %llu runs\n",
 					outcome_name(r.res.status), (unsigned long long)i);
@@ -397,7 +374,7 @@ int run_main(int argc, char **argv)
 			struct result_output ro = { &r.out, &r.err, &r.both };
 			result_to_json(&r.res, &ro, &b);
 			buf_putc(&b, '\n');
-			write_fd(1, b.data, b.len);
+			(void)ipc_write_all(1, b.data, b.len);
 			buf_release(&b);
 		} else {
 			print_human(&r);
