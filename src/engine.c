@@ -1196,15 +1196,21 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	}
 	JSStringRef err_msg = NULL;
 	int err_line = 0;
+	/* JSScriptCreateFromString leaves *err_msg alone when it succeeds:
+	 * clear it after each release, or a later success releases the old
+	 * message a second time (a heap corruption that surfaced as random
+	 * crashes in later executions of the worker). */
 	JSScriptRef script = JSScriptCreateFromString(e->group, url, 1, src, &err_msg, &err_line);
 	if (err_msg)
 		JSStringRelease(err_msg);
+	err_msg = NULL;
 	if (!script && x.term == TERM_NONE) {
 		JSStringRef rewritten = tools_rewrite_await(e, src);
 		if (rewritten) {
 			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
 			if (err_msg)
 				JSStringRelease(err_msg);
+			err_msg = NULL;
 			JSStringRelease(rewritten);
 			x.tla = true;
 		}
