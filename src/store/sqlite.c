@@ -11,6 +11,11 @@
  * Every statement is prepared once, on first use, and kept on the handle
  * (SQLITE_PREPARE_PERSISTENT) until close; a use binds, steps and resets.
  *
+ * Sessions, their history and tokens, and tenant settings are in
+ * sqlite_sessions.c, with their own statement table; what the two files
+ * share (the handle, transactions, statement helpers) is declared in
+ * sqlite_internal.h.
+ *
  * Migrations. Opening brings the schema up to date: schema_migrations holds
  * one row per applied migration, and each embedded migration with a higher
  * number runs in its own BEGIN IMMEDIATE transaction together with its row.
@@ -39,7 +44,7 @@
  * is stored already renews its mtime under the same write lock, so gc sees
  * either the new time or, having run first, no file, and the put writes it
  * anew. */
-#include "store/store.h"
+#include "store/sqlite_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,8 +56,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #define SQ_BUSY_TIMEOUT_MS 5000
 #define SQ_DB_FILE "corral.db"
@@ -154,22 +157,6 @@ static const char *const sq_sql[SQ__COUNT] = {
 #undef SQ_TEXT
 };
 
-/* Invariant: stmt[i] is NULL or a prepared sq_sql[i], reset and unbound
- * between uses. */
-struct sq {
-	sqlite3 *db;
-	char *path; /* DIR/corral.db, for messages */
-	char *dir;    /* DIR */
-	char *pkgdir; /* DIR/packages */
-	bool ready; /* opened and migrated */
-	sqlite3_stmt *stmt[SQ__COUNT];
-};
-
-static struct sq *sq_of(struct store *s)
-{
-	return s->impl;
-}
-
 /* The errno closest to a SQLite result code. */
 static int sq_errno(sqlite3 *db, int rc)
 {
@@ -208,33 +195,30 @@ static int sq_errno(sqlite3 *db, int rc)
 	}
 }
 
-/* Records a SQLite failure on @s and returns its errno. */
-static int sq_fail(struct store *s, int rc, const char *what)
+int sq__fail(struct store *s, int rc, const char *what)
 {
 	struct sq *q = sq_of(s);
 	return store__fail(s, sq_errno(q->db, rc), "%s in '%s': %s", what, q->path,
 			   sqlite3_errmsg(q->db));
 }
 
-static int sq_stmt(struct store *s, enum sq_stmt_id id, sqlite3_stmt **out)
+int sq__prepare(struct store *s, sqlite3_stmt **slot, const char *sql, sqlite3_stmt **out)
 {
-	struct sq *q = sq_of(s);
-	if (!q->stmt[id]) {
-		int rc = sqlite3_prepare_v3(q->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-					    &q->stmt[id], NULL);
+	if (!*slot) {
+		int rc = sqlite3_prepare_v3(sq_of(s)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
+					    NULL);
 		if (rc != SQLITE_OK) {
-			q->stmt[id] = NULL;
-			return sq_fail(s, rc, "cannot prepare a statement");
+			*slot = NULL;
+			return sq__fail(s, rc, "cannot prepare a statement");
 		}
 	}
-	*out = q->stmt[id];
+	*out = *slot;
 	return 0;
 }
 
-static void sq_done(sqlite3_stmt *st)
+static int sq_stmt(struct store *s, enum sq_stmt_id id, sqlite3_stmt **out)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	return sq__prepare(s, &sq_of(s)->stmt[id], sq_sql[id], out);
 }
 
 /* Runs a statement that returns no rows. */
@@ -246,7 +230,7 @@ static int sq_run(struct store *s, enum sq_stmt_id id, const char *what)
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
-		rc = sq_fail(s, rc, what);
+		rc = sq__fail(s, rc, what);
 		sq_done(st);
 		return rc;
 	}
@@ -285,7 +269,7 @@ static int sq_int(struct store *s, enum sq_stmt_id id, const char *what, int64_t
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		rc = sq_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what);
+		rc = sq__fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what);
 		sq_done(st);
 		return rc;
 	}
@@ -412,7 +396,7 @@ static int sq_apply(struct store *s, const struct store_migration *m)
 	sqlite3_bind_int64(st, 3, sq_now_ms());
 	src = sqlite3_step(st);
 	if (src != SQLITE_DONE)
-		rc = sq_fail(s, src, "cannot record a migration");
+		rc = sq__fail(s, src, "cannot record a migration");
 	sq_done(st);
 	if (rc)
 		goto fail;
@@ -466,6 +450,11 @@ static int sq_open(struct store *s, const char *dir, char err[STORE_ERR_LEN])
 		return -ENOMEM;
 	}
 	s->impl = q;
+	q->stmt = calloc(SQ__COUNT, sizeof *q->stmt);
+	if (!q->stmt) {
+		snprintf(err, STORE_ERR_LEN, "cannot open store '%s': %s", dir, strerror(ENOMEM));
+		return -ENOMEM;
+	}
 
 	size_t n = strlen(dir);
 	if (n + sizeof "/" SQ_DB_FILE > PATH_MAX) {
@@ -535,8 +524,10 @@ static void sq_close(struct store *s)
 	struct sq *q = sq_of(s);
 	if (!q)
 		return;
-	for (int i = 0; i < SQ__COUNT; i++)
+	for (int i = 0; q->stmt && i < SQ__COUNT; i++)
 		sqlite3_finalize(q->stmt[i]);
+	free(q->stmt);
+	sq__sessions_close(q);
 	/* Cheap when nothing changed; keeps the planner's statistics fresh.
 	 * Not on a database we refused: it is not ours to write. */
 	if (q->ready)
@@ -549,7 +540,7 @@ static void sq_close(struct store *s)
 	s->impl = NULL;
 }
 
-static int sq_tenant_ensure(struct store *s, const char *name, int64_t now)
+int sq__tenant_ensure(struct store *s, const char *name, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_TENANT_ENSURE, &st);
@@ -558,7 +549,7 @@ static int sq_tenant_ensure(struct store *s, const char *name, int64_t now)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot create a tenant");
+	rc = rc == SQLITE_DONE ? 0 : sq__fail(s, rc, "cannot create a tenant");
 	sq_done(st);
 	return rc;
 }
@@ -577,7 +568,7 @@ static int sq_key_insert(struct store *s, const char *tenant, const char *prefix
 	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
-		rc = sq_fail(s, rc, "cannot create a key");
+		rc = sq__fail(s, rc, "cannot create a key");
 	} else if (sqlite3_changes(q->db) == 0) {
 		rc = -ENOENT; /* no such tenant */
 	} else {
@@ -586,12 +577,6 @@ static int sq_key_insert(struct store *s, const char *tenant, const char *prefix
 	}
 	sq_done(st);
 	return rc;
-}
-
-static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
-{
-	const char *t = (const char *)sqlite3_column_text(st, col);
-	snprintf(dst, cap, "%s", t ? t : "");
 }
 
 static int sq_key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row)
@@ -604,7 +589,7 @@ static int sq_key_by_prefix(struct store *s, const char *prefix, struct store_ke
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		row->id = sqlite3_column_int64(st, 0);
-		copy_text(row->tenant, sizeof row->tenant, st, 1);
+		sq_copy_text(row->tenant, sizeof row->tenant, st, 1);
 		const void *h = sqlite3_column_blob(st, 2);
 		if (h && sqlite3_column_bytes(st, 2) == 32)
 			memcpy(row->hash, h, 32);
@@ -616,7 +601,7 @@ static int sq_key_by_prefix(struct store *s, const char *prefix, struct store_ke
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
-		rc = sq_fail(s, rc, "cannot look up a key");
+		rc = sq__fail(s, rc, "cannot look up a key");
 	}
 	sq_done(st);
 	return rc;
@@ -631,7 +616,7 @@ static int sq_key_touch(struct store *s, int64_t id, int64_t now)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot record a key's use");
+	rc = rc == SQLITE_DONE ? 0 : sq__fail(s, rc, "cannot record a key's use");
 	sq_done(st);
 	return rc;
 }
@@ -660,14 +645,14 @@ static int sq_key_list(struct store *s, const char *tenant, struct store_key **k
 		struct store_key *k = &v[len++];
 		memset(k, 0, sizeof *k);
 		k->id = sqlite3_column_int64(st, 0);
-		copy_text(k->tenant, sizeof k->tenant, st, 1);
-		copy_text(k->prefix, sizeof k->prefix, st, 2);
+		sq_copy_text(k->tenant, sizeof k->tenant, st, 1);
+		sq_copy_text(k->prefix, sizeof k->prefix, st, 2);
 		k->created_at = sqlite3_column_int64(st, 3);
 		k->last_used_at = sqlite3_column_int64(st, 4);
 		k->revoked_at = sqlite3_column_int64(st, 5);
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sq_fail(s, rc, "cannot list keys");
+		rc = sq__fail(s, rc, "cannot list keys");
 		goto fail;
 	}
 	sq_done(st);
@@ -696,11 +681,11 @@ static int sq_key_revoke(struct store *s, int64_t id, const char *prefix, int64_
 	if (rc == SQLITE_ROW) {
 		*revoked_id = sqlite3_column_int64(st, 0);
 		rc = sqlite3_step(st); /* finishes the UPDATE */
-		rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot revoke a key");
+		rc = rc == SQLITE_DONE ? 0 : sq__fail(s, rc, "cannot revoke a key");
 		sq_done(st);
 		return rc;
 	}
-	rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot revoke a key");
+	rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot revoke a key");
 	sq_done(st);
 	if (rc != -ENOENT)
 		return rc;
@@ -718,7 +703,7 @@ static int sq_key_revoke(struct store *s, int64_t id, const char *prefix, int64_
 		*revoked_id = sqlite3_column_int64(st, 0);
 		rc = -EALREADY;
 	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot look up a key");
+		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot look up a key");
 	}
 	sq_done(st);
 	return rc;
@@ -751,7 +736,7 @@ static int sq_execution_put(struct store *s, const struct store_execution *e)
 	sqlite3_bind_int(st, 9, e->logs_truncated ? 1 : 0);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
-		rc = sq_fail(s, rc, "cannot record an execution");
+		rc = sq__fail(s, rc, "cannot record an execution");
 	else
 		rc = sqlite3_changes(q->db) ? 0 : -ENOENT; /* no such tenant */
 	sq_done(st);
@@ -767,9 +752,9 @@ static int sq_execution_get(struct store *s, const char *id, struct store_execut
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy_text(out->id, sizeof out->id, st, 0);
-		copy_text(out->tenant, sizeof out->tenant, st, 1);
-		copy_text(out->status, sizeof out->status, st, 2);
+		sq_copy_text(out->id, sizeof out->id, st, 0);
+		sq_copy_text(out->tenant, sizeof out->tenant, st, 1);
+		sq_copy_text(out->status, sizeof out->status, st, 2);
 		out->started_at = sqlite3_column_int64(st, 3);
 		out->wall_ms = sqlite3_column_double(st, 4);
 		out->cpu_ms = sqlite3_column_double(st, 5);
@@ -782,7 +767,7 @@ static int sq_execution_get(struct store *s, const char *id, struct store_execut
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
-		rc = sq_fail(s, rc, "cannot read an execution");
+		rc = sq__fail(s, rc, "cannot read an execution");
 	}
 	sq_done(st);
 	return rc;
@@ -806,7 +791,7 @@ static int sq_executions_prune(struct store *s, int64_t before, uint64_t max_row
 		if (src == SQLITE_DONE)
 			*removed += (uint64_t)sqlite3_changes64(q->db);
 		else
-			rc = sq_fail(s, src, "cannot prune executions");
+			rc = sq__fail(s, src, "cannot prune executions");
 		sq_done(st);
 		if (rc)
 			goto fail;
@@ -820,7 +805,7 @@ static int sq_executions_prune(struct store *s, int64_t before, uint64_t max_row
 		if (src == SQLITE_DONE)
 			*removed += (uint64_t)sqlite3_changes64(q->db);
 		else
-			rc = sq_fail(s, src, "cannot prune executions");
+			rc = sq__fail(s, src, "cannot prune executions");
 		sq_done(st);
 		if (rc)
 			goto fail;
@@ -837,22 +822,19 @@ fail:
 
 /* ---- Functions ------------------------------------------------------ */
 
-/* A write transaction for one operation: BEGIN IMMEDIATE on its own, or a
- * savepoint inside the caller's batch, so that a failing operation undoes
- * its own writes and nothing of the batch before it. */
-static int sq_tx_begin(struct store *s, bool *nested)
+int sq__tx_begin(struct store *s, bool *nested)
 {
 	*nested = !sqlite3_get_autocommit(sq_of(s)->db);
 	return *nested ? sq_run(s, SQ_SAVEPOINT, "cannot begin a savepoint") : sq_begin(s);
 }
 
-static int sq_tx_commit(struct store *s, bool nested)
+int sq__tx_commit(struct store *s, bool nested)
 {
 	return nested ? sq_run(s, SQ_RELEASE, "cannot release a savepoint") : sq_commit(s);
 }
 
 /* Keeps the earlier error message, like sq_rollback(). */
-static void sq_tx_rollback(struct store *s, bool nested)
+void sq__tx_rollback(struct store *s, bool nested)
 {
 	if (!nested) {
 		sq_rollback(s);
@@ -865,10 +847,7 @@ static void sq_tx_rollback(struct store *s, bool nested)
 	memcpy(s->err, keep, sizeof keep);
 }
 
-/* Steps a bound statement to its end and resets it. If it returns a row,
- * sets *val to the row's first column; -ENOENT if it returns none. @val may
- * be NULL for a statement that returns no rows (then 0 on success). */
-static int sq_step(struct store *s, sqlite3_stmt *st, const char *what, int64_t *val)
+int sq__step(struct store *s, sqlite3_stmt *st, const char *what, int64_t *val)
 {
 	bool row = false;
 	int rc;
@@ -877,7 +856,7 @@ static int sq_step(struct store *s, sqlite3_stmt *st, const char *what, int64_t 
 			*val = sqlite3_column_int64(st, 0);
 		row = true;
 	}
-	rc = rc == SQLITE_DONE ? (row || !val ? 0 : -ENOENT) : sq_fail(s, rc, what);
+	rc = rc == SQLITE_DONE ? (row || !val ? 0 : -ENOENT) : sq__fail(s, rc, what);
 	sq_done(st);
 	return rc;
 }
@@ -894,9 +873,8 @@ static int sq_fn_stmt(struct store *s, enum sq_stmt_id id, const char *tenant, c
 	return 0;
 }
 
-/* Makes room for element @len of *v, elements of @size bytes, *alloc allocated. */
-static int sq_grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
-		   const char *what)
+int sq__grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
+	     const char *what)
 {
 	if (len < *alloc)
 		return 0;
@@ -913,8 +891,8 @@ static void sq_function_row(sqlite3_stmt *st, struct store_function *f)
 {
 	memset(f, 0, sizeof *f);
 	f->id = sqlite3_column_int64(st, 0);
-	copy_text(f->tenant, sizeof f->tenant, st, 1);
-	copy_text(f->name, sizeof f->name, st, 2);
+	sq_copy_text(f->tenant, sizeof f->tenant, st, 1);
+	sq_copy_text(f->name, sizeof f->name, st, 2);
 	f->created_at = sqlite3_column_int64(st, 3);
 	f->latest_version = sqlite3_column_int(st, 4);
 	f->timeout_ms = (uint64_t)sqlite3_column_int64(st, 5);
@@ -925,7 +903,7 @@ static void sq_version_row(sqlite3_stmt *st, struct store_version *v)
 {
 	memset(v, 0, sizeof *v);
 	v->version = sqlite3_column_int(st, 0);
-	copy_text(v->package_hash, sizeof v->package_hash, st, 1);
+	sq_copy_text(v->package_hash, sizeof v->package_hash, st, 1);
 	v->files = (uint64_t)sqlite3_column_int64(st, 2);
 	v->bytes = (uint64_t)sqlite3_column_int64(st, 3);
 	v->created_at = sqlite3_column_int64(st, 4);
@@ -938,7 +916,7 @@ static int sq_function_publish(struct store *s, const char *tenant, const char *
 {
 	const char *what = "cannot deploy a function";
 	bool nested;
-	int rc = sq_tx_begin(s, &nested);
+	int rc = sq__tx_begin(s, &nested);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = NULL;
@@ -949,7 +927,7 @@ static int sq_function_publish(struct store *s, const char *tenant, const char *
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, (int64_t)timeout_ms);
 	sqlite3_bind_int64(st, 5, (int64_t)memory_mb);
-	rc = sq_step(s, st, what, &id); /* no row: no such tenant */
+	rc = sq__step(s, st, what, &id); /* no row: no such tenant */
 	if (rc)
 		goto fail;
 
@@ -961,7 +939,7 @@ static int sq_function_publish(struct store *s, const char *tenant, const char *
 	sqlite3_bind_int64(st, 3, (int64_t)files);
 	sqlite3_bind_int64(st, 4, (int64_t)bytes);
 	sqlite3_bind_int64(st, 5, now);
-	rc = sq_step(s, st, what, &version);
+	rc = sq__step(s, st, what, &version);
 	if (rc == 0 && (version < 1 || version > INT_MAX))
 		rc = store__fail(s, -EOVERFLOW, "cannot deploy function '%s': no version number left",
 				 name);
@@ -973,10 +951,10 @@ static int sq_function_publish(struct store *s, const char *tenant, const char *
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
-	rc = sq_step(s, st, what, NULL);
+	rc = sq__step(s, st, what, NULL);
 	if (rc)
 		goto fail;
-	rc = sq_tx_commit(s, nested);
+	rc = sq__tx_commit(s, nested);
 	if (rc)
 		goto fail;
 
@@ -988,7 +966,7 @@ static int sq_function_publish(struct store *s, const char *tenant, const char *
 	out->created_at = now;
 	return 0;
 fail:
-	sq_tx_rollback(s, nested);
+	sq__tx_rollback(s, nested);
 	return rc;
 }
 
@@ -1004,7 +982,7 @@ static int sq_function_get(struct store *s, const char *tenant, const char *name
 		sq_function_row(st, out);
 		rc = 0;
 	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot read a function");
+		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot read a function");
 	}
 	sq_done(st);
 	return rc;
@@ -1022,13 +1000,13 @@ static int sq_function_list(struct store *s, const char *tenant, struct store_fu
 	struct store_function *v = NULL;
 	size_t len = 0, alloc = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = sq_grow(s, (void **)&v, &alloc, len, sizeof *v, what);
+		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
 		if (rc)
 			goto fail;
 		sq_function_row(st, &v[len++]);
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sq_fail(s, rc, what);
+		rc = sq__fail(s, rc, what);
 		goto fail;
 	}
 	sq_done(st);
@@ -1056,13 +1034,13 @@ static int sq_function_versions(struct store *s, const char *tenant, const char 
 		found = true;
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
 			continue;
-		rc = sq_grow(s, (void **)&v, &alloc, len, sizeof *v, what);
+		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
 		if (rc)
 			goto fail;
 		sq_version_row(st, &v[len++]);
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sq_fail(s, rc, what);
+		rc = sq__fail(s, rc, what);
 		goto fail;
 	}
 	sq_done(st);
@@ -1090,7 +1068,7 @@ static int sq_function_version(struct store *s, const char *tenant, const char *
 		sq_version_row(st, out);
 		rc = 0;
 	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sq_fail(s, rc, "cannot read a version");
+		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot read a version");
 	}
 	sq_done(st);
 	return rc;
@@ -1104,7 +1082,7 @@ static int sq_function_set_latest(struct store *s, const char *tenant, const cha
 	if (rc)
 		return rc;
 	sqlite3_bind_int(st, 3, version);
-	rc = sq_step(s, st, "cannot set a function's latest version", NULL);
+	rc = sq__step(s, st, "cannot set a function's latest version", NULL);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT;
 	return rc;
@@ -1117,7 +1095,7 @@ static int sq_function_delete(struct store *s, const char *tenant, const char *n
 	if (rc)
 		return rc;
 	/* Versions and env go with it: ON DELETE CASCADE, foreign_keys=ON. */
-	rc = sq_step(s, st, "cannot delete a function", NULL);
+	rc = sq__step(s, st, "cannot delete a function", NULL);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT;
 	return rc;
@@ -1128,7 +1106,7 @@ static int sq_function_env_set(struct store *s, const char *tenant, const char *
 {
 	const char *what = "cannot set a function's env";
 	bool nested;
-	int rc = sq_tx_begin(s, &nested);
+	int rc = sq__tx_begin(s, &nested);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = NULL;
@@ -1136,14 +1114,14 @@ static int sq_function_env_set(struct store *s, const char *tenant, const char *
 	rc = sq_fn_stmt(s, SQ_FN_ID, tenant, name, &st);
 	if (rc)
 		goto fail;
-	rc = sq_step(s, st, what, &id);
+	rc = sq__step(s, st, what, &id);
 	if (rc)
 		goto fail;
 	rc = sq_stmt(s, SQ_ENV_CLEAR, &st);
 	if (rc)
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sq_step(s, st, what, NULL);
+	rc = sq__step(s, st, what, NULL);
 	if (rc)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -1153,16 +1131,16 @@ static int sq_function_env_set(struct store *s, const char *tenant, const char *
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, values[i], -1, SQLITE_STATIC);
-		rc = sq_step(s, st, what, NULL);
+		rc = sq__step(s, st, what, NULL);
 		if (rc)
 			goto fail;
 	}
-	rc = sq_tx_commit(s, nested);
+	rc = sq__tx_commit(s, nested);
 	if (rc)
 		goto fail;
 	return 0;
 fail:
-	sq_tx_rollback(s, nested);
+	sq__tx_rollback(s, nested);
 	return rc;
 }
 
@@ -1184,7 +1162,7 @@ static int sq_function_env_get(struct store *s, const char *tenant, const char *
 		if (!t)
 			continue;
 		size_t tl = (size_t)sqlite3_column_bytes(st, 0);
-		rc = sq_grow(s, (void **)&v, &alloc, len, sizeof *v, what);
+		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
 		if (rc)
 			goto fail;
 		char *copy = malloc(tl + 1);
@@ -1197,7 +1175,7 @@ static int sq_function_env_get(struct store *s, const char *tenant, const char *
 		v[len++] = copy;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sq_fail(s, rc, what);
+		rc = sq__fail(s, rc, what);
 		goto fail;
 	}
 	sq_done(st);
@@ -1284,7 +1262,7 @@ static int sq_package_put(struct store *s, const char *hash, const void *blob, s
 	 * write lock, so a gc runs wholly before (and the blob is then written
 	 * anew) or wholly after (and sees the new time). */
 	bool nested;
-	rc = sq_tx_begin(s, &nested);
+	rc = sq__tx_begin(s, &nested);
 	if (rc)
 		return rc;
 	struct stat sb;
@@ -1300,10 +1278,10 @@ static int sq_package_put(struct store *s, const char *hash, const void *blob, s
 						   strerror(errno));
 	}
 	if (rc == 0 || rc == -ENOENT) {
-		int crc = sq_tx_commit(s, nested);
+		int crc = sq__tx_commit(s, nested);
 		rc = crc ? crc : rc;
 	} else {
-		sq_tx_rollback(s, nested);
+		sq__tx_rollback(s, nested);
 	}
 	if (rc != -ENOENT)
 		return rc;
@@ -1419,7 +1397,7 @@ static int sq_packages_gc(struct store *s, int64_t before, uint64_t *removed)
 	}
 	/* The write lock: no publish commits while blobs are judged and removed. */
 	bool nested;
-	int rc = sq_tx_begin(s, &nested);
+	int rc = sq__tx_begin(s, &nested);
 	if (rc)
 		goto out;
 	for (;;) {
@@ -1446,7 +1424,7 @@ static int sq_packages_gc(struct store *s, int64_t before, uint64_t *removed)
 			if (rc)
 				break;
 			sqlite3_bind_text(st, 1, e->d_name, -1, SQLITE_STATIC);
-			rc = sq_step(s, st, "cannot collect packages", &used);
+			rc = sq__step(s, st, "cannot collect packages", &used);
 			if (rc)
 				break;
 			if (used)
@@ -1463,9 +1441,9 @@ static int sq_packages_gc(struct store *s, int64_t before, uint64_t *removed)
 			(*removed)++;
 	}
 	if (rc)
-		sq_tx_rollback(s, nested);
+		sq__tx_rollback(s, nested);
 	else
-		rc = sq_tx_commit(s, nested);
+		rc = sq__tx_commit(s, nested);
 out:
 	closedir(d);
 	return rc;
@@ -1476,7 +1454,7 @@ const struct store_ops store_sqlite_ops = {
 	.open = sq_open,
 	.close = sq_close,
 	.schema_version = sq_schema_version,
-	.tenant_ensure = sq_tenant_ensure,
+	.tenant_ensure = sq__tenant_ensure,
 	.key_insert = sq_key_insert,
 	.key_by_prefix = sq_key_by_prefix,
 	.key_touch = sq_key_touch,
@@ -1500,4 +1478,15 @@ const struct store_ops store_sqlite_ops = {
 	.package_put = sq_package_put,
 	.package_get = sq_package_get,
 	.packages_gc = sq_packages_gc,
+	.session_create = sq__session_create,
+	.session_get = sq__session_get,
+	.session_delete = sq__session_delete,
+	.session_commit = sq__session_commit,
+	.session_history = sq__session_history,
+	.sessions_expire = sq__sessions_expire,
+	.sessions_count = sq__sessions_count,
+	.session_token = sq__session_token,
+	.session_token_value = sq__session_token_value,
+	.tenant_settings_get = sq__tenant_settings_get,
+	.tenant_settings_set = sq__tenant_settings_set,
 };

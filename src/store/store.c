@@ -17,7 +17,12 @@
  * Functions, env and packages: the names, hashes, sizes and env pairs are
  * checked here, so an implementation never sees a name it would have to
  * quote or a hash that could climb out of a directory. Env values are
- * secrets: no message here or below ever contains one. */
+ * secrets: no message here or below ever contains one.
+ *
+ * Sessions: ids, kinds and figures are checked here, the history texts are
+ * cut at a UTF-8 boundary here, and "now" is read here once per call, so
+ * every backend judges expiry by the same clock. PII token values are
+ * never put in a message. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -810,4 +815,302 @@ int store_packages_gc(struct store *s, uint64_t *removed)
 		removed = &dummy;
 	*removed = 0;
 	return s->ops->packages_gc(s, now_ms() - STORE_PACKAGE_GC_GRACE_MS, removed);
+}
+
+/* ---- Sessions ------------------------------------------------------- */
+
+/* The latest time a caller may give: far beyond any clock, and low enough
+ * that adding a ttl (at most STORE_SESSION_TTL_MAX) cannot overflow. */
+#define STORE_TIME_LIMIT (INT64_MAX / 4)
+
+static bool session_id_valid(const char *id)
+{
+	return id && exec_id_valid(id);
+}
+
+static int check_session(struct store *s, const char *tenant, const char *id)
+{
+	int rc = check_tenant(s, tenant);
+	if (rc)
+		return rc;
+	if (session_id_valid(id))
+		return 0;
+	return store__fail(s, -EINVAL,
+			   "bad session id '%.80s': a session id is 1-64 characters of A-Z, a-z, "
+			   "0-9, '_' and '-'", id ? id : "");
+}
+
+static int no_session(struct store *s, const char *tenant, const char *id)
+{
+	return store__fail(s, -ENOENT, "no session '%s' for tenant '%s'", id, tenant);
+}
+
+void store_session_release(struct store_session *ss)
+{
+	if (!ss)
+		return;
+	free(ss->state);
+	free(ss->secrets);
+	memset(ss, 0, sizeof *ss);
+}
+
+int store_session_create(struct store *s, const char *tenant, const char *id, int64_t ttl_ms,
+			 bool pii, unsigned max_live, struct store_session *out)
+{
+	s->err[0] = '\0';
+	struct store_session got;
+	memset(&got, 0, sizeof got);
+	if (out)
+		*out = got;
+	int rc = check_session(s, tenant, id);
+	if (rc)
+		return rc;
+	if (ttl_ms < 1 || ttl_ms > STORE_SESSION_TTL_MAX)
+		return store__fail(s, -EINVAL, "bad ttl %lld ms for session '%s'", (long long)ttl_ms,
+				   id);
+	rc = s->ops->session_create(s, tenant, id, now_ms(), ttl_ms, pii, max_live, &got);
+	if (rc == -EDQUOT)
+		store__fail(s, rc, "tenant '%s' has %u live sessions already, the most it may have",
+			    tenant, max_live);
+	else if (rc == -EEXIST)
+		store__fail(s, rc, "session '%s' exists already", id);
+	if (rc == 0 && out)
+		*out = got;
+	return rc;
+}
+
+int store_session_get(struct store *s, const char *tenant, const char *id, bool with_state,
+		      struct store_session *out)
+{
+	s->err[0] = '\0';
+	memset(out, 0, sizeof *out);
+	if (!store_tenant_name_valid(tenant) || !session_id_valid(id))
+		return -ENOENT;
+	int rc = s->ops->session_get(s, tenant, id, now_ms(), with_state, out);
+	if (rc == -ENOENT)
+		no_session(s, tenant, id);
+	return rc;
+}
+
+int store_session_delete(struct store *s, const char *tenant, const char *id)
+{
+	s->err[0] = '\0';
+	int rc = check_session(s, tenant, id);
+	if (rc)
+		return rc;
+	rc = s->ops->session_delete(s, tenant, id, now_ms());
+	if (rc == -ENOENT)
+		no_session(s, tenant, id);
+	return rc;
+}
+
+/* Cuts text @name (@p, @len) of a history row to STORE_HISTORY_TEXT_MAX,
+ * setting *truncated when it does. A NULL @p with a length is refused. */
+static int history_text(struct store *s, const char *exec_id, const char *name, const char *p,
+			size_t *len, bool *truncated)
+{
+	if (!p && *len)
+		return store__fail(s, -EINVAL, "no %s given for execution '%s' (length %zu)", name,
+				   exec_id, *len);
+	size_t keep = p ? utf8_cut(p, *len, STORE_HISTORY_TEXT_MAX) : 0;
+	if (keep < *len) {
+		*len = keep;
+		*truncated = true;
+	}
+	return 0;
+}
+
+int store_session_commit(struct store *s, const struct store_session_exec *e, unsigned keep,
+			 uint64_t *seq_out)
+{
+	s->err[0] = '\0';
+	if (seq_out)
+		*seq_out = 0;
+	int rc = check_session(s, e->tenant, e->session_id);
+	if (rc)
+		return rc;
+	if (!e->exec_id || !exec_id_valid(e->exec_id))
+		return store__fail(s, -EINVAL, "bad execution id '%.80s'",
+				   e->exec_id ? e->exec_id : "");
+	if (!e->status || !status_valid(e->status))
+		return store__fail(s, -EINVAL, "bad status '%.40s' for execution '%s'",
+				   e->status ? e->status : "", e->exec_id);
+	if (!isfinite(e->wall_ms) || e->wall_ms < 0 || !isfinite(e->cpu_ms) || e->cpu_ms < 0 ||
+	    e->peak_memory_bytes > INT64_MAX || e->started_at < 0 ||
+	    e->started_at > STORE_TIME_LIMIT || e->finished_at < 0 ||
+	    e->finished_at > STORE_TIME_LIMIT)
+		return store__fail(s, -EINVAL, "bad usage figures for execution '%s'", e->exec_id);
+	if (!e->state && e->state_len)
+		return store__fail(s, -EINVAL, "no state given for execution '%s' (length %zu)",
+				   e->exec_id, e->state_len);
+
+	struct store_session_exec row = *e;
+	rc = history_text(s, e->exec_id, "code", row.code, &row.code_len, &row.truncated);
+	if (!rc)
+		rc = history_text(s, e->exec_id, "result", row.result, &row.result_len,
+				  &row.truncated);
+	if (!rc)
+		rc = history_text(s, e->exec_id, "stdout", row.out, &row.out_len, &row.truncated);
+	if (!rc)
+		rc = history_text(s, e->exec_id, "stderr", row.err, &row.err_len, &row.truncated);
+	if (!rc)
+		rc = history_text(s, e->exec_id, "error", row.error, &row.error_len,
+				  &row.truncated);
+	if (rc)
+		return rc;
+	int64_t now = now_ms();
+	if (!row.finished_at)
+		row.finished_at = now;
+	if (!row.started_at)
+		row.started_at = now;
+
+	uint64_t seq = 0;
+	rc = s->ops->session_commit(s, &row, now, keep, &seq);
+	if (rc == -ENOENT)
+		no_session(s, e->tenant, e->session_id);
+	else if (rc == -EEXIST)
+		store__fail(s, rc, "execution '%s' is in a session's history already", e->exec_id);
+	if (rc == 0 && seq_out)
+		*seq_out = seq;
+	return rc;
+}
+
+int store_session_history(struct store *s, const char *tenant, const char *id, unsigned limit,
+			  struct store_history_row **rows, size_t *n)
+{
+	s->err[0] = '\0';
+	*rows = NULL;
+	*n = 0;
+	if (!store_tenant_name_valid(tenant) || !session_id_valid(id))
+		return -ENOENT;
+	int rc = s->ops->session_history(s, tenant, id, now_ms(), limit, rows, n);
+	if (rc == -ENOENT)
+		no_session(s, tenant, id);
+	return rc;
+}
+
+void store_history_free(struct store_history_row *rows, size_t n)
+{
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].code);
+		free(rows[i].result);
+		free(rows[i].out);
+		free(rows[i].err);
+		free(rows[i].error);
+	}
+	free(rows);
+}
+
+int store_sessions_expire(struct store *s, int64_t now)
+{
+	s->err[0] = '\0';
+	uint64_t removed = 0;
+	int rc = s->ops->sessions_expire(s, now, &removed);
+	if (rc)
+		return rc;
+	return removed > INT_MAX ? INT_MAX : (int)removed;
+}
+
+int store_sessions_count(struct store *s, uint64_t *n)
+{
+	s->err[0] = '\0';
+	*n = 0;
+	return s->ops->sessions_count(s, now_ms(), n);
+}
+
+static bool token_kind_valid(const char *kind)
+{
+	size_t n = kind ? strnlen(kind, STORE_TOKEN_KIND_MAX + 1) : 0;
+	if (n < 1 || n > STORE_TOKEN_KIND_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (kind[i] < 'A' || kind[i] > 'Z')
+			return false;
+	return true;
+}
+
+static int check_token(struct store *s, const char *session_id, const char *kind)
+{
+	if (!session_id_valid(session_id))
+		return store__fail(s, -EINVAL, "bad session id '%.80s'",
+				   session_id ? session_id : "");
+	if (!token_kind_valid(kind))
+		return store__fail(s, -EINVAL,
+				   "bad token kind '%.40s': a kind is 1-%d characters of A-Z",
+				   kind ? kind : "", STORE_TOKEN_KIND_MAX);
+	return 0;
+}
+
+int store_session_token(struct store *s, const char *session_id, const char *kind,
+			const char *value, size_t n, unsigned *num)
+{
+	s->err[0] = '\0';
+	*num = 0;
+	int rc = check_token(s, session_id, kind);
+	if (rc)
+		return rc;
+	/* No message shows the value: it is the PII being hidden. */
+	if (!value || n < 1 || n > STORE_TOKEN_VALUE_MAX || memchr(value, '\0', n))
+		return store__fail(s, -EINVAL,
+				   "bad %s token value for session '%s': want 1-%d bytes without NUL",
+				   kind, session_id, STORE_TOKEN_VALUE_MAX);
+	rc = s->ops->session_token(s, session_id, kind, value, n, num);
+	if (rc == -ENOENT)
+		store__fail(s, rc, "no session '%s'", session_id);
+	return rc;
+}
+
+int store_session_token_value(struct store *s, const char *session_id, const char *kind,
+			      unsigned num, char **value)
+{
+	s->err[0] = '\0';
+	*value = NULL;
+	if (!session_id_valid(session_id) || !token_kind_valid(kind) || num < 1)
+		return -ENOENT;
+	int rc = s->ops->session_token_value(s, session_id, kind, num, value);
+	if (rc == -ENOENT)
+		store__fail(s, rc, "no token %s_%u in session '%s'", kind, num, session_id);
+	return rc;
+}
+
+/* ---- Tenant settings ------------------------------------------------ */
+
+int store_tenant_settings_get(struct store *s, const char *tenant, char **json)
+{
+	s->err[0] = '\0';
+	*json = NULL;
+	int rc = check_tenant(s, tenant);
+	if (rc)
+		return rc;
+	rc = s->ops->tenant_settings_get(s, tenant, json);
+	if (rc == -ENOENT) {
+		*json = strdup("{}");
+		rc = *json ? 0 : store__fail(s, -ENOMEM, "cannot read the settings of tenant '%s': %s",
+					     tenant, strerror(ENOMEM));
+	}
+	return rc;
+}
+
+int store_tenant_settings_set(struct store *s, const char *tenant, const char *json)
+{
+	s->err[0] = '\0';
+	int rc = check_tenant(s, tenant);
+	if (rc)
+		return rc;
+	/* Only the form is checked here; the implementation refuses what is not a
+	 * JSON object (-EINVAL). */
+	size_t n = json ? strnlen(json, STORE_SETTINGS_MAX + 1) : 0;
+	const char *p = json;
+	while (p && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (!p || *p != '{' || n > STORE_SETTINGS_MAX)
+		return store__fail(s, -EINVAL,
+				   "bad settings for tenant '%s': want a JSON object of at most %u bytes",
+				   tenant, STORE_SETTINGS_MAX);
+	rc = s->ops->tenant_settings_set(s, tenant, json, now_ms());
+	if (rc == -EINVAL)
+		store__fail(s, rc, "bad settings for tenant '%s': not a JSON object", tenant);
+	return rc;
 }

@@ -1,10 +1,9 @@
 /* store — durable state behind one operations table.
  *
  * Everything corral keeps across restarts (tenants, API keys, recent
- * executions, functions with their versions, env and packages; later
- * sessions) goes through this interface, so nothing outside src/store/
- * speaks SQL. A
- * `struct store` is an operations table plus the implementation's private
+ * executions, functions with their versions, env and packages, sessions
+ * and tenant settings) goes through this interface, so nothing outside
+ * src/store/ speaks SQL. A `struct store` is an operations table plus the implementation's private
  * state, the way curl's vtls and SQLite's VFS are built: store.c picks the
  * implementation from the location given to store_open() and holds the code
  * that is the same for every backend (validation, key generation and hashing,
@@ -21,8 +20,8 @@
  * Errors: every fallible function returns 0 or a negative errno. Those that
  * reach the database also leave a message naming the subject in the store
  * (store_last_error()), so the caller can log it once. -ENOENT means "no such
- * row" (an unknown key, tenant, execution, function, version, package),
- * never a broken database.
+ * row" (an unknown key, tenant, execution, function, version, package,
+ * session, token), never a broken database.
  *
  * Times are Unix time in milliseconds (int64_t); 0 stands for "never" (a key
  * never used, never revoked). */
@@ -321,6 +320,169 @@ int store_package_get(struct store *s, const char *hash, void **blob, size_t *le
  * old). Sets *removed to the number of blobs removed if it is not NULL. */
 int store_packages_gc(struct store *s, uint64_t *removed);
 
+/* ---- Sessions ----------------------------------------------------------
+ *
+ * A session keeps a program's JavaScript bindings between executions: its
+ * state (JSON text made by the worker), a short history of its executions
+ * and the numbers of the PII tokens given out in it. A session belongs to
+ * one tenant and lives until its expires_at, which each execution pushes to
+ * its end + ttl_ms. An expired session is gone for every call below (they
+ * answer -ENOENT) even before store_sessions_expire() deletes its row; a
+ * session of another tenant is answered the same way as none.
+ *
+ * Session ids and execution ids follow STORE_EXEC_ID_MAX's rule ([A-Za-z0-9_-],
+ * 1..64); a bad one is -EINVAL for a write and -ENOENT for a read. */
+
+#define STORE_SESSION_ID_MAX 64
+/* code, result, stdout, stderr and error of a history row are each cut to
+ * this many bytes at a UTF-8 character boundary, and the row is flagged
+ * truncated. A cut result or error is no longer whole JSON: a reader of a
+ * truncated row must be ready for that. */
+#define STORE_HISTORY_TEXT_MAX (64u << 10)
+/* The largest ttl_ms, about 100 years: enough to mean "forever" without
+ * letting expires_at overflow. */
+#define STORE_SESSION_TTL_MAX ((int64_t)100 * 366 * 86400 * 1000)
+/* PII token kinds: 1..16 characters of [A-Z] ("EMAIL", "PHONE", "CARD",
+ * "IBAN", ...); values: 1..4096 bytes without NUL. */
+#define STORE_TOKEN_KIND_MAX 16
+#define STORE_TOKEN_VALUE_MAX 4096
+/* Tenant settings: a JSON object of at most 64 KiB. */
+#define STORE_SETTINGS_MAX (64u << 10)
+
+/* A session as read. state is set only when asked for and the session has
+ * one; the caller then frees it with store_session_release(). */
+struct store_session {
+	char id[STORE_SESSION_ID_MAX + 1];
+	char tenant[STORE_TENANT_MAX + 1];
+	int64_t created_at;
+	int64_t last_activity;     /* the end of the last execution, or created_at */
+	int64_t expires_at;        /* last_activity + ttl_ms */
+	int64_t ttl_ms;
+	uint64_t execution_count;  /* executions committed so far: the last seq */
+	bool pii;                  /* the session's default for PII filtering */
+	char *state;               /* NUL-terminated JSON text, or NULL */
+	size_t state_len;
+	char *secrets;             /* "NAME=value" lines the session was given, or NULL */
+};
+
+/* Frees the state of @s and clears it. store_session_release(NULL) is a no-op. */
+void store_session_release(struct store_session *s);
+
+/* Creates session @id for @tenant (creating the tenant if it is missing),
+ * expiring @ttl_ms (1..STORE_SESSION_TTL_MAX) from now, with @pii as its
+ * filtering default. With @max_live > 0 it refuses with -EDQUOT when the
+ * tenant already has @max_live unexpired sessions; the count and the insert
+ * are one transaction. -EEXIST if a live session has that id (an expired
+ * one is deleted, with its history, to make room). Fills @out (without
+ * state) if it is not NULL. */
+int store_session_create(struct store *st, const char *tenant, const char *id, int64_t ttl_ms,
+			 bool pii, unsigned max_live, struct store_session *out);
+
+/* Fills @out with session @id if it exists, belongs to @tenant and has not
+ * expired (expires_at > now), else returns -ENOENT. With @with_state it also
+ * loads the state, which the caller then releases with
+ * store_session_release(). One indexed read: this runs before every
+ * execution of a session. */
+int store_session_get(struct store *st, const char *tenant, const char *id, bool with_state,
+		      struct store_session *out);
+
+/* Deletes session @id of @tenant with its history and tokens. -ENOENT if
+ * there is none (an expired one is deleted all the same). */
+int store_session_delete(struct store *st, const char *tenant, const char *id);
+
+/* One finished execution of a session, for store_session_commit(). The
+ * caller keeps ownership of every pointer. Texts are (pointer, length): a
+ * NULL pointer with length 0 is an empty code/out/err and a NULL
+ * result/error (stored as NULL). */
+struct store_session_exec {
+	const char *session_id, *tenant, *exec_id;
+	const char *code; size_t code_len;
+	const char *status;                      /* as for store_execution */
+	const char *result; size_t result_len;   /* JSON text or NULL */
+	const char *out; size_t out_len;         /* stdout */
+	const char *err; size_t err_len;         /* stderr */
+	const char *error; size_t error_len;     /* JSON text or NULL */
+	double wall_ms, cpu_ms;
+	uint64_t peak_memory_bytes;
+	int64_t started_at, finished_at;         /* 0: now */
+	bool truncated;                          /* cut before it got here */
+	const char *state; size_t state_len;     /* NULL: keep the stored state */
+	const char *secrets;                     /* NULL: keep the stored secrets */
+};
+
+/* Records execution @e of a session in one transaction (a savepoint inside
+ * an open batch, so a failure undoes only its own writes): inserts the
+ * history row with seq = execution_count + 1; increments execution_count;
+ * sets last_activity to finished_at and expires_at to that + ttl_ms;
+ * replaces the state with @e->state when it is not NULL; and, when @keep >
+ * 0, deletes the session's history rows beyond the @keep newest (0 keeps
+ * all). Texts over STORE_HISTORY_TEXT_MAX are cut and the row flagged
+ * truncated. -ENOENT when the session is gone, expired or another tenant's
+ * (nothing is written); -EEXIST when @e->exec_id was used before. Sets
+ * *seq_out to the seq used if it is not NULL. */
+int store_session_commit(struct store *st, const struct store_session_exec *e, unsigned keep,
+			 uint64_t *seq_out);
+
+/* One row of a session's history. Every string is NUL-terminated and owned
+ * by the array; code, out and err are never NULL, result and error are NULL
+ * when none was recorded. */
+struct store_history_row {
+	char id[STORE_EXEC_ID_MAX + 1];
+	uint64_t seq;
+	char status[STORE_STATUS_MAX + 1];
+	char *code, *result, *out, *err, *error;
+	double wall_ms, cpu_ms;
+	uint64_t peak_memory_bytes;
+	int64_t started_at, finished_at;
+	bool truncated;
+};
+
+/* The history of session @id of @tenant, newest first, at most @limit rows
+ * (0: none, but the session's existence is still checked). -ENOENT as for
+ * store_session_get(). Sets *rows to an array of *n rows (NULL if none).
+ * Caller frees it with store_history_free(). */
+int store_session_history(struct store *st, const char *tenant, const char *id, unsigned limit,
+			  struct store_history_row **rows, size_t *n);
+
+/* Frees @n rows and their strings. (NULL, 0) is a no-op. */
+void store_history_free(struct store_history_row *rows, size_t n);
+
+/* Deletes every session expired at @now (expires_at <= @now), their
+ * history and tokens with them. Returns the number deleted (at most
+ * INT_MAX counted) or -errno. */
+int store_sessions_expire(struct store *st, int64_t now);
+
+/* Sets *n to the number of unexpired sessions of all tenants (a gauge). */
+int store_sessions_count(struct store *st, uint64_t *n);
+
+/* The number of PII token (@kind, @value[0..@n)) in session @session_id:
+ * the one given before, or one past the highest of that kind in the
+ * session (from 1) when the value is new, assigned atomically. -ENOENT if
+ * the session does not exist; -EINVAL for a kind against
+ * STORE_TOKEN_KIND_MAX's rule or a value that is empty, longer than
+ * STORE_TOKEN_VALUE_MAX or holds a NUL. Sets *num. */
+int store_session_token(struct store *st, const char *session_id, const char *kind,
+			const char *value, size_t n, unsigned *num);
+
+/* The value of token (@kind, @num) of session @session_id, -ENOENT if none.
+ * Sets *value to a NUL-terminated string; caller frees it with free(). */
+int store_session_token_value(struct store *st, const char *session_id, const char *kind,
+			      unsigned num, char **value);
+
+/* ---- Tenant settings ---------------------------------------------------
+ *
+ * A tenant's settings are one JSON object (text), replaced as a whole. The
+ * service decides what it holds; the store keeps it an object of at most
+ * STORE_SETTINGS_MAX bytes (-EINVAL otherwise). */
+
+/* Sets *json to the settings of @tenant: "{}" when the tenant or its
+ * settings are unknown. Caller frees *json with free(). */
+int store_tenant_settings_get(struct store *st, const char *tenant, char **json);
+
+/* Replaces the settings of @tenant with @json, creating the tenant if it is
+ * missing. The caller keeps ownership of @json. */
+int store_tenant_settings_set(struct store *st, const char *tenant, const char *json);
+
 /* ------------------------------------------------------------------------
  * For implementations only: the operations table and what store.c hands an
  * implementation. Callers use the functions above.
@@ -415,6 +577,39 @@ struct store_ops {
 	int (*package_get)(struct store *s, const char *hash, void **blob, size_t *len);
 	/* Removes unreferenced blobs last put before @before (Unix ms). */
 	int (*packages_gc)(struct store *s, int64_t before, uint64_t *removed);
+
+	/* Sessions (003_sessions.sql). @now is the current time from store.c;
+	 * a session with expires_at <= @now counts as none (-ENOENT). Writes
+	 * run in one transaction of their own, or a savepoint inside the
+	 * caller's batch. */
+	/* Ensures the tenant, deletes an expired session @id, and inserts the
+	 * session unless the tenant has @max_live (> 0) live ones (-EDQUOT).
+	 * -EEXIST for a live session with that id. Fills @out (no state). */
+	int (*session_create)(struct store *s, const char *tenant, const char *id, int64_t now,
+			      int64_t ttl_ms, bool pii, unsigned max_live,
+			      struct store_session *out);
+	int (*session_get)(struct store *s, const char *tenant, const char *id, int64_t now,
+			   bool with_state, struct store_session *out);
+	/* Deletes the session, expired or not; -ENOENT if there was no live one. */
+	int (*session_delete)(struct store *s, const char *tenant, const char *id, int64_t now);
+	/* @e is validated, its texts cut, started_at and finished_at set;
+	 * @keep 0: keep all history. */
+	int (*session_commit)(struct store *s, const struct store_session_exec *e, int64_t now,
+			      unsigned keep, uint64_t *seq);
+	/* @limit 0: no rows, but -ENOENT still answers for a missing session. */
+	int (*session_history)(struct store *s, const char *tenant, const char *id, int64_t now,
+			       unsigned limit, struct store_history_row **rows, size_t *n);
+	int (*sessions_expire)(struct store *s, int64_t now, uint64_t *removed);
+	int (*sessions_count)(struct store *s, int64_t now, uint64_t *n);
+	int (*session_token)(struct store *s, const char *session_id, const char *kind,
+			     const char *value, size_t n, unsigned *num);
+	int (*session_token_value)(struct store *s, const char *session_id, const char *kind,
+				   unsigned num, char **value);
+	/* -ENOENT: no such tenant. */
+	int (*tenant_settings_get)(struct store *s, const char *tenant, char **json);
+	/* Creates the tenant (at @now) if it is missing. */
+	int (*tenant_settings_set)(struct store *s, const char *tenant, const char *json,
+				   int64_t now);
 };
 
 /* One numbered migration, embedded at build time from

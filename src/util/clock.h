@@ -8,5 +8,7 @@ uint64_t clock_mono_ns(void);
 uint64_t clock_process_cpu_ns(void);
 uint64_t clock_thread_cpu_ns(void);
 double clock_ns_to_ms(uint64_t ns);
+/* Unix time in milliseconds. */
+int64_t clock_real_ms(void);
 
 #endif

@@ -38,6 +38,7 @@
 
 #include "keys.h"
 #include "tap.h"
+#include "store_test_util.h"
 
 static char root[160];  /* this run's temporary directory */
 static int dir_seq;
@@ -47,56 +48,6 @@ static const char *new_dir(char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s/d%d/data", root, ++dir_seq);
 	return buf;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static struct store *open_ok(const char *dir)
-{
-	char err[STORE_ERR_LEN] = "";
-	struct store *s = NULL;
-	int rc = store_open(dir, &s, err);
-	if (rc) {
-		diag("store_open('%s'): %d %s", dir, rc, err);
-		return NULL;
-	}
-	return s;
-}
-
-/* Runs one SQL statement on DIR/corral.db and returns the first column of
- * its first row as text in @out (or "" if none). Returns the SQLite code. */
-static int peek(const char *dir, const char *sql, char *out, size_t cap)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/corral.db", dir);
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (out)
-		out[0] = '\0';
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, 5000);
-		sqlite3_stmt *st = NULL;
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-		if (rc == SQLITE_OK) {
-			rc = sqlite3_step(st);
-			if (rc == SQLITE_ROW && out) {
-				const char *t = (const char *)sqlite3_column_text(st, 0);
-				snprintf(out, cap, "%s", t ? t : "");
-			}
-			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-				rc = SQLITE_OK;
-		}
-		if (rc != SQLITE_OK)
-			diag("peek '%s': %s", sql, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return rc;
 }
 
 static bool key_shaped(const char *k)
@@ -1276,11 +1227,6 @@ static void test_migration_from_001(void)
 	is_int(store_open(dir, &s, err), -EPROTO, "a newer schema is still refused");
 	peek(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'functions'", got, sizeof got);
 	ok(s == NULL && !strcmp(got, "0"), "and no migration was applied to it");
-}
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
 }
 
 int main(void)
