@@ -60,8 +60,15 @@ function sucraseWordTree(root) {
 // as the string corral_js_NAME_globals, "name,name,...".
 const ENTRIES = [
   {
+    name: 'rewrite',
+    exports: ['rewriteTopLevelAwait', 'rewriteSession', 'locateSyntaxError'],
+    smoke: `m.rewriteSession('let x = 1; x') === '/**/var x;void ( (x = 1)); x'
+      && m.rewriteTopLevelAwait('x') === null
+      && m.locateSyntaxError('let = ;') !== null && m.locateSyntaxError('1') === null`,
+  },
+  {
     name: 'tools',
-    exports: ['rewriteTopLevelAwait', 'transpile', 'version'],
+    exports: ['rewriteTopLevelAwait', 'rewriteSession', 'transpile', 'version'],
     // Module names that sucrase writes into the code it generates.
     generatedRequires: ['flow-enums-runtime', 'react-hot-loader'],
     // sucrase's dependencies test `typeof Buffer` and fall back without it.
@@ -72,6 +79,9 @@ const ENTRIES = [
     smoke: `typeof m.version === 'string'
       && m.rewriteTopLevelAwait('let x = await 1; x') !== null
       && m.rewriteTopLevelAwait('x') === null
+      && m.rewriteSession('let x = 1; x') === '/**/var x;void ( (x = 1)); x'
+      && m.rewriteSession('let x = await 1') === m.rewriteTopLevelAwait('let x = await 1')
+      && m.rewriteSession('let = ;') === null
       && /require\\(/.test(m.transpile('import x from "y"; export const a: number = x;', 'a.ts', {typescript: true}))
       && (() => { try { m.transpile('let a = ;', 'b.ts', {typescript: true}); return false; }
                   catch (e) { return e instanceof SyntaxError && e.line === 1; } })()`,
@@ -91,13 +101,33 @@ const ENTRIES = [
     },
   },
   {
+    name: 'session',
+    exports: ['init', 'snapshot', 'restore'],
+    smoke: `(() => {
+        m.init(globalThis);
+        globalThis.sx = { a: [1, , new Map([[{}, -0]])], d: new Date(0), u8: new Uint8Array([1, 2, 3]) };
+        globalThis.sx.self = globalThis.sx;
+        globalThis.sf = class {};
+        const snap = JSON.parse(m.snapshot(1e6));
+        const [sf, sx] = snap.vars;
+        if (snap.v !== 1 || snap.vars.length !== 2 || sf.type !== 'class' || sf.persisted || !sx.persisted) return false;
+        delete globalThis.sx;
+        delete globalThis.sf;
+        if (m.restore(JSON.stringify(snap)) !== 2) return false;
+        const x = globalThis.sx;
+        try { globalThis.sf; return false; } catch (e) { if (!(e instanceof ReferenceError)) return false; }
+        return x.self === x && !(1 in x.a) && Object.is([...x.a[2].values()][0], -0) && x.d.getTime() === 0
+          && x.u8.join() === '1,2,3' && m.snapshot(1e6) === JSON.stringify(snap);
+      })()`,
+  },
+  {
     name: 'runtime',
     entry: 'runtime/index.js',
     // Class and function names are visible to user code (util.inspect,
     // err.name, fn.name), so minification keeps them.
     buildOptions: { keepNames: true },
     globals: 'runtime/globals.js',
-    exports: ['install', 'globals', 'version', 'requireFor', 'runMain', 'builtin'],
+    exports: ['install', 'globals', 'version', 'requireFor', 'runMain', 'builtin', 'setEnv'],
     smoke: `Array.isArray(m.globals) && m.globals.length > 0 && (() => {
         const g = {};
         m.install(g, ${SMOKE_HOST});

@@ -57,7 +57,7 @@ if [ "$meson_fail" -gt 0 ] && ! has_failure "$build/meson-logs/testlog.txt"; the
 fi
 
 echo "== js bundles and runtime"
-for js in test-tools test-runtime test-fn; do
+for js in test-tools test-runtime test-fn test-session; do
   if [ $js = test-tools ]; then
     node tests/js/$js.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1
   else

@@ -15,7 +15,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "ratelimit.h"
-#include "redact.h"
+#include "policy.h"
 #include "result.h"
 #include "sandbox.h"
 #include "serve.h"
@@ -25,27 +25,6 @@
 
 #define MAX_ENV 256
 #define MAX_ENV_BYTES (64u << 10)
-
-enum exec_mode { MODE_JSON, MODE_SSE, MODE_NDJSON, MODE_COMPAT };
-
-/* One execution request, from its parse to its answer. */
-struct api_exec {
-	int kind;                 /* 0 here; api_fn.c's invocations differ */
-	struct pool_job pj;
-	struct api *api;
-	struct http_req *r;       /* NULL once the client is gone */
-	enum exec_mode mode;
-	char id[65];
-	char *code;
-	size_t code_len;
-	char **env;
-	size_t nenv;
-	struct buf out, err, both;
-	struct redactor *red;             /* env values, NULL when none */
-	struct redact_stream rs_out, rs_err;
-	bool rl_held;
-	bool running;             /* in the pool */
-};
 
 /* --- answers ------------------------------------------------------------ */
 
@@ -134,20 +113,26 @@ bool api__authenticate(struct api *a, struct http_req *r, char tenant[65], bool 
 
 /* --- executions --------------------------------------------------------- */
 
-static void exec_free(struct api_exec *x)
+void api__exec_free(struct api_exec *x)
 {
 	if (!x)
 		return;
 	free(x->code);
+	free(x->state);
+	free(x->secrets_commit);
+	for (size_t i = 0; i < x->nfenv; i++)
+		free(x->fenv[i]);
+	free(x->fenv);
 	for (size_t i = 0; i < x->nenv; i++)
 		free(x->env[i]);
 	free(x->env);
 	buf_release(&x->out);
 	buf_release(&x->err);
 	buf_release(&x->both);
-	redactor_free(x->red);
-	redact_stream_release(&x->rs_out);
-	redact_stream_release(&x->rs_err);
+	filter_free(x->flt);
+	api__tenant_cfg_put(x->tc);
+	filter_stream_release(&x->fs_out);
+	filter_stream_release(&x->fs_err);
 	free(x);
 }
 
@@ -176,7 +161,7 @@ static void on_job_output(struct pool_job *j, int stream, const char *p, size_t 
 	buf_append(&x->both, p, n);
 	if (x->r && (x->mode == MODE_SSE || x->mode == MODE_NDJSON)) {
 		struct buf safe = BUF_INIT(SIZE_MAX / 2);
-		redact_stream_feed(x->red, stream == IPC_STREAM_STDOUT ? &x->rs_out : &x->rs_err, p, n, &safe);
+		filter_stream_feed(x->flt, stream == IPC_STREAM_STDOUT ? &x->fs_out : &x->fs_err, p, n, &safe);
 		if (safe.len) {
 			struct buf d = BUF_INIT(SIZE_MAX / 2);
 			json_put_str(&d, safe.data, safe.len);
@@ -193,6 +178,8 @@ static void log_exec(struct api_exec *x, const struct result *res)
 	log_begin(&b, LOG_INFO, "execution");
 	log_kv_str(&b, "id", x->id);
 	log_kv_str(&b, "tenant", x->pj.tenant);
+	if (x->session_id[0])
+		log_kv_str(&b, "session", x->session_id);
 	log_kv_str(&b, "status", outcome_name(res->status));
 	log_kv_num(&b, "wall_ms", (double)res->wall_ns / 1e6);
 	log_kv_num(&b, "cpu_ms", (double)res->cpu_ns / 1e6);
@@ -232,6 +219,7 @@ void api__record(struct api *a, const char *id, const char *tenant, const struct
 
 void api_flush_records(struct api *a)
 {
+	api_session_kick(a);
 	if (!a->records)
 		return;
 	bool batch = store_batch_begin(a->store) == 0;
@@ -252,6 +240,8 @@ void api_release(struct api *a)
 {
 	api_flush_records(a);
 	api_fn_release(a);
+	api_session_release(a);
+	api_settings_release(a);
 }
 
 static void on_job_done(struct pool_job *j, struct result *res, bool refused)
@@ -264,6 +254,8 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 		x->rl_held = false;
 	}
 	if (refused) {
+		if (x->lane)
+			api_session_done(a, x, NULL);
 		if (x->r) {
 			api__retry_after(x->r, 1);
 			if (x->mode == MODE_COMPAT)
@@ -281,24 +273,28 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 				api__error_json(x->r, 503, "overloaded", NULL, "%s", res->err_message ? res->err_message : "overloaded");
 		}
 		if (!x->r)
-			exec_free(x);
+			api__exec_free(x);
 		return;
 	}
 	snprintf(res->id, sizeof res->id, "%s", x->id);
-	/* Secrets out of everything that leaves, on whole texts. */
-	if (x->red) {
-		redact_buf(x->red, &x->out);
-		redact_buf(x->red, &x->err);
-		redact_buf(x->red, &x->both);
-		redact_str(x->red, &res->result_json);
-		redact_str(x->red, &res->err_message);
-		redact_str(x->red, &res->err_stack);
+	/* Secrets and personal data out of everything that leaves, on whole
+	 * texts (a secret split across two writes is still one secret). */
+	if (filter_active(x->flt)) {
+		filter_buf(x->flt, &x->out);
+		filter_buf(x->flt, &x->err);
+		filter_buf(x->flt, &x->both);
+		if (res->result_json)
+			filter_json(x->flt, &res->result_json);
+		if (res->err_message)
+			filter_str(x->flt, &res->err_message);
+		if (res->err_stack)
+			filter_str(x->flt, &res->err_stack);
 		if (x->r && (x->mode == MODE_SSE || x->mode == MODE_NDJSON)) {
 			static const char *const names[] = { "stdout", "stderr" };
-			struct redact_stream *sts[] = { &x->rs_out, &x->rs_err };
+			struct filter_stream *sts[] = { &x->fs_out, &x->fs_err };
 			for (int i = 0; i < 2; i++) {
 				struct buf rest = BUF_INIT(SIZE_MAX / 2);
-				redact_stream_end(x->red, sts[i], &rest);
+				filter_stream_end(x->flt, sts[i], &rest);
 				if (rest.len) {
 					struct buf d = BUF_INIT(SIZE_MAX / 2);
 					json_put_str(&d, rest.data, rest.len);
@@ -311,8 +307,10 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 	}
 	log_exec(x, res);
 	api__record(a, x->id, x->pj.tenant, res, &x->both);
+	if (x->lane)
+		api_session_done(a, x, res);
 	if (!x->r) {
-		exec_free(x);
+		api__exec_free(x);
 		return;
 	}
 	struct buf b = BUF_INIT(SIZE_MAX / 2);
@@ -462,7 +460,18 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	if (sid && !json_is_null(sid)) {
 		if (!json_is_string(sid))
 			FAIL(400, "invalid_field", "session_id", "session_id must be a string");
-		FAIL(404, "not_found", "session_id", "no session '%.80s' (sessions are not available yet in this build)", json_string_value(sid));
+		const char *sv = json_string_value(sid);
+		size_t sl = strlen(sv);
+		if (!sl || sl > 64 || strspn(sv, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != sl)
+			FAIL(404, "not_found", "session_id", "no session '%.80s'", sv);
+		memcpy(x->session_id, sv, sl + 1);
+	}
+	x->pii = -1;
+	json_t *pii = json_object_get(root, "pii");
+	if (pii && !json_is_null(pii)) {
+		if (!json_is_boolean(pii))
+			FAIL(400, "invalid_field", "pii", "pii must be true or false");
+		x->pii = json_is_true(pii);
 	}
 	json_t *in = json_object_get(root, "stdin");
 	if (in && !json_is_null(in) && !json_is_string(in))
@@ -470,9 +479,8 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	json_decref(root);
 	root = NULL;
 
-	x->red = redactor_new((const char *const *)x->env, x->nenv);
-	redact_stream_init(&x->rs_out);
-	redact_stream_init(&x->rs_err);
+	filter_stream_init(&x->fs_out);
+	filter_stream_init(&x->fs_err);
 	result_new_id(x->id, sizeof x->id);
 	x->pj.ops = &job_ops;
 	x->pj.ud = x;
@@ -492,9 +500,95 @@ static struct api_exec *parse_exec(struct api *a, struct http_req *r, bool compa
 	return x;
 fail:
 	json_decref(root);
-	exec_free(x);
+	api__exec_free(x);
 	return NULL;
 #undef FAIL
+}
+
+void api__exec_started(struct api_exec *x)
+{
+	if (!x->r)
+		return;
+	http_add_header(x->r, "X-Corral-Execution-Id", x->id);
+	if (x->mode == MODE_SSE)
+		http_stream_start(x->r, 200, "text/event-stream");
+	else if (x->mode == MODE_NDJSON)
+		http_stream_start(x->r, 200, "application/x-ndjson");
+}
+
+void api__exec_refuse(struct api_exec *x, int status, const char *code, const char *field, const char *msg)
+{
+	struct api *a = x->api;
+	if (x->rl_held && a->rl) {
+		ratelimit_release(a->rl, x->pj.tenant);
+		x->rl_held = false;
+	}
+	if (x->r) {
+		http_set_app(x->r, NULL);
+		if (status == 503 || status == 429)
+			api__retry_after(x->r, 1);
+		if (x->mode == MODE_COMPAT)
+			error_compat(x->r, status, msg);
+		else
+			api__error_json(x->r, status, code, field, "%s", msg);
+	}
+	api__exec_free(x);
+}
+
+/* The filter for x: the request's env, the service's and the tenant's
+ * secret patterns, and PII tokens when asked for (by the request, else the
+ * session, else the tenant, else the service). */
+static int exec_filter(struct api_exec *x, const struct api_tenant_cfg *tc)
+{
+	struct api *a = x->api;
+	bool pii = x->pii >= 0 ? x->pii == 1
+		 : x->lane ? x->session_pii
+		 : tc->pii >= 0 ? tc->pii == 1 : a->cfg->pii;
+	struct filter_opts fo = {
+		.env = (const char *const *)(x->fenv ? x->fenv : x->env),
+		.nenv = x->fenv ? x->nfenv : x->nenv,
+		.pii = pii,
+		.token = x->lane ? api_session_token : NULL,
+		.token_ud = x,
+	};
+	const struct filter_rules *svc = api__service_rules(a);
+	if (svc)
+		fo.rules[fo.nrules++] = svc;
+	if (tc->rules)
+		fo.rules[fo.nrules++] = tc->rules;
+	return filter_new(&x->flt, &fo);
+}
+
+int api__exec_start(struct api_exec *x)
+{
+	struct api *a = x->api;
+	if (!x->tc)
+		x->tc = api__tenant_cfg(a, x->pj.tenant);
+	const struct api_tenant_cfg *tc = x->tc;
+	if (!x->flt && exec_filter(x, tc))
+		return -ENOMEM;
+	/* The tenant's validation policy: an aid, not the boundary. */
+	struct policy_violation v;
+	if (tc->policy && policy_check(tc->policy, x->code, x->code_len, &v) == 1) {
+		struct result r;
+		result_init(&r);
+		r.status = OUTCOME_REJECTED;
+		result_set_error(&r, "PolicyViolation", v.message);
+		r.err_line = v.line;
+		r.err_column = v.column;
+		api__exec_started(x);
+		on_job_done(&x->pj, &r, false);
+		result_release(&r);
+		return 0;
+	}
+	x->running = true;
+	int rc = pool_submit(a->pool, &x->pj);
+	if (rc) {
+		x->running = false;
+		return rc;
+	}
+	api__exec_started(x);
+	return 0;
 }
 
 static void handle_execute(struct api *a, struct http_req *r, bool compat)
@@ -532,32 +626,20 @@ static void handle_execute(struct api *a, struct http_req *r, bool compat)
 				error_compat(r, 429, why);
 			else
 				api__error_json(r, 429, "rate_limited", NULL, "%s", why);
-			exec_free(x);
+			api__exec_free(x);
 			return;
 		}
 		x->rl_held = true;
 	}
 	http_set_app(r, x);
-	x->running = true;
-	int rc = pool_submit(a->pool, &x->pj);
-	if (rc) {
-		x->running = false;
-		if (x->rl_held)
-			ratelimit_release(a->rl, tenant);
-		http_set_app(r, NULL);
-		api__retry_after(r, 1);
-		if (compat)
-			error_compat(r, 503, "the service is saturated; retry later");
-		else
-			api__error_json(r, 503, "overloaded", NULL, "every worker is busy and the queue is full");
-		exec_free(x);
+	if (x->session_id[0]) {
+		api_session_submit(a, x);
 		return;
 	}
-	http_add_header(r, "X-Corral-Execution-Id", x->id);
-	if (x->mode == MODE_SSE && x->running)
-		http_stream_start(r, 200, "text/event-stream");
-	else if (x->mode == MODE_NDJSON && x->running)
-		http_stream_start(r, 200, "application/x-ndjson");
+	int rc = api__exec_start(x);
+	if (rc)
+		api__exec_refuse(x, 503, "overloaded", NULL, rc == -ENOMEM ? "out of memory"
+			: compat ? "the service is saturated; retry later" : "every worker is busy and the queue is full");
 }
 
 /* --- operations --------------------------------------------------------- */
@@ -678,6 +760,9 @@ static const struct route routes[] = {
 	{ "*", "/v1/functions", false, "/v1/functions" },
 	{ "*", "/v1/functions/", true, "/v1/functions" },
 	{ "*", "/fn/", true, "/fn" },
+	{ "*", "/v1/sessions", false, "/v1/sessions" },
+	{ "*", "/v1/sessions/", true, "/v1/sessions" },
+	{ "*", "/v1/settings", false, "/v1/settings" },
 };
 
 static void on_request(struct http_req *r, void *ud)
@@ -729,6 +814,10 @@ static void on_request(struct http_req *r, void *ud)
 		api_fn_functions(a, r, path);
 	else if (!strcmp(found->label, "/fn"))
 		api_fn_invoke(a, r, path);
+	else if (!strcmp(found->label, "/v1/sessions"))
+		api_session_routes(a, r, path);
+	else if (!strcmp(found->label, "/v1/settings"))
+		api_settings_route(a, r);
 }
 
 static const char *route_label(const char *path)
@@ -767,6 +856,18 @@ static void on_closed(struct http_req *r, void *ud)
 		return;
 	}
 	x->r = NULL;
+	if (x->in_lane) {
+		api_session_closed(a, x);
+		if (x->rl_held && a->rl)
+			ratelimit_release(a->rl, x->pj.tenant);
+		api__exec_free(x);
+		return;
+	}
+	if (x->running && x->lane) {
+		/* A session's execution runs to its end even without its
+		 * client: its history and state are recorded all the same. */
+		return;
+	}
 	if (x->running) {
 		/* The client is gone while its job runs or waits: the job
 		 * finishes unobserved (a running one) or is dropped. */
@@ -774,7 +875,7 @@ static void on_closed(struct http_req *r, void *ud)
 		if (x->rl_held && a->rl)
 			ratelimit_release(a->rl, x->pj.tenant);
 	}
-	exec_free(x);
+	api__exec_free(x);
 }
 
 const struct http_handlers api_handlers = { on_request, on_closed };

@@ -30,7 +30,15 @@ struct api {
 	unsigned sessions;
 	uint64_t fn_warm, fn_cold;   /* function invocations: module cache hits, misses */
 	struct api_record *records;  /* executions to write at the next flush */
+	struct api_lane *lanes;      /* sessions with executions in flight */
+	struct api_tenant_cfg *tenants; /* compiled tenant settings, cached */
+	struct filter_rules *service_rules;
+	bool service_rules_failed;
 };
+
+/* Deletes expired sessions and refreshes the sessions gauge (every
+ * CORRAL_SESSION_SWEEP_S). */
+void api_sessions_sweep(struct api *a);
 
 /* Writes the executions recorded since the last call in one transaction. */
 void api_flush_records(struct api *a);

@@ -31,7 +31,6 @@
 #include "package.h"
 #include "pool.h"
 #include "ratelimit.h"
-#include "redact.h"
 #include "serve.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -544,8 +543,10 @@ struct fn_exec {
 	struct package *pkg;
 	char **env;
 	size_t nenv;
-	struct redactor *red;
-	struct redact_stream rs;  /* the response body, as it streams */
+	struct filter *red;       /* the response: env values only (a body is the handler's) */
+	struct filter_stream rs;  /* the response body, as it streams */
+	struct filter *flt;       /* logs and errors: env, secret patterns, PII */
+	struct api_tenant_cfg *tc; /* held while flt borrows its rules */
 	char *method, *url, *path, *ip;
 	char **headers;
 	size_t nheaders;
@@ -565,8 +566,10 @@ static void fn_free(struct fn_exec *x)
 	if (x->pkg)
 		pkg_put(x->pkg);
 	store_strings_free(x->env, x->nenv);
-	redactor_free(x->red);
-	redact_stream_release(&x->rs);
+	filter_free(x->red);
+	filter_stream_release(&x->rs);
+	filter_free(x->flt);
+	api__tenant_cfg_put(x->tc);
 	free(x->method);
 	free(x->url);
 	free(x->path);
@@ -596,7 +599,7 @@ static void fn_head(struct pool_job *j, int status, const char *const *h, size_t
 		for (size_t i = 0; i < n; i++) {
 			const char *colon = strchr(h[i], ':');
 			char *v = strdup(colon + 1 + strspn(colon + 1, " "));
-			redact_str(x->red, &v); /* secrets stay out of headers too */
+			filter_str(x->red, &v); /* secrets stay out of headers too */
 			buf_puts(&x->rhead, x->rhead.len ? ",[" : "[");
 			json_put_str(&x->rhead, h[i], (size_t)(colon - h[i]));
 			buf_putc(&x->rhead, ',');
@@ -620,7 +623,7 @@ static void fn_head(struct pool_job *j, int status, const char *const *h, size_t
 		char *v = strdup(colon + 1 + strspn(colon + 1, " "));
 		if (!v)
 			continue;
-		redact_str(x->red, &v); /* secrets stay out of headers too */
+		filter_str(x->red, &v); /* secrets stay out of headers too */
 		if (!strcasecmp(name, "content-type") && !ctype)
 			ctype = strdup(v);
 		else
@@ -639,7 +642,7 @@ static void fn_body(struct pool_job *j, const char *p, size_t n)
 		buf_append(&x->rbody, p, n);
 	} else if (x->r) {
 		struct buf safe = BUF_INIT(SIZE_MAX / 2);
-		redact_stream_feed(x->red, &x->rs, p, n, &safe);
+		filter_stream_feed(x->red, &x->rs, p, n, &safe);
 		if (safe.len)
 			http_stream_write(x->r, safe.data, safe.len);
 		buf_release(&safe);
@@ -673,10 +676,12 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 		a->fn_cold++;
 	else
 		a->fn_warm++;
-	if (x->red) {
-		redact_buf(x->red, &x->logs);
-		redact_str(x->red, &res->err_message);
-		redact_str(x->red, &res->err_stack);
+	if (filter_active(x->flt)) {
+		filter_buf(x->flt, &x->logs);
+		if (res->err_message)
+			filter_str(x->flt, &res->err_message);
+		if (res->err_stack)
+			filter_str(x->flt, &res->err_stack);
 	}
 	api__record(a, x->id, x->pj.tenant, res, &x->logs);
 	if (!x->r) {
@@ -685,8 +690,7 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 	}
 	if (x->envelope) {
 		struct buf b = BUF_INIT(SIZE_MAX / 2);
-		if (x->red)
-			redact_buf(x->red, &x->rbody);
+		filter_buf(x->red, &x->rbody);
 		buf_printf(&b, "{\"id\":\"%s\",\"status\":\"%s\",\"response\":", x->id, outcome_name(res->status));
 		if (x->head_sent) {
 			buf_printf(&b, "{\"status\":%d,\"headers\":[%s],\"body\":", x->status, x->rhead.data ? x->rhead.data : "");
@@ -719,7 +723,7 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 	if (x->head_sent) {
 		/* The response is out; a failure after the head can only cut it. */
 		struct buf rest = BUF_INIT(SIZE_MAX / 2);
-		redact_stream_end(x->red, &x->rs, &rest);
+		filter_stream_end(x->red, &x->rs, &rest);
 		if (rest.len)
 			http_stream_write(x->r, rest.data, rest.len);
 		buf_release(&rest);
@@ -821,8 +825,22 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		return;
 	}
 	store_function_env_pairs(a->store, tenant, name, &x->env, &x->nenv);
-	x->red = redactor_new((const char *const *)x->env, x->nenv);
-	redact_stream_init(&x->rs);
+	filter_stream_init(&x->rs);
+	filter_new(&x->red, &(struct filter_opts){ .env = (const char *const *)x->env, .nenv = x->nenv });
+	{
+		const struct api_tenant_cfg *tc = x->tc = api__tenant_cfg(a, tenant);
+		struct filter_opts fo = {
+			.env = (const char *const *)x->env,
+			.nenv = x->nenv,
+			.pii = tc->pii >= 0 ? tc->pii == 1 : a->cfg->pii,
+		};
+		const struct filter_rules *svc = api__service_rules(a);
+		if (svc)
+			fo.rules[fo.nrules++] = svc;
+		if (tc->rules)
+			fo.rules[fo.nrules++] = tc->rules;
+		filter_new(&x->flt, &fo);
+	}
 	/* The request the handler sees. */
 	struct buf q = BUF_INIT(64u << 10);
 	if (envelope) {

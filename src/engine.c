@@ -1,6 +1,7 @@
 /* engine — see engine.h for the theory of operation. */
 #include "engine_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,21 @@ int engine_new(struct engine **out, const struct engine_opts *opts)
 	return 0;
 }
 
+static void session_drop(struct engine *e)
+{
+	if (!e->sess_ctx)
+		return;
+	if (e->sess_obj)
+		JSValueUnprotect(e->sess_ctx, e->sess_obj);
+	if (e->sess_rt)
+		JSValueUnprotect(e->sess_ctx, e->sess_rt);
+	JSGlobalContextRelease(e->sess_ctx);
+	e->sess_ctx = NULL;
+	e->sess_obj = e->sess_rt = NULL;
+	e->sess_id[0] = '\0';
+	e->sess_seq = 0;
+}
+
 void engine_free(struct engine *e)
 {
 	if (!e)
@@ -249,6 +265,10 @@ void engine_free(struct engine *e)
 	if (e->tools_ctx) {
 		JSValueUnprotect(e->tools_ctx, e->tools);
 		JSGlobalContextRelease(e->tools_ctx);
+	}
+	if (e->rw_ctx) {
+		JSValueUnprotect(e->rw_ctx, e->rw);
+		JSGlobalContextRelease(e->rw_ctx);
 	}
 	for (int i = 0; i < ENGINE_SCRIPT__COUNT; i++)
 		if (e->scripts[i])
@@ -260,6 +280,7 @@ void engine_free(struct engine *e)
 			JSValueUnprotect(e->fn_ctx, e->fn_rt);
 		JSGlobalContextRelease(e->fn_ctx);
 	}
+	session_drop(e);
 	vfs_free(e->pkg);
 	free(e->pkg_entry);
 	if (e->on_rejection)
@@ -319,47 +340,63 @@ int engine_warm(struct engine *e, bool full)
 /* The tools context: a separate global that holds the embedded tools bundle
  * (the top-level-await rewrite). Only strings cross into it, never a user
  * value, so user code cannot reach or alter it. */
-static JSObjectRef engine_tools(struct engine *e)
+/* Evaluates a bundle in a context of its own; *ctx and *obj are set and
+ * protected on success. */
+static JSObjectRef own_context(struct engine *e, const char *src, size_t n, const char *url,
+			       JSGlobalContextRef *ctx, JSObjectRef *obj)
 {
-	if (e->tools)
-		return e->tools;
-	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
-	if (!ctx)
+	if (*obj)
+		return *obj;
+	JSGlobalContextRef c = JSGlobalContextCreateInGroup(e->group, NULL);
+	if (!c)
 		return NULL;
 	JSValueRef exc = NULL;
-	JSValueRef v = eval_in(ctx, corral_js_tools, corral_js_tools_len, "corral:tools", &exc);
-	if (exc || !v || !JSValueIsObject(ctx, v)) {
-		JSGlobalContextRelease(ctx);
+	JSValueRef v = eval_in(c, src, n, url, &exc);
+	if (exc || !v || !JSValueIsObject(c, v)) {
+		JSGlobalContextRelease(c);
 		return NULL;
 	}
-	e->tools_ctx = ctx;
-	e->tools = (JSObjectRef)v;
-	JSValueProtect(ctx, v);
-	return e->tools;
+	*ctx = c;
+	*obj = (JSObjectRef)v;
+	JSValueProtect(c, v);
+	return *obj;
 }
 
-/* Returns the rewritten source for code with top-level await, or NULL. */
-static JSStringRef tools_rewrite_await(struct engine *e, JSStringRef src)
+static JSObjectRef engine_tools(struct engine *e)
 {
-	JSObjectRef tools = engine_tools(e);
-	if (!tools)
+	return own_context(e, corral_js_tools, corral_js_tools_len, "corral:tools", &e->tools_ctx, &e->tools);
+}
+
+/* The acorn-only half (rewrites, syntax error columns): loads in half the
+ * time of the whole tools bundle. */
+static JSObjectRef engine_rewriter(struct engine *e)
+{
+	return own_context(e, corral_js_rewrite, corral_js_rewrite_len, "corral:rewrite", &e->rw_ctx, &e->rw);
+}
+
+/* Calls the rewrite bundle's fn(src): the rewritten source, or NULL (the
+ * code does not parse, or needs no rewrite). Only strings cross. */
+static JSStringRef tools_rewrite(struct engine *e, const char *fname, JSStringRef src)
+{
+	JSObjectRef rw = engine_rewriter(e);
+	if (!rw)
 		return NULL;
-	JSValueRef fn = engine__get(e->tools_ctx, tools, "rewriteTopLevelAwait");
-	if (!fn || !JSValueIsObject(e->tools_ctx, fn))
+	JSValueRef fn = engine__get(e->rw_ctx, rw, fname);
+	if (!fn || !JSValueIsObject(e->rw_ctx, fn))
 		return NULL;
-	JSValueRef arg = JSValueMakeString(e->tools_ctx, src);
+	JSValueRef arg = JSValueMakeString(e->rw_ctx, src);
 	JSValueRef exc = NULL;
-	JSValueRef r = JSObjectCallAsFunction(e->tools_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
-	if (exc || !r || !JSValueIsString(e->tools_ctx, r))
+	JSValueRef r = JSObjectCallAsFunction(e->rw_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
+	if (exc || !r || !JSValueIsString(e->rw_ctx, r))
 		return NULL;
-	return JSValueToStringCopy(e->tools_ctx, r, NULL);
+	return JSValueToStringCopy(e->rw_ctx, r, NULL);
 }
 
 JSValueRef engine__eval_cached(struct exec *x, enum engine_script id, JSValueRef *exc)
 {
 	struct engine *e = x->eng;
 	if (!e->scripts[id]) {
-		static const char *const urls[] = { "corral:inspect", "corral:runtime", "corral:lazy" };
+		static const char *const urls[] = { "corral:inspect", "corral:runtime", "corral:lazy", "corral:session" };
 		JSStringRef src = NULL;
 		if (id == ENGINE_SCRIPT_INSPECT) {
 			src = engine__jsstr_from_utf8(corral_js_inspect, corral_js_inspect_len);
@@ -367,6 +404,11 @@ JSValueRef engine__eval_cached(struct exec *x, enum engine_script id, JSValueRef
 			extern const char corral_js_runtime[] __attribute__((weak));
 			extern const unsigned long corral_js_runtime_len __attribute__((weak));
 			src = engine__jsstr_from_utf8(corral_js_runtime, corral_js_runtime_len);
+		} else if (id == ENGINE_SCRIPT_SESSION) {
+			extern const char corral_js_session[] __attribute__((weak));
+			extern const unsigned long corral_js_session_len __attribute__((weak));
+			if (&corral_js_session != NULL)
+				src = engine__jsstr_from_utf8(corral_js_session, corral_js_session_len);
 		} else if (id == ENGINE_SCRIPT_LAZY) {
 			char *lazy = host_runtime_lazy_source();
 			if (lazy)
@@ -432,6 +474,7 @@ void exec_res_init(struct exec_res *res)
 {
 	memset(res, 0, sizeof *res);
 	buf_init(&res->result, RESULT_CAP + 64);
+	buf_init(&res->state, IPC_STATE_MAX);
 	res->status = OUTCOME_INTERNAL;
 	res->reusable = true;
 	res->exit_code = -1;
@@ -440,6 +483,7 @@ void exec_res_init(struct exec_res *res)
 void exec_res_release(struct exec_res *res)
 {
 	buf_release(&res->result);
+	buf_release(&res->state);
 	free(res->err_name);
 	free(res->err_message);
 	free(res->err_stack);
@@ -771,8 +815,9 @@ static void install_request(struct exec *x)
 
 void engine_prepare(struct engine *e)
 {
-	/* A function's worker runs in its function's context from then on. */
-	if (e->spare || e->fn_ctx)
+	/* A function's worker runs in its function's context from then on,
+	 * a session's in its session's. */
+	if (e->spare || e->fn_ctx || e->sess_ctx)
 		return;
 	struct exec x = { 0 };
 	x.eng = e;
@@ -781,6 +826,151 @@ void engine_prepare(struct engine *e)
 		return;
 	install_common(&x);
 	e->spare = x.ctx;
+}
+
+/* --- sessions ----------------------------------------------------------- */
+
+/* Whether a session snippet needs rewriteSession: only let, const, class
+ * (and using) declarations and top-level await do; var and function
+ * declarations already make globals in a script. A word scan that also sees
+ * strings and comments: it may rewrite needlessly, never skip a rewrite
+ * that was needed. Saves the acorn parse (~1-4 ms on a young worker) for
+ * snippets like `x + 1`. */
+static bool session_needs_rewrite(const char *p, size_t n)
+{
+	static const char *const words[] = { "let", "const", "class", "await", "using" };
+	size_t i = 0;
+	while (i < n) {
+		unsigned char ch = (unsigned char)p[i];
+		if (!(isalpha(ch) || ch == '_' || ch == '$' || ch >= 0x80)) {
+			i++;
+			continue;
+		}
+		size_t start = i;
+		while (i < n && (isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '$' || (unsigned char)p[i] >= 0x80))
+			i++;
+		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+			if (i - start == strlen(words[k]) && !memcmp(p + start, words[k], i - start))
+				return true;
+	}
+	return false;
+}
+
+/* Whether rewriteSession wrapped the code in an async function (top-level
+ * await): its synchronous form always starts with an empty comment. */
+static bool session_rewrite_is_async(JSStringRef rw)
+{
+	const JSChar *c = JSStringGetCharactersPtr(rw);
+	size_t n = JSStringGetLength(rw);
+	return !(n >= 4 && c[0] == '/' && c[1] == '*' && c[2] == '*' && c[3] == '/');
+}
+
+/* Calls obj.name(...args) in ctx. Returns its value, or NULL with *exc set. */
+static JSValueRef call_export(JSContextRef ctx, JSObjectRef obj, const char *name, size_t argc,
+			      const JSValueRef *argv, JSValueRef *exc)
+{
+	JSValueRef fn = engine__get(ctx, obj, name);
+	if (!fn || !JSValueIsObject(ctx, fn) || !JSObjectIsFunction(ctx, (JSObjectRef)fn)) {
+		*exc = engine__str(ctx, name);
+		return NULL;
+	}
+	return JSObjectCallAsFunction(ctx, (JSObjectRef)fn, obj, argc, argv, exc);
+}
+
+static void session_fail(struct exec *x, const char *what, JSValueRef exc)
+{
+	char *m = exc ? engine__to_cstr(x->ctx, exc, 400, NULL) : NULL;
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s%s%s", what, m ? ": " : "", m ? m : "");
+	free(m);
+	x->res->status = OUTCOME_INTERNAL;
+	set_error(x->res, "InternalError", msg);
+}
+
+/* Puts x in its session's context: the live one when it is this session's
+ * and current, else a fresh one with the stored bindings restored into it
+ * before any user code runs. Returns 0, or -1 with res set (internal). */
+static int session_enter(struct exec *x)
+{
+	struct engine *e = x->eng;
+	const struct exec_req *req = x->req;
+	JSValueRef exc = NULL;
+	if (e->sess_ctx && strcmp(e->sess_id, req->session_id) == 0 && e->sess_seq == req->session_seq) {
+		x->ctx = e->sess_ctx;
+		install_request(x);
+		if (e->sess_rt) {
+			/* The runtime stays loaded; process.env is this request's. */
+			x->rt_state = 2;
+			x->rt_obj = e->sess_rt;
+			JSValueRef env = host_env_object(x);
+			call_export(x->ctx, e->sess_rt, "setEnv", 1, &env, &exc);
+		}
+		return 0;
+	}
+	session_drop(e);
+	if (e->spare) {
+		x->ctx = e->spare;
+		e->spare = NULL;
+	} else {
+		x->ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+		if (!x->ctx) {
+			set_error(x->res, "InternalError", "cannot create a JavaScript context");
+			return -1;
+		}
+		install_common(x);
+	}
+	e->sess_ctx = x->ctx;
+	snprintf(e->sess_id, sizeof e->sess_id, "%s", req->session_id);
+	e->sess_seq = req->session_seq;
+	install_request(x);
+	JSValueRef v = engine__eval_cached(x, ENGINE_SCRIPT_SESSION, &exc);
+	if (exc || !v || !JSValueIsObject(x->ctx, v)) {
+		session_fail(x, "the session support did not load", exc);
+		return -1;
+	}
+	e->sess_obj = (JSObjectRef)v;
+	JSValueProtect(x->ctx, v);
+	/* The baseline: every global so far is the runtime's, not the user's. */
+	JSValueRef g = JSContextGetGlobalObject(x->ctx);
+	call_export(x->ctx, e->sess_obj, "init", 1, &g, &exc);
+	if (exc) {
+		session_fail(x, "the session support did not start", exc);
+		return -1;
+	}
+	if (req->state && req->state_len) {
+		JSStringRef str = engine__jsstr_from_utf8(req->state, req->state_len);
+		JSValueRef arg = JSValueMakeString(x->ctx, str);
+		JSStringRelease(str);
+		call_export(x->ctx, e->sess_obj, "restore", 1, &arg, &exc);
+		if (exc) {
+			session_fail(x, "the session's stored bindings could not be restored", exc);
+			return -1;
+		}
+		x->res->restored = true;
+	}
+	return 0;
+}
+
+/* After the code: the session's bindings into res->state, on a budget of
+ * its own (reading them can run user getters). A snapshot that does not
+ * finish leaves the state out: the store keeps the previous one. */
+static void session_snapshot(struct exec *x)
+{
+	struct engine *e = x->eng;
+	x->deadline_ns = clock_mono_ns() + ENGINE_SNAPSHOT_MS * 1000000ull;
+	JSValueRef arg = JSValueMakeNumber(x->ctx, (double)x->req->state_max), exc = NULL;
+	JSValueRef v = call_export(x->ctx, e->sess_obj, "snapshot", 1, &arg, &exc);
+	if (x->term != TERM_NONE || exc || !v || !JSValueIsString(x->ctx, v))
+		return;
+	JSStringRef str = JSValueToStringCopy(x->ctx, v, NULL);
+	size_t len = 0;
+	bool cut = false;
+	char *u = str ? engine__utf8(str, x->req->state_max + 65536, &len, &cut) : NULL;
+	if (str)
+		JSStringRelease(str);
+	if (u && !cut)
+		buf_append(&x->res->state, u, len);
+	free(u);
 }
 
 /* The runtime's process.exit throws {name: "ProcessExit", code}. */
@@ -858,20 +1048,20 @@ static void finish(struct exec *x, JSValueRef completion, bool have_completion)
  * context, finds it (only numbers cross back). */
 static void locate_syntax_error(struct engine *e, JSStringRef src, uint64_t *line, uint64_t *col)
 {
-	JSObjectRef tools = engine_tools(e);
-	JSValueRef fn = tools ? engine__get(e->tools_ctx, tools, "locateSyntaxError") : NULL;
-	if (!fn || !JSValueIsObject(e->tools_ctx, fn))
+	JSObjectRef tools = engine_rewriter(e);
+	JSValueRef fn = tools ? engine__get(e->rw_ctx, tools, "locateSyntaxError") : NULL;
+	if (!fn || !JSValueIsObject(e->rw_ctx, fn))
 		return;
-	JSValueRef arg = JSValueMakeString(e->tools_ctx, src);
+	JSValueRef arg = JSValueMakeString(e->rw_ctx, src);
 	JSValueRef exc = NULL;
-	JSValueRef r = JSObjectCallAsFunction(e->tools_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
-	if (exc || !r || !JSValueIsObject(e->tools_ctx, r))
+	JSValueRef r = JSObjectCallAsFunction(e->rw_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
+	if (exc || !r || !JSValueIsObject(e->rw_ctx, r))
 		return;
-	JSValueRef l = engine__get(e->tools_ctx, (JSObjectRef)r, "line");
-	JSValueRef c = engine__get(e->tools_ctx, (JSObjectRef)r, "column");
-	if (l && c && JSValueIsNumber(e->tools_ctx, l) && JSValueIsNumber(e->tools_ctx, c)) {
-		*line = (uint64_t)JSValueToNumber(e->tools_ctx, l, NULL);
-		*col = (uint64_t)JSValueToNumber(e->tools_ctx, c, NULL);
+	JSValueRef l = engine__get(e->rw_ctx, (JSObjectRef)r, "line");
+	JSValueRef c = engine__get(e->rw_ctx, (JSObjectRef)r, "column");
+	if (l && c && JSValueIsNumber(e->rw_ctx, l) && JSValueIsNumber(e->rw_ctx, c)) {
+		*line = (uint64_t)JSValueToNumber(e->rw_ctx, l, NULL);
+		*col = (uint64_t)JSValueToNumber(e->rw_ctx, c, NULL);
 	}
 }
 
@@ -1163,19 +1353,24 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		rc = exec_function(&x);
 		goto cleanup;
 	}
-	if (e->spare) {
-		x.ctx = e->spare;
-		e->spare = NULL;
+	if (req->session_id) {
+		if (session_enter(&x))
+			goto cleanup;
 	} else {
-		x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
-		if (!x.ctx) {
-			set_error(res, "InternalError", "cannot create a JavaScript context");
-			rc = -ENOMEM;
-			goto out;
+		if (e->spare) {
+			x.ctx = e->spare;
+			e->spare = NULL;
+		} else {
+			x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+			if (!x.ctx) {
+				set_error(res, "InternalError", "cannot create a JavaScript context");
+				rc = -ENOMEM;
+				goto out;
+			}
+			install_common(&x);
 		}
-		install_common(&x);
+		install_request(&x);
 	}
-	install_request(&x);
 
 	JSStringRef src = engine__jsstr_from_utf8(req->code, req->code_len);
 	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");
@@ -1196,16 +1391,33 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	}
 	JSStringRef err_msg = NULL;
 	int err_line = 0;
+	JSScriptRef script = NULL;
+	if (req->session_id) {
+		/* Every top-level declaration becomes a binding of the session's
+		 * global object (and re-declaring one is allowed, as in a REPL);
+		 * code that does not parse runs as it is, to report its error. */
+		JSStringRef rw = req->typescript || session_needs_rewrite(req->code, req->code_len)
+			? tools_rewrite(e, "rewriteSession", src) : NULL;
+		if (rw) {
+			x.tla = session_rewrite_is_async(rw);
+			script = JSScriptCreateFromString(e->group, url, 1, rw, &err_msg, &err_line);
+			JSStringRelease(rw);
+			if (err_msg)
+				JSStringRelease(err_msg);
+			err_msg = NULL;
+		}
+	}
 	/* JSScriptCreateFromString leaves *err_msg alone when it succeeds:
 	 * clear it after each release, or a later success releases the old
 	 * message a second time (a heap corruption that surfaced as random
 	 * crashes in later executions of the worker). */
-	JSScriptRef script = JSScriptCreateFromString(e->group, url, 1, src, &err_msg, &err_line);
+	if (!script)
+		script = JSScriptCreateFromString(e->group, url, 1, src, &err_msg, &err_line);
 	if (err_msg)
 		JSStringRelease(err_msg);
 	err_msg = NULL;
-	if (!script && x.term == TERM_NONE) {
-		JSStringRef rewritten = tools_rewrite_await(e, src);
+	if (!script && x.term == TERM_NONE && !req->session_id) {
+		JSStringRef rewritten = tools_rewrite(e, "rewriteTopLevelAwait", src);
 		if (rewritten) {
 			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
 			if (err_msg)
@@ -1238,6 +1450,9 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		if (have)
 			JSValueUnprotect(x.ctx, v);
 	}
+	if (req->session_id && x.term == TERM_NONE &&
+	    (res->status == OUTCOME_OK || res->status == OUTCOME_ERROR))
+		session_snapshot(&x);
 rejected:
 	JSStringRelease(url);
 	JSStringRelease(src);
@@ -1253,10 +1468,24 @@ cleanup:
 			JSValueUnprotect(x.ctx, x.pvalue);
 		if (x.inspect)
 			JSValueUnprotect(x.ctx, x.inspect);
-		if (x.rt_obj && x.ctx != e->fn_ctx)
+		if (x.ctx == e->sess_ctx) {
+			/* The session's context serves its next execution, with the
+			 * runtime it loaded; one whose VM was stopped does not. */
+			if (x.rt_obj && !e->sess_rt)
+				e->sess_rt = x.rt_obj;
+			x.rt_obj = NULL;
+			if (x.term == TERM_NONE && res->status != OUTCOME_INTERNAL)
+				e->sess_seq = req->session_seq + 1;
+			else
+				session_drop(e);
+			if (x.term != TERM_NONE)
+				res->reusable = false;
+			x.ctx = NULL;
+		}
+		if (x.ctx && x.rt_obj && x.ctx != e->fn_ctx)
 			JSValueUnprotect(x.ctx, x.rt_obj);
 		/* A function's context serves its next invocation too. */
-		if (x.ctx != e->fn_ctx)
+		if (x.ctx && x.ctx != e->fn_ctx)
 			JSGlobalContextRelease(x.ctx);
 	}
 out:

@@ -26,6 +26,10 @@
 
 struct engine;
 
+/* A session's snapshot runs after its code on this budget (wproc gives the
+ * worker WPROC_SNAPSHOT_MS more before killing it). */
+#define ENGINE_SNAPSHOT_MS 800
+
 struct engine_opts {
 	bool jit;
 };
@@ -54,6 +58,18 @@ struct exec_req {
 	const void *body;
 	size_t body_len;
 	bool has_body;
+
+	/* Sessions: the code runs in the session's own global context, kept
+	 * between executions while the worker lives. session_seq is how many
+	 * executions the session has had; when the live context is another
+	 * session's or has not seen exactly that many, it is rebuilt and
+	 * state (a session.js snapshot, may be NULL) restored into it first.
+	 * After the code, the bindings are snapshotted into res->state. */
+	const char *session_id;
+	uint64_t session_seq;
+	const char *state;
+	size_t state_len;
+	uint64_t state_max;
 };
 
 struct exec_res {
@@ -68,6 +84,8 @@ struct exec_res {
 	bool reusable;            /* false: the worker must not run anything else */
 	int exit_code;            /* process.exit's code, or -1 */
 	bool warm;                /* function mode: the handler was already loaded */
+	struct buf state;         /* sessions: the snapshot after the code, empty when none */
+	bool restored;            /* sessions: the context was rebuilt from the stored state */
 };
 
 struct engine_io {

@@ -39,6 +39,10 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_HEADER] = STR_REPEAT(16384),
 		[IPC_T_BODY] = STR(IPC_MAX_FRAME),
 		[IPC_T_CLIENT_IP] = STR(64),
+		[IPC_T_SESSION] = STR(64),
+		[IPC_T_SESSION_SEQ] = U64,
+		[IPC_T_STATE] = STR(IPC_STATE_MAX),
+		[IPC_T_STATE_MAX] = U64,
 	},
 	[IPC_MSG_READY] = {
 		[IPC_T_LAYERS] = U64,
@@ -63,6 +67,8 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_SIGNAL] = U64,
 		[IPC_T_EXIT_CODE] = U64,
 		[IPC_T_WARM] = U64,
+		[IPC_T_STATE] = STR(IPC_STATE_MAX),
+		[IPC_T_RESTORED] = U64,
 	},
 	[IPC_MSG_FETCH] = {
 		[IPC_T_FETCH_ID] = U64_REQ,

@@ -18,8 +18,12 @@
 
 #define IPC_HEADER_LEN 8
 #define IPC_MAX_FIELDS 512
-/* Largest payload either side accepts: code and results are capped below it. */
+/* Largest payload either side accepts: code, results and session state are
+ * capped below it. */
 #define IPC_MAX_FRAME (64u << 20)
+/* Largest session state either side accepts (CORRAL_SESSION_STATE_MAX_BYTES
+ * is capped to it). */
+#define IPC_STATE_MAX (32u << 20)
 
 enum ipc_type {
 	IPC_MSG_EXEC = 1,   /* supervisor → worker: run this */
@@ -75,6 +79,11 @@ enum ipc_tag {
 	IPC_T_ENTRY,
 	IPC_T_CLIENT_IP,
 	IPC_T_WARM,         /* function mode: the handler was already loaded */
+	IPC_T_SESSION,      /* the session whose global scope the code runs in */
+	IPC_T_SESSION_SEQ,  /* executions the session has had before this one */
+	IPC_T_STATE,        /* a session's stored bindings (session.js snapshot JSON) */
+	IPC_T_STATE_MAX,    /* the most bytes a snapshot may take */
+	IPC_T_RESTORED,     /* RESULT: the session's context was rebuilt from its stored state */
 	IPC_T__COUNT
 };
 

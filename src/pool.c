@@ -409,6 +409,13 @@ int pool_new(struct pool **out, const struct pool_opts *o)
 	return 0;
 }
 
+void pool_retire_binding(struct pool *p, const char *binding)
+{
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		if (pw->bound && !pw->dying && !pw->job && strcmp(pw->tenant, binding) == 0)
+			worker_dying(pw);
+}
+
 void pool_start(struct pool *p)
 {
 	dispatch(p);

@@ -27,6 +27,7 @@ void result_release(struct result *r)
 	free(r->err_name);
 	free(r->err_message);
 	free(r->err_stack);
+	free(r->state);
 	result_init(r);
 }
 

@@ -24,6 +24,9 @@ struct result {
 	bool truncated;
 	int exit_code;          /* process.exit's code, or -1: the outcome's */
 	bool warm;              /* function mode: served by an already-loaded handler */
+	char *state;            /* sessions: the bindings' snapshot (JSON), or NULL */
+	size_t state_len;
+	bool restored;          /* sessions: the worker rebuilt the context from the store */
 };
 
 void result_init(struct result *r);

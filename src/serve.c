@@ -75,6 +75,14 @@ static const struct setting {
 	U("CORRAL_FETCH_TIMEOUT_MS", NULL, fetch_timeout_ms, 1, 600000, "30000"),
 	U("CORRAL_TMP_MB", NULL, tmp_mb, 0, 4096, "10"),
 	U("CORRAL_MAX_PACKAGE_BYTES", NULL, max_package, 1024, 1ull << 30, "52428800"),
+	U("CORRAL_SESSION_TTL_S", NULL, session_ttl_s, 1, 365u * 86400, "3600"),
+	U("CORRAL_SESSION_TTL_MAX_S", NULL, session_ttl_max_s, 1, 365u * 86400, "604800"),
+	U("CORRAL_SESSIONS_PER_TENANT", NULL, sessions_per_tenant, 0, 100000000, "1000"),
+	U("CORRAL_SESSION_HISTORY_MAX", NULL, session_history_max, 1, 1000000, "1000"),
+	U("CORRAL_SESSION_STATE_MAX_BYTES", NULL, session_state_max, 1024, IPC_STATE_MAX, "8388608"),
+	U("CORRAL_SESSION_SWEEP_S", NULL, session_sweep_s, 1, 86400, "60"),
+	B("CORRAL_PII", NULL, pii, "false"),
+	B("CORRAL_SECRET_PATTERNS", NULL, secret_patterns, "true"),
 #undef U
 #undef B
 #undef S
@@ -373,7 +381,7 @@ int serve_main(int argc, char **argv)
 	banner(&c, &caps, api.dev_mode, http_port(http));
 	pool_start(pool);
 
-	uint64_t last_keys = clock_mono_ns(), last_prune = 0, drain_deadline = 0;
+	uint64_t last_keys = clock_mono_ns(), last_prune = 0, last_sweep = 0, drain_deadline = 0;
 	for (;;) {
 		struct pool_stats ps;
 		pool_stats(pool, &ps);
@@ -403,6 +411,10 @@ int serve_main(int argc, char **argv)
 			last_keys = now;
 			if (store_key_count(store, &nkeys) == 0)
 				api.dev_mode = nkeys == 0 && http_is_loopback(http);
+		}
+		if (now - last_sweep > c.session_sweep_s * 1000000000ull) {
+			last_sweep = now;
+			api_sessions_sweep(&api);
 		}
 		if (now - last_prune > 60000000000ull) {
 			last_prune = now;

@@ -28,6 +28,10 @@ struct serve_config {
 	uint64_t fetch_max_bytes, fetch_timeout_ms;
 	uint64_t tmp_mb;
 	uint64_t max_package;
+	uint64_t session_ttl_s, session_ttl_max_s, sessions_per_tenant;
+	uint64_t session_history_max, session_state_max, session_sweep_s;
+	bool pii;                 /* PII tokens, for tenants that do not say */
+	bool secret_patterns;     /* the built-in API-key shapes are redacted */
 };
 
 int serve_main(int argc, char **argv);

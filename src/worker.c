@@ -121,6 +121,10 @@ static void send_result(struct worker *wk, const char *id, const struct exec_res
 		ipc_enc_u64(b, IPC_T_EXIT_CODE, (uint64_t)r->exit_code);
 	if (r->warm)
 		ipc_enc_u64(b, IPC_T_WARM, 1);
+	if (r->state.len)
+		ipc_enc_bytes(b, IPC_T_STATE, r->state.data, r->state.len);
+	if (r->restored)
+		ipc_enc_u64(b, IPC_T_RESTORED, 1);
 	send_frame(wk);
 }
 
@@ -170,6 +174,10 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		if (body)
 			memcpy(body, fbody->data, fbody->len);
 	}
+	char *session = NULL;
+	if ((f = ipc_get(m, IPC_T_SESSION)))
+		session = strndup(f->data, f->len);
+	const struct ipc_field *state = ipc_get(m, IPC_T_STATE);
 	struct exec_req req = {
 		.id = idbuf,
 		.code = code->data,
@@ -193,6 +201,11 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 		.body = body,
 		.body_len = fbody ? fbody->len : 0,
 		.has_body = body != NULL,
+		.session_id = session,
+		.session_seq = ipc_get_u64(m, IPC_T_SESSION_SEQ, 0),
+		.state = state ? state->data : NULL,
+		.state_len = state ? state->len : 0,
+		.state_max = ipc_get_u64(m, IPC_T_STATE_MAX, 8u << 20),
 	};
 	struct engine_io io = { on_output, flush_frames, io_send, io_next, wk };
 	struct exec_res res;
@@ -212,6 +225,7 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 	free(path);
 	free(ip);
 	free(body);
+	free(session);
 	free(filename);
 	return again;
 }

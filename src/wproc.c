@@ -160,6 +160,13 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	}
 	for (size_t i = 0; i < job->nenv && !rc; i++)
 		rc = ipc_enc_str(&b, IPC_T_ENV, job->env[i]);
+	if (job->session_id) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_SESSION, job->session_id);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SESSION_SEQ, job->session_seq);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATE_MAX, job->state_max);
+		if (job->state)
+			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_STATE, job->state, job->state_len);
+	}
 	rc = rc ? rc : ipc_enc_end(&b);
 	if (!rc)
 		rc = write_frame(w, &b);
@@ -169,7 +176,10 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	snprintf(w->exec_id, sizeof w->exec_id, "%s", job->id);
 	w->exec_start_ns = clock_mono_ns();
 	w->timeout_ms = job->timeout_ms;
-	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS) * 1000000ull;
+	/* A session's snapshot runs after the code, on a budget of its own. */
+	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS +
+					    (job->session_id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
+	w->session = job->session_id != NULL;
 	w->out_bytes = 0;
 	w->fetches = 0;
 	w->resp_head = false;
@@ -183,6 +193,21 @@ static char *field_dup(const struct ipc_msg *m, enum ipc_tag tag)
 {
 	const struct ipc_field *f = ipc_get(m, tag);
 	return f ? strndup(f->data, f->len) : NULL;
+}
+
+/* A session snapshot: {"v":1,"vars":[...]} (session.js). Returns 1 when it
+ * is one, 0 when it is one that says it failed ("error": the stored state
+ * stays as it was), -1 when it is not. */
+static int state_check(const char *p, size_t n)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = v && json_is_object(v) && json_integer_value(json_object_get(v, "v")) == 1 &&
+		 json_is_array(json_object_get(v, "vars")) ? 1 : -1;
+	if (rc == 1 && json_object_get(v, "error"))
+		rc = 0;
+	json_decref(v);
+	return rc;
 }
 
 static bool needs_recycle(enum outcome o)
@@ -228,6 +253,21 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	r.peak_memory = ipc_get_u64(m, IPC_T_PEAK_RSS, 0);
 	r.truncated = ipc_get_u64(m, IPC_T_TRUNCATED, 0) != 0;
 	r.warm = ipc_get_u64(m, IPC_T_WARM, 0) != 0;
+	r.restored = ipc_get_u64(m, IPC_T_RESTORED, 0) != 0;
+	const struct ipc_field *state = ipc_get(m, IPC_T_STATE);
+	if (state) {
+		/* Stored as it is and given back to this session's next worker:
+		 * it must be one JSON object of the snapshot's shape. */
+		int ok = w->session ? state_check(state->data, state->len) : -1;
+		if (ok < 0) {
+			result_release(&r);
+			return -EPROTO;
+		}
+		if (ok) {
+			r.state = strndup(state->data, state->len);
+			r.state_len = r.state ? state->len : 0;
+		}
+	}
 	if (ipc_get(m, IPC_T_EXIT_CODE))
 		r.exit_code = (int)(ipc_get_u64(m, IPC_T_EXIT_CODE, 0) & 0xff);
 	if (w->has_cg) {

@@ -27,6 +27,7 @@
 
 #define WPROC_TICK_MS 10
 #define WPROC_GRACE_MS 100
+#define WPROC_SNAPSHOT_MS 1000 /* a session snapshot's budget after the code */
 #define WPROC_READY_TIMEOUT_MS 10000
 #define WPROC_PIDS_CAP 256 /* threads per worker (pids cgroup) */
 
@@ -78,6 +79,12 @@ struct wproc_job {
 	const void *body;
 	size_t body_len;
 	bool has_body;
+	/* Sessions (see struct exec_req). */
+	const char *session_id;
+	uint64_t session_seq;
+	const char *state;
+	size_t state_len;
+	uint64_t state_max;
 };
 
 struct wproc;
@@ -123,6 +130,7 @@ struct wproc {
 	uint64_t oom_before;
 	unsigned fetches;         /* in flight for this execution */
 	bool resp_head;           /* function mode: the head came */
+	bool session;             /* a session's execution: a state may come back */
 	bool last;
 	void *user;               /* for the caller */
 };

@@ -100,6 +100,40 @@ function patternNames(node, out) {
 // parses but has no await outside nested functions: the caller then reports
 // its own syntax error for the original code.
 export function rewriteTopLevelAwait(code) {
+  return rewrite(code, false);
+}
+
+// Rewrites one snippet of a session (a series of scripts that share a global
+// scope, like a notebook) so that every top-level declaration is a property
+// of the global object: `var` anywhere outside nested functions, top-level
+// `let` and `const` (destructuring included), classes and functions. A later
+// snippet may then declare the same name again, and the session's bindings
+// can be listed, saved and restored as the global object's own properties.
+//
+// Code with top-level await is rewritten exactly as rewriteTopLevelAwait
+// does, and its completion value is a Promise. Other code gets no wrapper:
+// its declarations become assignments to `var`s declared after its directive
+// prologue, function declarations stay as they are (a script's are global
+// already) and `class C {}` becomes `C=class C {};`. Its completion value is
+// the script's own; a declaration as the last statement gives undefined.
+// The synchronous form always starts with SESSION_SYNC_MARK, "/**/", which
+// the async form never does (it starts with "var " or "(async () => {"), so
+// the caller tells them apart by the first four characters.
+//
+// `let` and `const` lose their temporal dead zone and `const` its
+// immutability, as in Node's REPL; block-scoped declarations in nested
+// blocks and loop heads stay local. Lines are kept as in rewriteTopLevelAwait.
+// Returns null when the code does not parse.
+export function rewriteSession(code) {
+  return rewrite(code, true);
+}
+
+const SESSION_SYNC_MARK = '/**/';
+
+// The rewrite behind both: with top-level await the code is wrapped in an
+// async function; without it, `session` rewrites it in place and otherwise
+// there is nothing to do (null).
+function rewrite(code, session) {
   if (typeof code !== 'string') return null;
   let ast;
   try {
@@ -115,7 +149,8 @@ export function rewriteTopLevelAwait(code) {
     forInits: new Set(),
   };
   recursive(ast, st, visitors);
-  if (!st.hasAwait) return null;
+  const wrap = st.hasAwait;
+  if (!wrap && !session) return null;
 
   const edits = [];
   const edit = (start, end, text) => edits.push({ start, end, text, seq: edits.length });
@@ -126,25 +161,29 @@ export function rewriteTopLevelAwait(code) {
   };
   const topLevel = new Set(ast.body);
 
-  // Function declarations are hoisted within the wrapper by the language
-  // itself, but their bindings are local to it. Copying each one to the
-  // global object first thing in the wrapper body, after any directive
-  // prologue, makes them visible globally from the start, as in a script.
-  const functionNames = [];
-  for (const node of ast.body) {
-    if (node.type === 'FunctionDeclaration') {
-      hoist(node.id.name);
-      if (!functionNames.includes(node.id.name)) functionNames.push(node.id.name);
-    }
-  }
   let bodyStart = 0;
   for (const node of ast.body) {
     if (node.type !== 'ExpressionStatement' || node.directive === undefined) break;
     bodyStart = node.end;
   }
-  if (functionNames.length > 0) {
-    const copies = functionNames.map((n) => `this.${n}=${n};`).join('');
-    insert(bodyStart, bodyStart > 0 ? `;${copies}` : copies);
+
+  // Function declarations are hoisted within the wrapper by the language
+  // itself, but their bindings are local to it. Copying each one to the
+  // global object first thing in the wrapper body, after any directive
+  // prologue, makes them visible globally from the start, as in a script.
+  // Without a wrapper they are global already.
+  if (wrap) {
+    const functionNames = [];
+    for (const node of ast.body) {
+      if (node.type === 'FunctionDeclaration') {
+        hoist(node.id.name);
+        if (!functionNames.includes(node.id.name)) functionNames.push(node.id.name);
+      }
+    }
+    if (functionNames.length > 0) {
+      const copies = functionNames.map((n) => `this.${n}=${n};`).join('');
+      insert(bodyStart, bodyStart > 0 ? `;${copies}` : copies);
+    }
   }
 
   // A `var` anywhere outside nested functions, and a top-level `let` or
@@ -194,20 +233,31 @@ export function rewriteTopLevelAwait(code) {
     insert(node.end, ';');
   }
 
-  // The last statement, ignoring empty ones, gives the Promise its value
-  // when it is an expression statement.
+  // The last statement, ignoring empty ones, gives the completion value:
+  // with the wrapper, the Promise's value when it is an expression statement.
+  // Without it, a class (now an assignment) or function declaration there
+  // is followed by `void 0;`, so that a declaration gives undefined, as
+  // `let` and `var` (now `void (...)`) do.
   for (let i = ast.body.length - 1; i >= 0; i--) {
     const node = ast.body[i];
     if (node.type === 'EmptyStatement') continue;
-    if (node.type === 'ExpressionStatement') {
+    if (wrap && node.type === 'ExpressionStatement') {
       insert(node.start, 'return (');
       insert(node.expression.end, ')');
+    } else if (!wrap && (node.type === 'ClassDeclaration' || node.type === 'FunctionDeclaration')) {
+      insert(node.end, 'void 0;');
     }
     break;
   }
 
+  // Without the wrapper, the hoisted `var`s go after the directive prologue,
+  // which must stay first; they are inserted ahead of every other edit there.
+  if (!wrap && hoisted.length > 0) {
+    edits.push({ start: bodyStart, end: bodyStart, text: `${bodyStart > 0 ? ';' : ''}var ${hoisted.join(', ')};`, seq: -1 });
+  }
+
   // A hashbang comment is only valid at the very start of a script; after
-  // the wrapper it is turned into an ordinary line comment.
+  // the wrapper or the mark it is turned into an ordinary line comment.
   if (code.startsWith('#!')) edit(0, 2, '//');
 
   edits.sort((a, b) => a.start - b.start || a.seq - b.seq);
@@ -219,6 +269,8 @@ export function rewriteTopLevelAwait(code) {
   }
   out += code.slice(cursor);
 
+  // A comment keeps a directive prologue that follows it a prologue.
+  if (!wrap) return SESSION_SYNC_MARK + out;
   const prefix = (hoisted.length > 0 ? `var ${hoisted.join(', ')}; ` : '') + '(async () => {';
   // The closing part goes on a line of its own, so that a line comment at the
   // end of the code cannot swallow it.

@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "helpers"))
 from corraltest import Tap  # noqa: E402
-from server import HOOKS, Server, ServerError, alive, api_error, retry_after, serve_available  # noqa: E402
+from server import HOOKS, Server, alive, api_error, retry_after, serve_available, start_or_fail  # noqa: E402
 
 t = Tap("11-serve-limits")
 
@@ -18,11 +18,7 @@ SLOW = "await new Promise(r => setTimeout(r, 500)); 'slow'"
 
 
 def start(desc, **kw):
-    try:
-        return Server(**kw).start()
-    except ServerError as e:
-        t.ok(False, desc, e)
-        return None
+    return start_or_fail(t, desc, **kw)
 
 
 def later(srv, delay, code, **fields):

@@ -616,3 +616,14 @@ def serve_available(binary=None):
     if "unknown command" in err:
         return False, f"{os.path.basename(b)} has no serve command yet"
     return True, ""
+
+
+def start_or_fail(tap, desc, **kw):
+    """A started Server, or None after recording a failed case `desc` with
+    the server's stderr (tests go on with the cases that need no server)."""
+    try:
+        return Server(**kw).start()
+    except ServerError as e:
+        tap.ok(False, desc, e)
+        return None
+

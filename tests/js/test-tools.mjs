@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 import vm from 'node:vm';
+import { runTap } from './tap.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD_SCRIPT = path.join(ROOT, 'scripts', 'build-js.mjs');
@@ -328,7 +329,7 @@ test('build: build-js.mjs succeeds', () => {
 
 test('build: the C literals decode to the emitted scripts, with the right lengths', () => {
   const decoded = decodeGenerated(builtC);
-  assert.deepEqual([...decoded.keys()].sort(), ['inspect', 'runtime', 'runtime_globals', 'tools']);
+  assert.deepEqual([...decoded.keys()].sort(), ['inspect', 'rewrite', 'runtime', 'runtime_globals', 'session', 'tools']);
   for (const [name, { bytes, declaredLength }] of decoded) {
     assert.equal(declaredLength, bytes.length, `${name} length`);
     const emitted = path.join(emitDir, `${name}.js`);
@@ -340,7 +341,7 @@ test('build: the C literals decode to the emitted scripts, with the right length
 });
 
 test('build: the scripts follow the wrapper contract', () => {
-  for (const name of ['tools', 'inspect', 'runtime']) {
+  for (const name of ['tools', 'rewrite', 'inspect', 'runtime', 'session']) {
     const s = bundle(name);
     assert.ok(s.startsWith('(function(){var module={exports:{}},exports=module.exports;'), name);
     assert.ok(s.endsWith(';return module.exports;})()'), name);
@@ -348,12 +349,13 @@ test('build: the scripts follow the wrapper contract', () => {
   /* The tools bundle holds require(...) text that sucrase writes into its
    * output; that it never calls require itself is the bare-context test's job. */
   assert.ok(!/require\s*\(\s*["'`]/.test(bundle('inspect')), 'inspect requires a module');
+  assert.ok(!/require\s*\(\s*["'`]/.test(bundle('session')), 'session requires a module');
 });
 
 test('build: the tools bundle works where there are no Node globals', async () => {
   const context = bareContext();
   const m = vm.runInContext(bundle('tools'), context);
-  assert.deepEqual(Object.keys(m).sort(), ['locateSyntaxError', 'rewriteTopLevelAwait', 'transpile', 'transpileCacheSize', 'version']);
+  assert.deepEqual(Object.keys(m).sort(), ['locateSyntaxError', 'rewriteSession', 'rewriteTopLevelAwait', 'transpile', 'transpileCacheSize', 'version']);
   const t1 = m.transpile('const x: number = 1; export default x', 'a.ts', { typescript: true });
   assert.equal(m.transpile('const x: number = 1; export default x', 'a.ts', { typescript: true }), t1);
   assert.equal(m.transpileCacheSize(), 1);
@@ -365,6 +367,24 @@ test('build: the tools bundle works where there are no Node globals', async () =
   assert.equal(value, 3);
   assert.equal(vm.runInContext('r', runContext), 2);
   assert.equal(m.rewriteTopLevelAwait('async () => { await 1 }'), null);
+  assert.equal(m.rewriteSession('let s = 1; s'), tools.rewriteSession('let s = 1; s'));
+});
+
+test('build: the session bundle works where there are no Node globals', () => {
+  const context = bareContext();
+  const m = vm.runInContext(bundle('session'), context);
+  assert.deepEqual(Object.keys(m).sort(), ['init', 'restore', 'snapshot']);
+  m.init(vm.runInContext('globalThis', context));
+  vm.runInContext('var kept = new Map([[1, {a: [1n]}]]); var fn = () => 1;', context);
+  const json = m.snapshot(1000);
+  assert.equal(json, '{"v":1,"vars":[{"name":"fn","type":"function","persisted":false,"reason":"a function"},'
+    + '{"name":"kept","type":"Map","persisted":true,"value":["m",0,[[1,["o",1,[["a",["a",2,[["i","1"]]]]]]]]]}]}');
+  const other = bareContext();
+  const m2 = vm.runInContext(bundle('session'), other);
+  m2.init(vm.runInContext('globalThis', other));
+  assert.equal(m2.restore(json), 2);
+  assert.equal(vm.runInContext('kept.get(1).a[0]', other), 1n);
+  assert.equal(vm.runInContext('typeof process + typeof require + typeof Buffer', other), 'undefinedundefinedundefined');
 });
 
 test('build: the inspect bundle works where there are no Node globals', () => {
@@ -410,21 +430,6 @@ if (GENERATED_C !== null) {
   });
 }
 
-console.log(`1..${tests.length}`);
-let passed = 0;
-let failed = 0;
-for (const [i, t] of tests.entries()) {
-  try {
-    await t.fn();
-    passed++;
-    console.log(`ok ${i + 1} - ${t.name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${i + 1} - ${t.name}`);
-    const detail = (e && e.stack) || String(e);
-    console.log(detail.split('\n').map((l) => `  # ${l}`).join('\n'));
-  }
-}
+const failed = await runTap(tests);
 fs.rmSync(tmp, { recursive: true, force: true });
-console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -155,10 +155,19 @@ function builtin(name) {
   return require('./builtins.js').load(name.startsWith('node:') ? name.slice(5) : name);
 }
 
+// Sessions: the context outlives one execution, its env does not. The
+// host object keeps the new env (fn/index.js reads it) and process.env, if
+// it was made, is refilled in place.
+function setEnv(env) {
+  if (state.host) state.host.env = env;
+  require('./node/process.js').setEnv(env);
+}
+
 module.exports = {
   version: '1',
   globals: GLOBALS.slice(),
   install,
+  setEnv,
   requireFor,
   runMain,
   invoke,

@@ -222,4 +222,14 @@ function get() {
   return proc || create();
 }
 
-module.exports = { get, ProcessExit, nextTick, hrtime };
+// Sessions: one context serves executions with different env vars.
+function setEnv(hostEnv) {
+  if (!proc) return;
+  const env = proc.env;
+  for (const k of Object.keys(env)) delete env[k];
+  if (hostEnv && typeof hostEnv === 'object') {
+    for (const k of Object.keys(hostEnv)) env[k] = `${hostEnv[k]}`;
+  }
+}
+
+module.exports = { get, setEnv, ProcessExit, nextTick, hrtime };
