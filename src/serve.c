@@ -185,6 +185,11 @@ static int parse_config(int argc, char **argv, struct serve_config *c, char err[
 			 (unsigned long long)c->pool_size, (unsigned long long)c->pool_max);
 		return -EINVAL;
 	}
+	if (c->session_ttl_s > c->session_ttl_max_s) {
+		snprintf(err, CONFIG_ERR_LEN, "CORRAL_SESSION_TTL_S (%llu) must not be over CORRAL_SESSION_TTL_MAX_S (%llu)",
+			 (unsigned long long)c->session_ttl_s, (unsigned long long)c->session_ttl_max_s);
+		return -EINVAL;
+	}
 	if (c->memory_mb > c->max_memory_mb)
 		c->max_memory_mb = c->memory_mb;
 	return 0;

@@ -244,6 +244,10 @@ for desc, args, env, needle in [
     ("--listen nonsense", ["--listen", "nonsense"], {}, "--listen"),
     ("--listen 127.0.0.1:99999", ["--listen", "127.0.0.1:99999"], {}, "--listen"),
     ("an unknown flag", ["--no-such-flag"], {}, "--no-such-flag"),
+    ("CORRAL_SESSION_TTL_S over the maximum", [], {"CORRAL_SESSION_TTL_S": "100", "CORRAL_SESSION_TTL_MAX_S": "10"},
+     "CORRAL_SESSION_TTL_MAX_S"),
+    ("CORRAL_SESSION_STATE_MAX_BYTES=lots", [], {"CORRAL_SESSION_STATE_MAX_BYTES": "lots"}, "CORRAL_SESSION_STATE_MAX_BYTES"),
+    ("CORRAL_PII=maybe", [], {"CORRAL_PII": "maybe"}, "CORRAL_PII"),
 ]:
     t0 = time.monotonic()
     rc, err = serve_fails(*args, env=env, timeout=10)
