@@ -576,6 +576,7 @@ int api__exec_start(struct api_exec *x)
 		result_set_error(&r, "PolicyViolation", v.message);
 		r.err_line = v.line;
 		r.err_column = v.column;
+		x->not_run = true;
 		api__exec_started(x);
 		on_job_done(&x->pj, &r, false);
 		result_release(&r);

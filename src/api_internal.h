@@ -48,6 +48,7 @@ struct api_exec {
 	char **fenv;
 	size_t nfenv;
 	char *secrets_commit;     /* the session's new secrets text, NULL: unchanged */
+	bool not_run;             /* answered here (the policy): no worker saw it */
 };
 
 /* A tenant's settings, compiled (api_settings.c); cached for a few seconds

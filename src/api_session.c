@@ -230,7 +230,9 @@ static void lane_start(struct api *a, struct api_lane *lane)
 		x->state = s.state;
 		s.state = NULL;
 		x->pj.job.session_id = x->session_id;
-		x->pj.job.session_seq = s.execution_count;
+		/* What the worker's live context must have seen to be current:
+		 * the executions that ran in a worker (not policy rejections). */
+		x->pj.job.session_seq = s.ctx_seq;
 		x->pj.job.state = x->state;
 		x->pj.job.state_len = x->state ? s.state_len : 0;
 		x->pj.job.state_max = c->session_state_max;
@@ -389,6 +391,7 @@ void api_session_done(struct api *a, struct api_exec *x, const struct result *re
 		.state = res->state,
 		.state_len = res->state ? res->state_len : 0,
 		.secrets = x->secrets_commit,
+		.not_run = x->not_run,
 	};
 	uint64_t seq = 0;
 	int rc = store_session_commit(a->store, &e, (unsigned)a->cfg->session_history_max, &seq);

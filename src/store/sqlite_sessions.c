@@ -43,13 +43,13 @@
 			     "SELECT ?2, id, ?3, ?3, ?3 + ?4, ?4, 0, NULL, ?5 FROM tenants " \
 			     "WHERE name = ?1") \
 	X(GET,               "SELECT s.id, t.name, s.created_at, s.last_activity, s.expires_at, " \
-			     "s.ttl_ms, s.execution_count, s.pii, CASE WHEN ?4 THEN s.state END, s.secrets " \
+			     "s.ttl_ms, s.execution_count, s.pii, CASE WHEN ?4 THEN s.state END, s.secrets, s.ctx_seq " \
 			     "FROM sessions s JOIN tenants t ON t.id = s.tenant_id " \
 			     "WHERE s.id = ?1 AND t.name = ?2 AND s.expires_at > ?3") \
 	X(DELETE,            "DELETE FROM sessions WHERE id = ?1 " \
 			     "AND tenant_id = (SELECT id FROM tenants WHERE name = ?2) " \
 			     "RETURNING expires_at > ?3") \
-	X(BUMP,              "UPDATE sessions SET execution_count = execution_count + 1, " \
+	X(BUMP,              "UPDATE sessions SET execution_count = execution_count + 1, ctx_seq = ctx_seq + ?7, " \
 			     "last_activity = ?4, expires_at = ?4 + ttl_ms, " \
 			     "state = coalesce(?5, state), secrets = coalesce(?6, secrets) WHERE id = ?1 " \
 			     "AND tenant_id = (SELECT id FROM tenants WHERE name = ?2) " \
@@ -244,6 +244,7 @@ int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t
 		size_t slen = 0;
 		if (!rc)
 			rc = sqs_dup(s, st, 9, false, &out->secrets, &slen);
+		out->ctx_seq = (uint64_t)sqlite3_column_int64(st, 10);
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
@@ -289,6 +290,7 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 	sqlite3_bind_int64(st, 4, e->finished_at);
 	sqs_bind_text(st, 5, e->state, e->state_len);
 	sqs_bind_text(st, 6, e->secrets, e->secrets ? strlen(e->secrets) : 0);
+	sqlite3_bind_int(st, 7, e->not_run ? 0 : 1);
 	rc = sq__step(s, st, what, &count); /* no row: no live session of this tenant */
 	if (rc)
 		goto fail;

@@ -359,6 +359,7 @@ struct store_session {
 	int64_t expires_at;        /* last_activity + ttl_ms */
 	int64_t ttl_ms;
 	uint64_t execution_count;  /* executions committed so far: the last seq */
+	uint64_t ctx_seq;          /* of those, the ones that ran in a worker */
 	bool pii;                  /* the session's default for PII filtering */
 	char *state;               /* NUL-terminated JSON text, or NULL */
 	size_t state_len;
@@ -408,6 +409,7 @@ struct store_session_exec {
 	bool truncated;                          /* cut before it got here */
 	const char *state; size_t state_len;     /* NULL: keep the stored state */
 	const char *secrets;                     /* NULL: keep the stored secrets */
+	bool not_run;                            /* refused before a worker saw it (ctx_seq stays) */
 };
 
 /* Records execution @e of a session in one transaction (a savepoint inside

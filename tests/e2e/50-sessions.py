@@ -578,6 +578,13 @@ row = (hh.get("executions") or [{}])[0]
 t.ok(r.get("status") == "rejected" and row.get("status") == "rejected" and row.get("code") == "while(true){}"
      and "no-while-true" in json.dumps(row.get("error")),
      "a rejected execution inside a session is in its history (status, code, error)", (r, row))
+# A policy rejection never reaches the worker: the session's live context
+# must stay in use after it (a class defined before it is still there).
+s, r = ss.ex(P, "class Keep { m() { return 7 } }")
+s, r = ss.ex(P, "while(true){}")
+s2, r2 = ss.ex(P, "new Keep().m()")
+t.ok(r.get("status") == "rejected" and r2.get("result") == 7,
+     "after a policy rejection the session's live context is kept (a class from before still works)", (r, r2))
 for body, field, desc in (
         ({"validation": {"forbidden_patterns": [{"name": "bad", "pattern": "(unclosed"}]}}, "validation",
          "an invalid forbidden-pattern regex"),

@@ -286,7 +286,9 @@ static void test_commit(const char *dir, struct store *s)
 	is_int(store_session_commit(s, &e, 0, &seq), 0, "a third, with a new state");
 	store_session_get(s, "acme", "s_c", true, &g);
 	is_str(g.state, "{\"x\":3}", "the state is replaced");
+	is_int(g.ctx_seq, 3, "ctx_seq counts the executions that ran in a worker (3)");
 	store_session_release(&g);
+
 
 	/* A repeated execution id: refused, and nothing moves. */
 	e = exec_of("acme", "s_c", "x_c3", "{\"x\":99}");
@@ -312,6 +314,17 @@ static void test_commit(const char *dir, struct store *s)
 		   6, "leaves only seq 6");
 	store_session_get(s, "acme", "s_c", false, &g);
 	is_int(g.execution_count, 6, "execution_count counts the pruned ones too");
+	store_session_release(&g);
+
+	/* One refused before any worker saw it (the validation policy): in
+	 * the history and the count, not in ctx_seq. */
+	e = exec_of("acme", "s_c", "x_c6r", NULL);
+	e.not_run = true;
+	is_int(store_session_commit(s, &e, 0, &seq), 0, "a policy rejection is committed");
+	store_session_get(s, "acme", "s_c", false, &g);
+	ok(seq == 7 && g.execution_count == 7 && g.ctx_seq == 6,
+	   "it takes seq 7, execution_count 7, and leaves ctx_seq at 6");
+	store_session_release(&g);
 
 	/* A deleted session: -ENOENT, nothing written. */
 	is_int(store_session_delete(s, "acme", "s_c"), 0, "the session is deleted");

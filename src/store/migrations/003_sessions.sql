@@ -29,6 +29,7 @@ CREATE TABLE sessions (
 	expires_at       INTEGER NOT NULL,
 	ttl_ms           INTEGER NOT NULL CHECK (ttl_ms >= 1),
 	execution_count  INTEGER NOT NULL DEFAULT 0 CHECK (execution_count >= 0),
+	ctx_seq          INTEGER NOT NULL DEFAULT 0 CHECK (ctx_seq >= 0),
 	state            TEXT,
 	pii              INTEGER NOT NULL DEFAULT 0 CHECK (pii IN (0, 1)),
 	secrets          TEXT
