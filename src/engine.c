@@ -306,10 +306,11 @@ static JSStringRef tools_rewrite(struct engine *e, const char *fname, JSStringRe
 static JSScriptRef engine_script(struct engine *e, enum engine_script id);
 
 /* A pool worker's first session snippet or top-level await would load the
- * rewriter (~9 ms) and run its parser cold (~5 ms), and a session's first
- * context would compile session.js (~4 ms): done here instead, in ctx (a
- * throwaway context). Only strings cross into the rewriter. */
-static void warm_sessions(struct engine *e, JSGlobalContextRef ctx)
+ * rewriter (~9 ms) and run its parser cold (~5 ms), a session's first
+ * context would compile session.js (~4 ms), and a function's first context
+ * (or a first runtime global) the runtime bundle (~19 ms): done here
+ * instead, in throwaway contexts. Only strings cross into the rewriter. */
+static void warm_bundles(struct engine *e, JSGlobalContextRef ctx)
 {
 	JSStringRef sample = JSStringCreateWithUTF8CString(
 		"let a = 1; const {b, c: [d]} = {b: 2, c: [3]}; var e = 4;\n"
@@ -318,6 +319,17 @@ static void warm_sessions(struct engine *e, JSGlobalContextRef ctx)
 	if (rw)
 		JSStringRelease(rw);
 	JSStringRelease(sample);
+	/* The runtime bundle's top level, compiled once for the VM (a
+	 * function's first context, or a first runtime global, evaluates it). */
+	JSScriptRef rt = engine_script(e, ENGINE_SCRIPT_RUNTIME);
+	if (rt) {
+		JSGlobalContextRef c2 = JSGlobalContextCreateInGroup(e->group, NULL);
+		if (c2) {
+			JSValueRef exc = NULL;
+			JSScriptEvaluate(c2, rt, NULL, &exc);
+			JSGlobalContextRelease(c2);
+		}
+	}
 	JSScriptRef ss = engine_script(e, ENGINE_SCRIPT_SESSION);
 	if (ss) {
 		JSValueRef exc = NULL;
@@ -376,7 +388,7 @@ int engine_warm(struct engine *e, bool full)
 	if (full) {
 		eval_in(ctx, warm, sizeof warm - 1, "corral:warm", &exc);
 		eval_in(ctx, corral_js_inspect, corral_js_inspect_len, "corral:inspect", &exc2);
-		warm_sessions(e, ctx);
+		warm_bundles(e, ctx);
 		JSGarbageCollect(ctx);
 	} else {
 		eval_in(ctx, light, sizeof light - 1, "corral:warm", &exc);
