@@ -279,12 +279,16 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 	snprintf(res->id, sizeof res->id, "%s", x->id);
 	/* Secrets and personal data out of everything that leaves, on whole
 	 * texts (a secret split across two writes is still one secret). */
+	/* A session's PII tokens are rows: one transaction for them all. */
+	bool batch = x->lane && a->store && store_batch_begin(a->store) == 0;
 	if (filter_active(x->flt)) {
 		filter_buf(x->flt, &x->out);
 		filter_buf(x->flt, &x->err);
 		filter_buf(x->flt, &x->both);
 		if (res->result_json)
 			filter_json(x->flt, &res->result_json);
+		if (res->err_name)
+			filter_str(x->flt, &res->err_name);
 		if (res->err_message)
 			filter_str(x->flt, &res->err_message);
 		if (res->err_stack)
@@ -305,6 +309,8 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 			}
 		}
 	}
+	if (batch && store_batch_commit(a->store))
+		log_msg(LOG_WARN, "store", "cannot commit the tokens of execution %s: %s", x->id, store_last_error(a->store));
 	log_exec(x, res);
 	api__record(a, x->id, x->pj.tenant, res, &x->both);
 	if (x->lane)

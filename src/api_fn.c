@@ -678,6 +678,8 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 		a->fn_warm++;
 	if (filter_active(x->flt)) {
 		filter_buf(x->flt, &x->logs);
+		if (res->err_name)
+			filter_str(x->flt, &res->err_name);
 		if (res->err_message)
 			filter_str(x->flt, &res->err_message);
 		if (res->err_stack)

@@ -49,6 +49,7 @@ struct api_exec {
 	size_t nfenv;
 	char *secrets_commit;     /* the session's new secrets text, NULL: unchanged */
 	bool not_run;             /* answered here (the policy): no worker saw it */
+	unsigned tokens_asked;    /* PII token lookups so far (api_session_token) */
 };
 
 /* A tenant's settings, compiled (api_settings.c); cached for a few seconds

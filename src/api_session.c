@@ -41,8 +41,11 @@
 
 /* Executions of one session waiting behind the running one. */
 #define LANE_QUEUE_MAX 64
-#define HISTORY_LIMIT_MAX 1000
+#define HISTORY_LIMIT_MAX 200
 #define HISTORY_LIMIT_DEFAULT 50
+#define HISTORY_BODY_MAX (8u << 20)
+/* PII token lookups one execution may make (each may add a row). */
+#define SESSION_TOKENS_PER_EXEC 5000
 
 struct api_lane {
 	char tenant[65];
@@ -117,76 +120,74 @@ static void lane_free_if_idle(struct api *a, struct api_lane *lane)
 		}
 }
 
-/* The most env lines a session remembers for filtering. */
-#define SESSION_SECRETS_MAX 1024
+/* What a session remembers of the env values it was given, for filtering:
+ * at most this many bytes (the request's own env is always used). */
+#define SESSION_SECRETS_BYTES (64u << 10)
 
-static bool has_line(char *const *v, size_t n, const char *line, size_t len)
+static bool has_entry(char *const *v, size_t n, const char *e)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strlen(v[i]) == len && !memcmp(v[i], line, len))
+		if (!strcmp(v[i], e))
 			return true;
-	return false;
-}
-
-/* Whether text (lines) has line. */
-static bool line_in_text(const char *text, const char *line)
-{
-	size_t ll = strlen(line);
-	for (const char *q = text; q && *q;) {
-		size_t len = strcspn(q, "\n");
-		if (len == ll && !memcmp(q, line, len))
-			return true;
-		q += len;
-		if (*q == '\n')
-			q++;
-	}
 	return false;
 }
 
 /* x's filter env: its own env, then what the session was given before
- * (stored: "NAME=value" lines). When the request brings a value the session
- * did not have, the new list is committed with the execution. Returns 0 or
+ * (stored: a JSON array of "NAME=value" strings), within
+ * SESSION_SECRETS_BYTES. When the request brings a value the session did
+ * not have, the new list is committed with the execution. Returns 0 or
  * -ENOMEM. */
 static int session_secrets(struct api_exec *x, const char *stored)
 {
-	size_t cap = x->nenv + SESSION_SECRETS_MAX + 1;
-	x->fenv = calloc(cap, sizeof *x->fenv);
-	if (!x->fenv)
+	json_t *old = stored ? json_loads(stored, 0, NULL) : NULL;
+	size_t nold = json_is_array(old) ? json_array_size(old) : 0;
+	x->fenv = calloc(x->nenv + nold + 1, sizeof *x->fenv);
+	if (!x->fenv) {
+		json_decref(old);
 		return -ENOMEM;
+	}
 	bool added = false;
+	size_t bytes = 0;
 	for (size_t i = 0; i < x->nenv; i++) {
-		if (!(x->fenv[x->nfenv] = strdup(x->env[i])))
+		if (!(x->fenv[x->nfenv] = strdup(x->env[i]))) {
+			json_decref(old);
 			return -ENOMEM;
-		x->nfenv++;
-		/* A value with a line break cannot be kept as a line: it is
-		 * filtered in this execution only. */
-		if (!strchr(x->env[i], '\n') && !line_in_text(stored, x->env[i]))
-			added = true;
-	}
-	const char *p = stored;
-	while (p && *p && x->nfenv < cap - 1) {
-		size_t len = strcspn(p, "\n");
-		if (len && !has_line(x->fenv, x->nfenv, p, len)) {
-			if (!(x->fenv[x->nfenv] = strndup(p, len)))
-				return -ENOMEM;
-			x->nfenv++;
 		}
-		p += len;
-		if (*p == '\n')
-			p++;
+		x->nfenv++;
+		bytes += strlen(x->env[i]);
+		bool known = false;
+		for (size_t k = 0; k < nold && !known; k++)
+			known = !strcmp(json_string_value(json_array_get(old, k)) ? json_string_value(json_array_get(old, k)) : "",
+					x->env[i]);
+		added |= !known;
 	}
+	for (size_t k = 0; k < nold; k++) {
+		const char *e = json_string_value(json_array_get(old, k));
+		if (!e || !strchr(e, '=') || has_entry(x->fenv, x->nfenv, e))
+			continue;
+		if (bytes + strlen(e) > SESSION_SECRETS_BYTES)
+			break; /* the oldest are at the end: they go first */
+		if (!(x->fenv[x->nfenv] = strdup(e))) {
+			json_decref(old);
+			return -ENOMEM;
+		}
+		x->nfenv++;
+		bytes += strlen(e);
+	}
+	json_decref(old);
 	if (!added)
 		return 0;
-	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	/* Newest first; kept within the byte cap. */
+	json_t *list = json_array();
 	size_t kept = 0;
-	for (size_t i = 0; i < x->nfenv && kept < SESSION_SECRETS_MAX; i++) {
-		if (strchr(x->fenv[i], '\n'))
-			continue;
-		buf_puts(&b, x->fenv[i]);
-		buf_putc(&b, '\n');
-		kept++;
+	for (size_t i = 0; list && i < x->nfenv; i++) {
+		if (kept + strlen(x->fenv[i]) > SESSION_SECRETS_BYTES)
+			break;
+		kept += strlen(x->fenv[i]);
+		json_array_append_new(list, json_string(x->fenv[i]));
 	}
-	x->secrets_commit = buf_steal(&b);
+	x->secrets_commit = list ? json_dumps(list, JSON_COMPACT) : NULL;
+	json_decref(list);
 	return x->secrets_commit ? 0 : -ENOMEM;
 }
 
@@ -316,12 +317,30 @@ void api_session_closed(struct api *a, struct api_exec *x)
 	lane_free_if_idle(a, lane);
 }
 
+/* Answers every execution waiting in lane 503 (the service is stopping). */
+static void lane_refuse_all(struct api_lane *lane)
+{
+	while (lane->qhead) {
+		struct api_exec *x = lane->qhead;
+		lane->qhead = x->lane_next;
+		lane->queued--;
+		x->lane_next = NULL;
+		x->in_lane = false;
+		x->lane = NULL;
+		api__exec_refuse(x, 503, "draining", NULL, "the service is shutting down");
+	}
+	lane->qtail = NULL;
+}
+
 void api_session_kick(struct api *a)
 {
 	struct api_lane *l = a->lanes;
 	while (l) {
 		struct api_lane *next = l->next;
-		lane_start(a, l);
+		if (a->draining)
+			lane_refuse_all(l);
+		else
+			lane_start(a, l);
 		lane_free_if_idle(a, l);
 		l = next;
 	}
@@ -409,6 +428,10 @@ int api_session_token(void *ud, const char *kind, const char *value, size_t n, u
 	struct api_exec *x = ud;
 	if (!x->api->store)
 		return -ENOTSUP;
+	/* Each new value is a row: past the cap a value still goes, as
+	 * [KIND] without a number (the filter fails closed). */
+	if (++x->tokens_asked > SESSION_TOKENS_PER_EXEC)
+		return -ENOSPC;
 	return store_session_token(x->api->store, x->session_id, kind, value, n, num);
 }
 
@@ -417,6 +440,10 @@ void api_session_release(struct api *a)
 	while (a->lanes) {
 		struct api_lane *l = a->lanes;
 		a->lanes = l->next;
+		lane_refuse_all(l);
+		/* The pool may still end it (a drain that timed out). */
+		if (l->running)
+			l->running->lane = NULL;
 		free(l);
 	}
 }
@@ -549,8 +576,65 @@ out:
 	json_decref(j);
 }
 
+struct token_ref {
+	struct api *a;
+	const char *session;
+};
+
+static int token_ref_cb(void *ud, const char *kind, const char *value, size_t n, unsigned *num)
+{
+	struct token_ref *t = ud;
+	return store_session_token(t->a->store, t->session, kind, value, n, num);
+}
+
+/* A filter like the session's executions get (its remembered env values,
+ * the service's and the tenant's patterns, its PII setting), for what GET
+ * shows of its variables: their names, types and reasons come from user
+ * code too. */
+static int session_filter(struct api *a, const struct store_session *s, const struct api_tenant_cfg *tc,
+			  struct token_ref *tr, struct filter **out)
+{
+	json_t *sec = s->secrets ? json_loads(s->secrets, 0, NULL) : NULL;
+	size_t n = json_is_array(sec) ? json_array_size(sec) : 0;
+	const char **env = calloc(n + 1, sizeof *env);
+	size_t nenv = 0;
+	for (size_t i = 0; env && i < n; i++) {
+		const char *e = json_string_value(json_array_get(sec, i));
+		if (e)
+			env[nenv++] = e;
+	}
+	struct filter_opts fo = {
+		.env = env,
+		.nenv = nenv,
+		/* Always: an execution may have asked for PII tokens when
+		 * neither the session nor the tenant does. */
+		.pii = true,
+		.token = token_ref_cb,
+		.token_ud = tr,
+	};
+	const struct filter_rules *svc = api__service_rules(a);
+	if (svc)
+		fo.rules[fo.nrules++] = svc;
+	if (tc->rules)
+		fo.rules[fo.nrules++] = tc->rules;
+	int rc = env || !n ? filter_new(out, &fo) : -ENOMEM;
+	free(env);
+	json_decref(sec);
+	return rc;
+}
+
+/* Appends s as a JSON string, through f. */
+static void put_filtered(struct buf *b, struct filter *f, const char *s)
+{
+	char *c = strdup(s);
+	if (c && filter_active(f))
+		filter_str(f, &c);
+	json_put_cstr(b, c ? c : "");
+	free(c);
+}
+
 /* The variables of a state snapshot: names, types, whether stored. */
-static void variables_json(struct buf *b, const char *state, size_t n)
+static void variables_json(struct buf *b, const char *state, size_t n, struct filter *f)
 {
 	buf_puts(b, ",\"variables\":[");
 	json_t *st = state ? json_loadb(state, n, 0, NULL) : NULL;
@@ -567,13 +651,13 @@ static void variables_json(struct buf *b, const char *state, size_t n)
 		const char *reason = json_string_value(json_object_get(v, "reason"));
 		buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
 		first = false;
-		json_put_cstr(b, name);
+		put_filtered(b, f, name);
 		buf_puts(b, ",\"type\":");
-		json_put_cstr(b, type ? type : "unknown");
+		put_filtered(b, f, type ? type : "unknown");
 		buf_printf(b, ",\"persisted\":%s", persisted ? "true" : "false");
 		if (!persisted && reason) {
 			buf_puts(b, ",\"reason\":");
-			json_put_cstr(b, reason);
+			put_filtered(b, f, reason);
 		}
 		buf_putc(b, '}');
 	}
@@ -590,12 +674,21 @@ static void handle_get(struct api *a, struct http_req *r, const char *tenant, co
 		lookup_failed(r, rc, id);
 		return;
 	}
-	struct buf b = BUF_INIT(SIZE_MAX / 2);
-	session_json(&b, &s);
-	variables_json(&b, s.state, s.state_len);
-	buf_putc(&b, '}');
-	api__respond_json(r, 200, &b);
-	buf_release(&b);
+	struct api_tenant_cfg *tc = api__tenant_cfg(a, tenant);
+	struct token_ref tr = { a, id };
+	struct filter *f = NULL;
+	if (session_filter(a, &s, tc, &tr, &f)) {
+		api__error_json(r, 503, "overloaded", NULL, "out of memory");
+	} else {
+		struct buf b = BUF_INIT(SIZE_MAX / 2);
+		session_json(&b, &s);
+		variables_json(&b, s.state, s.state_len, f);
+		buf_putc(&b, '}');
+		api__respond_json(r, 200, &b);
+		buf_release(&b);
+	}
+	filter_free(f);
+	api__tenant_cfg_put(tc);
 	store_session_release(&s);
 }
 
@@ -639,8 +732,15 @@ static void handle_history(struct api *a, struct http_req *r, const char *tenant
 	buf_puts(&b, "{\"session_id\":");
 	json_put_cstr(&b, id);
 	buf_puts(&b, ",\"executions\":[");
+	bool more = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_history_row *h = &rows[i];
+		/* One answer stays within HISTORY_BODY_MAX (rows of escaped
+		 * control bytes grow 6x): the rest is for a smaller limit. */
+		if (i && b.len > HISTORY_BODY_MAX) {
+			more = true;
+			break;
+		}
 		buf_puts(&b, i ? ",{\"id\":" : "{\"id\":");
 		json_put_cstr(&b, h->id);
 		buf_printf(&b, ",\"seq\":%llu,\"status\":", (unsigned long long)h->seq);
@@ -660,7 +760,7 @@ static void handle_history(struct api *a, struct http_req *r, const char *tenant
 			   h->wall_ms, h->cpu_ms, (unsigned long long)h->peak_memory_bytes, (long long)h->started_at,
 			   (long long)h->finished_at, h->truncated ? "true" : "false");
 	}
-	buf_puts(&b, "]}");
+	buf_printf(&b, "],\"more\":%s}", more ? "true" : "false");
 	api__respond_json(r, 200, &b);
 	buf_release(&b);
 	store_history_free(rows, n);

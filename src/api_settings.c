@@ -93,8 +93,15 @@ static struct api_tenant_cfg *load(struct api *a, const char *tenant)
 	t->pii = -1;
 	t->loaded_ns = clock_mono_ns();
 	char *text = NULL;
-	if (!a->store || store_tenant_settings_get(a->store, tenant, &text))
+	if (!a->store)
 		return t;
+	if (store_tenant_settings_get(a->store, tenant, &text)) {
+		/* Not "no settings": the caller keeps what it had. */
+		log_msg(LOG_WARN, "settings", "cannot read the settings of tenant %s: %s", tenant,
+			store_last_error(a->store));
+		free(t);
+		return NULL;
+	}
 	json_t *j = json_loads(text, 0, NULL);
 	char err[300];
 	if (j && compile(j, t, err, sizeof err)) {
@@ -129,9 +136,21 @@ struct api_tenant_cfg *api__tenant_cfg(struct api *a, const char *tenant)
 			t->refs++;
 			return t;
 		}
+		struct api_tenant_cfg *fresh = load(a, tenant);
+		if (!fresh) {
+			/* The store did not answer: the settings we had stay in
+			 * force (a tenant's patterns and policy must not lapse),
+			 * asked for again in a second. */
+			t->loaded_ns = now - TENANT_CFG_TTL_NS + 1000000000ull;
+			t->refs++;
+			return t;
+		}
 		*p = t->next;
 		api__tenant_cfg_put(t);
-		break;
+		fresh->refs = 2;
+		fresh->next = a->tenants;
+		a->tenants = fresh;
+		return fresh;
 	}
 	struct api_tenant_cfg *t = load(a, tenant);
 	if (!t)
@@ -215,6 +234,11 @@ void api_settings_route(struct api *a, struct http_req *r)
 		return;
 	}
 	const struct buf *body = http_body(r);
+	if (http_body_too_large(r) || body->len > STORE_SETTINGS_MAX) {
+		api__error_json(r, 413, "body_too_large", NULL, "the settings are over the %u-byte cap",
+				(unsigned)STORE_SETTINGS_MAX);
+		return;
+	}
 	json_error_t jerr;
 	json_t *j = body->len ? json_loadb(body->data, body->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
 	if (!j) {

@@ -865,11 +865,14 @@ static void install_common(struct exec *x)
 static void install_request(struct exec *x)
 {
 	JSObjectRef global = JSContextGetGlobalObject(x->ctx);
+	/* Set both ways: a session's context serves requests that differ. */
 	if (!x->req->allow_eval) {
 		JSStringRef msg = JSStringCreateWithUTF8CString(
 			"eval and new Function are disabled in corral (allow them with allow_eval)");
 		JSGlobalContextSetEvalEnabled(x->ctx, false, msg);
 		JSStringRelease(msg);
+	} else if (x->ctx == x->eng->sess_ctx || x->ctx == x->eng->fn_ctx) {
+		JSGlobalContextSetEvalEnabled(x->ctx, true, NULL);
 	}
 	if (!host_runtime_provides("process"))
 		host_process_install(x, global);

@@ -185,6 +185,34 @@ static int add_encodings(struct filter *f, const char *v, size_t n, uint32_t tok
 	if (rc)
 		return rc;
 
+	/* As util.inspect (console.log of an object, a $inspect result) quotes
+	 * it: control bytes as \xNN (upper case) or \b \t \n \f \r, a
+	 * backslash doubled, and the quote escaped when inspect keeps single
+	 * quotes (the text has ', " and ` or ${) or not escaped otherwise. */
+	for (int q = 0; q < 2 && !rc; q++) {
+		struct buf e = BUF_INIT(SIZE_MAX / 2);
+		for (size_t i = 0; i < n && !rc; i++) {
+			unsigned char ch = u[i];
+			static const char *const named[] = { ['\b'] = "\\b", ['\t'] = "\\t", ['\n'] = "\\n",
+							     ['\f'] = "\\f", ['\r'] = "\\r" };
+			if (ch < 0x20 && ch < sizeof named / sizeof named[0] && named[ch])
+				rc = buf_puts(&e, named[ch]);
+			else if (ch < 0x20 || ch == 0x7f)
+				rc = buf_printf(&e, "\\x%02X", ch);
+			else if (ch == 0xc2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+				rc = buf_printf(&e, "\\x%02X", u[++i]);
+			else if (ch == '\\' || (q == 0 && ch == '\''))
+				rc = buf_printf(&e, "\\%c", ch);
+			else
+				rc = buf_putc(&e, (char)ch);
+		}
+		if (!rc && (e.len != n || memcmp(e.data, v, n)))
+			rc = add_needle(f, e.data, e.len, tok);
+		buf_release(&e);
+	}
+	if (rc)
+		return rc;
+
 	/* Base64: whole (padded and not), then the cores. With o bytes before
 	 * the value in a 3-byte group, the characters that depend on the value
 	 * alone start at 0, 2 or 3 and stop before the first one that would

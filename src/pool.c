@@ -129,6 +129,13 @@ static const struct wproc_cb worker_cb_nofetch = {
 	.response_head = on_response_head, .response_body = on_response_body,
 };
 
+/* Whether a binding is a function version's ("TENANT/NAME@V"); a session's
+ * is "session:TENANT/ID", a code-mode tenant's has no slash. */
+static bool fn_binding(const char *b)
+{
+	return strchr(b, '/') && strncmp(b, "session:", 8) != 0;
+}
+
 static const char *binding_of(const struct pool_job *j)
 {
 	return j->binding[0] ? j->binding : j->tenant;
@@ -172,7 +179,7 @@ static void reap(struct pool_worker *pw)
 	p->graveyard = pw;
 	p->slot_used[pw->slot] = false;
 	p->destroyed++;
-	if (pw->bound && strchr(pw->tenant, '/'))
+	if (pw->bound && fn_binding(pw->tenant))
 		p->fn_evicted++;
 	if (p->o.metrics)
 		metrics_pool_event(p->o.metrics, METRICS_WORKER_DESTROYED);
@@ -194,7 +201,7 @@ static void on_sock(struct evsrc *src, uint32_t events)
 	struct pool *p = pw->pool;
 	if (pw->w->state == WPROC_IDLE && !pw->job &&
 	    ((p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
-	     (!p->o.fn_module_cache && pw->bound && strchr(pw->tenant, '/') && pw->w->execs > 0))) {
+	     (!p->o.fn_module_cache && pw->bound && fn_binding(pw->tenant) && pw->w->execs > 0))) {
 		worker_dying(pw);
 		return;
 	}
@@ -529,7 +536,7 @@ void pool_stats(const struct pool *p, struct pool_stats *s)
 		if (pw->dying)
 			continue;
 		s->total++;
-		if (pw->bound && strchr(pw->tenant, '/'))
+		if (pw->bound && fn_binding(pw->tenant))
 			s->fn_bound++;
 		if (pw->w->state == WPROC_STARTING)
 			s->starting++;

@@ -79,7 +79,7 @@ static const struct setting {
 	U("CORRAL_SESSION_TTL_MAX_S", NULL, session_ttl_max_s, 1, 365u * 86400, "604800"),
 	U("CORRAL_SESSIONS_PER_TENANT", NULL, sessions_per_tenant, 0, 100000000, "1000"),
 	U("CORRAL_SESSION_HISTORY_MAX", NULL, session_history_max, 1, 1000000, "1000"),
-	U("CORRAL_SESSION_STATE_MAX_BYTES", NULL, session_state_max, 1024, IPC_STATE_MAX, "8388608"),
+	U("CORRAL_SESSION_STATE_MAX_BYTES", NULL, session_state_max, 1024, IPC_STATE_MAX, "1048576"),
 	U("CORRAL_SESSION_SWEEP_S", NULL, session_sweep_s, 1, 86400, "60"),
 	B("CORRAL_PII", NULL, pii, "false"),
 	B("CORRAL_SECRET_PATTERNS", NULL, secret_patterns, "true"),

@@ -180,6 +180,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS +
 					    (job->session_id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
 	w->session = job->session_id != NULL;
+	w->state_max = job->state_max;
 	w->out_bytes = 0;
 	w->fetches = 0;
 	w->resp_head = false;
@@ -258,7 +259,7 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	if (state) {
 		/* Stored as it is and given back to this session's next worker:
 		 * it must be one JSON object of the snapshot's shape. */
-		int ok = w->session ? state_check(state->data, state->len) : -1;
+		int ok = w->session && state->len <= w->state_max ? state_check(state->data, state->len) : -1;
 		if (ok < 0) {
 			result_release(&r);
 			return -EPROTO;

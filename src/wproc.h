@@ -131,6 +131,7 @@ struct wproc {
 	unsigned fetches;         /* in flight for this execution */
 	bool resp_head;           /* function mode: the head came */
 	bool session;             /* a session's execution: a state may come back */
+	uint64_t state_max;       /* ... of at most this many bytes */
 	bool last;
 	void *user;               /* for the caller */
 };

@@ -213,11 +213,11 @@ s, r, _ = srv.execute("1", session_id="no such/id")
 t.ok(s == 404 and field_of(r) == "session_id", "execute with a malformed session_id -> 404, field session_id", (s, r))
 s, r = ss.get("s_" + "Q" * 24)
 t.ok(s == 404 and code_of(r) == "not_found", "GET of an unknown session -> 404 not_found", (s, r))
-for q in ("0", "1001", "abc", "-1"):
+for q in ("0", "201", "abc", "-1"):
     s, r, _ = srv.json("GET", f"/v1/sessions/{S}/history?limit={q}")
     if not (s == 400 and field_of(r) == "limit"):
         break
-t.ok(s == 400 and field_of(r) == "limit", "history ?limit= of 0, 1001, abc, -1 or empty -> 400 naming limit", (q, s, r))
+t.ok(s == 400 and field_of(r) == "limit", "history ?limit= of 0, 201, abc, -1 or empty -> 400 naming limit", (q, s, r))
 
 # ---- the global scope between executions ------------------------------------------
 s, r = ss.ex(S, "let x = 1")
@@ -699,7 +699,7 @@ if restarted:
          "the class after the restart: a ReferenceError naming it, saying it could not be restored", r)
 
     # The history: every execution, newest first, seq n..1.
-    s, hh = ss.history(S, 1000)
+    s, hh = ss.history(S, 200)
     rows = hh.get("executions") or []
     sent = ss.sent[S]
     t.ok(s == 200 and hh.get("session_id") == S and len(rows) == len(sent),
@@ -822,5 +822,47 @@ except SystemExit:
     pass
 finally:
     shutil.rmtree(dd, ignore_errors=True)
+
+# What the review of the first version found: each case failed before its fix.
+rv = start("corral serve starts (review cases)", ready=True,
+           env={"ISOLATE_POOL_SIZE": "1", "ENABLE_MODULE_CACHE": "false"})
+if rv:
+    rs = Sessions(rv)
+    SEC = "rv-secret-4242-value"
+    sid, _ = rs.new()
+    s, r = rs.ex(sid, "globalThis[process.env.K] = 1; var named = {[process.env.K]: class {}}[process.env.K];"
+                      " var leak = {get x() { throw new Error('k=' + process.env.K + ' bob@example.com') }};"
+                      " var e = new Error('m'); e.name = process.env.K; var err = e; 1", env={"K": SEC})
+    s2, g = rs.get(sid)
+    t.ok(r.get("status") == "ok" and s2 == 200 and SEC not in json.dumps(g) and "bob@example.com" not in json.dumps(g),
+         "GET /v1/sessions/{id}: variable names, types and reasons carry no secret and no e-mail", (r, g))
+    s, r = rs.ex(sid, "const x = new Error('m'); x.name = process.env.K + ' alice@example.com'; throw x", env={"K": SEC},
+                 pii=True)
+    t.ok(r.get("status") == "error" and SEC not in json.dumps(r) and "alice@example.com" not in json.dumps(r)
+         and SEC not in json.dumps(rs.history(sid)[1]),
+         "an error's name is filtered like its message (answer and history)", r)
+    ML = "-----line one " + SEC + "\nline two of the key-----"
+    s, r = rs.ex(sid, "var keep = process.env.SA; 1", env={"SA": ML})
+    s2, r2 = rs.ex(sid, "console.log(keep); keep")
+    t.ok(r2.get("status") == "ok" and "line two of the key" not in json.dumps(r2) and SEC not in json.dumps(r2),
+         "a multi-line env value is remembered by the session and filtered later", r2)
+    s, r = rs.ex(sid, "function kept() { return 41 }; 1")
+    s2, r2 = rs.ex(sid, "kept() + 1")
+    t.eq((r.get("status"), r2.get("result")), ("ok", 42),
+         "ENABLE_MODULE_CACHE=false does not recycle a session's worker (a function lives on)")
+    s, r, _ = rv.json("PUT", "/v1/settings", {"secret_patterns": [{"name": "P%d" % i, "pattern": "p%d_[a-z]{20}" % i}
+                                                                  for i in range(2000)]})
+    t.eq((s, code_of(r)), (413, "body_too_large"), "settings over 64 KiB -> 413, not 503")
+    s, r = rs.ex(sid, "let out = ''; for (let i = 0; i < 5100; i++) out += 'u' + i + '@example.com '; out",
+                 pii=True, timeout=60)
+    res = r.get("result") or ""
+    t.ok(r.get("status") == "ok" and "@example.com" not in res and "[EMAIL]" in res and "[EMAIL_5000]" in res,
+         "past 5,000 token lookups in one execution, e-mails become [EMAIL] (no number, no new row)",
+         (r.get("status"), res[:200], res[-200:]))
+    s, h = rs.history(sid, limit=2)
+    t.ok(s == 200 and h.get("more") is False and len(h.get("executions") or []) == 2,
+         "history says whether more rows were left out of the answer", h)
+    t.eq(rv.server_errors(), [], "no 5xx other than 503 from the review server")
+    rv.stop()
 
 t.done()

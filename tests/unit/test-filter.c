@@ -153,6 +153,15 @@ static void test_env_forms(void)
 	buf_release(&whole);
 	filter_free(f);
 
+	/* As util.inspect quotes it (console.log of an object): quotes,
+	 * backslashes and control bytes escaped. */
+	const char *odd[] = { "Q=ab'cd\"ef`gh", "C=tab\001ctl\nx", "B=back\\slash" };
+	f = mk(odd, 3, NULL, false);
+	check(f, "{ k: 'ab\\'cd\"ef`gh' }", "{ k: '[REDACTED:Q]' }", "inspect's single-quoted form (\\')");
+	check(f, "[ 'tab\\x01ctl\\nx' ]", "[ '[REDACTED:C]' ]", "inspect's control escapes (\\x01, \\n)");
+	check(f, "{ b: 'back\\\\slash' }", "{ b: '[REDACTED:B]' }", "inspect's doubled backslash");
+	filter_free(f);
+
 	/* One secret containing another is replaced whole. */
 	const char *nest[] = { "INNER=token1234", "OUTER=xxtoken1234yy" };
 	f = mk(nest, 2, NULL, false);
