@@ -25,6 +25,7 @@ struct http_server {
 	void *ud;
 	size_t max_body;
 	unsigned inflight;
+	struct http_req *reqs;      /* in flight, for http_stop */
 	int port;
 	bool loopback;
 	bool quiesced;
@@ -59,6 +60,7 @@ struct http_req {
 	bool stream_failed;
 	bool reader_waiting; /* the reader suspended the connection */
 	struct buf sbuf;
+	struct http_req *prev, *next; /* the server's in-flight list */
 };
 
 /* --- requests ----------------------------------------------------------- */
@@ -300,6 +302,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->state = REQ_BODY;
 		*con_cls = r;
 		s->inflight++;
+		r->next = s->reqs;
+		if (s->reqs)
+			s->reqs->prev = r;
+		s->reqs = r;
 		return r->path ? MHD_YES : MHD_NO;
 	}
 	if (r->state == REQ_BODY) {
@@ -333,6 +339,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	s->inflight--;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		s->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
 	s->h->closed(r, s->ud);
 	req_free(r);
 }
@@ -496,6 +508,18 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* MHD refuses to stop (it aborts the process) while a connection is
+	 * suspended: a drain that timed out leaves some waiting for their
+	 * execution. Resume them and let MHD take them back first. */
+	bool resumed = false;
+	for (struct http_req *r = s->reqs; r; r = r->next)
+		if (r->suspended) {
+			r->suspended = false;
+			MHD_resume_connection(r->conn);
+			resumed = true;
+		}
+	if (resumed)
+		MHD_run(s->d);
 	MHD_stop_daemon(s->d);
 	free(s);
 }

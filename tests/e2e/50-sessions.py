@@ -865,4 +865,34 @@ if rv:
     t.eq(rv.server_errors(), [], "no 5xx other than 503 from the review server")
     rv.stop()
 
+# A drain that times out with executions still running and one waiting in a
+# session's lane: MHD aborted the process (a suspended connection at stop).
+dr = start("corral serve starts (drain)", ready=True, env={"ISOLATE_POOL_SIZE": "1", "CORRAL_DRAIN_TIMEOUT_S": "1"})
+if dr:
+    ds = Sessions(dr)
+    sid, _ = ds.new()
+    got = {}
+
+    def bg(name, **kw):
+        try:
+            got[name] = dr.execute(kw.pop("code"), timeout=15, **kw)[:2]
+        except Exception as e:  # the connection is closed at the drain's end
+            got[name] = ("closed", str(e))
+
+    th = [threading.Thread(target=bg, args=("slow",), kwargs={"code": "await new Promise(r => setTimeout(r, 5000)); 1",
+                                                             "session_id": sid, "timeout_ms": 10000}),
+          threading.Thread(target=bg, args=("queued",), kwargs={"code": "2", "session_id": sid})]
+    th[0].start()
+    time.sleep(0.3)
+    th[1].start()
+    time.sleep(0.4)
+    dr.sigterm()
+    rc = dr.wait(10)
+    for x in th:
+        x.join(15)
+    q = got.get("queued") or (None, None)
+    t.ok(rc == 0 and q[0] == 503 and code_of(q[1]) == "draining",
+         "SIGTERM with a drain that times out: exit 0, the execution waiting in the lane gets 503 draining", (rc, got))
+    dr.stop()
+
 t.done()
