@@ -300,6 +300,10 @@ int cg_worker_set_memory(const struct cg_worker *w, uint64_t bytes)
 	char tmp[32];
 	snprintf(tmp, sizeof tmp, "%" PRIu64, bytes);
 	if (w->version == 2) {
+		/* v2 would reclaim, then OOM-kill the worker, where v1 answers
+		 * EBUSY: the same answer for both. */
+		if (read_u64(w->mem, "memory.current") > bytes)
+			return -EBUSY;
 		write_file(w->mem, "memory.swap.max", "0");
 		return write_file(w->mem, "memory.max", tmp);
 	}

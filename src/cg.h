@@ -47,6 +47,8 @@ int cg_worker_create(const struct cg_root *root, const char *name, uint64_t mem_
  * here (the kernel builds its css_set), so the supervisor does it while the
  * new worker execs and starts its engine, before it sends any code. */
 int cg_worker_attach(const struct cg_worker *w, pid_t pid);
+/* Sets the memory cap. -EBUSY when the cgroup holds more than bytes now
+ * (v1's answer; v2 is asked first rather than left to OOM-kill). */
 int cg_worker_set_memory(const struct cg_worker *w, uint64_t bytes);
 /* OOM kills so far in this cgroup (v1 oom_control oom_kill, v2 memory.events). */
 uint64_t cg_worker_oom_kills(const struct cg_worker *w);

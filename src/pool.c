@@ -313,6 +313,9 @@ static void job_refuse(struct pool_job *j, const char *why)
 	result_release(&r);
 }
 
+/* Workers a job may be refused by for memory before it fails. */
+#define POOL_MEMORY_RETRIES 2
+
 static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j)
 {
 	int rc = 0;
@@ -329,6 +332,23 @@ static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j
 	pw->job = j;
 	if (!rc)
 		rc = wproc_exec(pw->w, &j->job);
+	if (rc == -EDQUOT && j->retries < POOL_MEMORY_RETRIES) {
+		/* The worker holds more than this job's memory cap: a fresher
+		 * worker (a warm one holds ~32 MB) can take it. */
+		log_msg(LOG_INFO, "worker_memory", "worker %d holds more than the job's %llu MB cap: retired, the job waits for another",
+			(int)pw->w->pid, (unsigned long long)(j->job.memory_bytes >> 20));
+		pw->job = NULL;
+		j->worker = NULL;
+		worker_dying(pw);
+		j->retries++;
+		j->queued = true;
+		j->next = p->qhead;
+		p->qhead = j;
+		if (!p->qtail)
+			p->qtail = j;
+		p->queued++;
+		return;
+	}
 	if (rc) {
 		pw->job = NULL;
 		j->worker = NULL;

@@ -84,6 +84,7 @@ struct pool_job {
 	struct pool_worker *worker;
 	bool queued;
 	bool cold;                   /* it was the first job of a freshly bound worker */
+	unsigned retries;            /* workers that could not take it (memory) */
 };
 
 struct pool;

@@ -121,9 +121,11 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 		return -EBUSY;
 	if (w->has_cg) {
 		if (job->memory_bytes && job->memory_bytes != w->mem_cap) {
+			/* v1 refuses (EBUSY) a cap below what the worker holds
+			 * now (a heap a larger job grew, not yet given back). */
 			int rc = cg_worker_set_memory(&w->cg, job->memory_bytes);
 			if (rc)
-				return rc;
+				return rc == -EBUSY ? -EDQUOT : rc;
 		}
 		cg_worker_reset_peak(&w->cg);
 		w->oom_before = cg_worker_oom_kills(&w->cg);

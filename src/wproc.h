@@ -139,7 +139,8 @@ struct wproc {
 /* Starts a worker; it is STARTING until its READY frame. Caller frees with
  * wproc_free. Returns 0 or -errno. */
 int wproc_start(struct wproc **out, const struct wproc_opts *o);
-/* Sends one execution to an IDLE worker. Returns 0 or -errno. */
+/* Sends one execution to an IDLE worker. Returns 0 or -errno: -EDQUOT
+ * when the worker holds more memory than the job's cap allows. */
 int wproc_exec(struct wproc *w, const struct wproc_job *job);
 /* Reads and handles what the worker sent. Returns 0, or -errno when the
  * worker is gone or was killed for what it sent (then call wproc_reap). */
