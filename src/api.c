@@ -244,6 +244,14 @@ void api_release(struct api *a)
 	api_settings_release(a);
 }
 
+void api__filter_error(struct filter *f, struct result *res)
+{
+	char **fields[] = { &res->err_name, &res->err_message, &res->err_stack };
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (*fields[i])
+			filter_str(f, fields[i]);
+}
+
 static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 {
 	struct api_exec *x = j->ud;
@@ -287,12 +295,7 @@ static void on_job_done(struct pool_job *j, struct result *res, bool refused)
 		filter_buf(x->flt, &x->both);
 		if (res->result_json)
 			filter_json(x->flt, &res->result_json);
-		if (res->err_name)
-			filter_str(x->flt, &res->err_name);
-		if (res->err_message)
-			filter_str(x->flt, &res->err_message);
-		if (res->err_stack)
-			filter_str(x->flt, &res->err_stack);
+		api__filter_error(x->flt, res);
 		if (x->r && (x->mode == MODE_SSE || x->mode == MODE_NDJSON)) {
 			static const char *const names[] = { "stdout", "stderr" };
 			struct filter_stream *sts[] = { &x->fs_out, &x->fs_err };

@@ -678,12 +678,7 @@ static void fn_done(struct pool_job *j, struct result *res, bool refused)
 		a->fn_warm++;
 	if (filter_active(x->flt)) {
 		filter_buf(x->flt, &x->logs);
-		if (res->err_name)
-			filter_str(x->flt, &res->err_name);
-		if (res->err_message)
-			filter_str(x->flt, &res->err_message);
-		if (res->err_stack)
-			filter_str(x->flt, &res->err_stack);
+		api__filter_error(x->flt, res);
 	}
 	api__record(a, x->id, x->pj.tenant, res, &x->logs);
 	if (!x->r) {

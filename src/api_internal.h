@@ -78,6 +78,8 @@ void api__record(struct api *a, const char *id, const char *tenant, const struct
  * validation policy rejects the code). Returns 0, or -EAGAIN when the queue
  * is full (x is untouched and still the caller's). */
 int api__exec_start(struct api_exec *x);
+/* The error's name, message and stack of res through f. */
+void api__filter_error(struct filter *f, struct result *res);
 /* Starts the answer of a running execution (headers, the SSE/NDJSON stream). */
 void api__exec_started(struct api_exec *x);
 void api__exec_free(struct api_exec *x);
