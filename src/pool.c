@@ -357,7 +357,17 @@ static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j
 		worker_dying(pw);
 		struct result r;
 		result_init(&r);
-		result_set_error(&r, "InternalError", "the worker could not take the job");
+		if (rc == -EDQUOT) {
+			/* Fresh workers too: the cap is below what a worker holds
+			 * before any code runs. The request's limit, not ours. */
+			char msg[160];
+			snprintf(msg, sizeof msg, "memory_mb %llu is below what a worker holds before any code runs",
+				 (unsigned long long)(j->job.memory_bytes >> 20));
+			r.status = OUTCOME_MEMORY_LIMIT;
+			result_set_error(&r, "MemoryLimitError", msg);
+		} else {
+			result_set_error(&r, "InternalError", "the worker could not take the job");
+		}
 		if (j->ops)
 			j->ops->done(j, &r, false);
 		result_release(&r);

@@ -867,9 +867,9 @@ if rv:
     mid, _ = rs.new()
     s, r = rs.ex(mid, "var big = []; for (let i = 0; i < 12; i++) big.push(new Float64Array(1e6).fill(i));"
                       " var small = 5; big.length", memory_mb=256)
-    s2, r2 = rs.ex(mid, "small + 1", memory_mb=32)
+    s2, r2 = rs.ex(mid, "small + 1", memory_mb=64)
     t.ok(r.get("status") == "ok" and r2.get("status") == "ok" and r2.get("result") == 6,
-         "a session worker holding ~100 MB cannot take a memory_mb 32 job: a fresh worker runs it, restored", (r, r2))
+         "a session worker holding ~100 MB cannot take a memory_mb 64 job: a fresh worker runs it, restored", (r, r2))
     t.eq(rv.server_errors(), [], "no 5xx other than 503 from the review server")
     rv.stop()
 
