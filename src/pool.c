@@ -23,6 +23,7 @@ struct pool_worker {
 	struct pool_job *job;    /* in flight, or NULL */
 	uint64_t idle_since;
 	bool dying;              /* killed or closed; waiting to be reaped */
+	bool retire;             /* its binding is gone: retire it once idle */
 	bool reaped;
 	struct pool_worker *next;
 };
@@ -200,7 +201,7 @@ static void on_sock(struct evsrc *src, uint32_t events)
 	 * every invocation when the module cache is off. */
 	struct pool *p = pw->pool;
 	if (pw->w->state == WPROC_IDLE && !pw->job &&
-	    ((p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
+	    (pw->retire || (p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
 	     (!p->o.fn_module_cache && pw->bound && fn_binding(pw->tenant) && pw->w->execs > 0))) {
 		worker_dying(pw);
 		return;
@@ -448,9 +449,14 @@ int pool_new(struct pool **out, const struct pool_opts *o)
 
 void pool_retire_binding(struct pool *p, const char *binding)
 {
-	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
-		if (pw->bound && !pw->dying && !pw->job && strcmp(pw->tenant, binding) == 0)
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
+		if (!pw->bound || pw->dying || strcmp(pw->tenant, binding) != 0)
+			continue;
+		if (pw->job)
+			pw->retire = true; /* after the execution it runs */
+		else
 			worker_dying(pw);
+	}
 }
 
 void pool_start(struct pool *p)

@@ -99,8 +99,8 @@ int pool_submit(struct pool *p, struct pool_job *j);
 /* The caller no longer wants the job (its client went away): a queued job
  * is dropped; a running one finishes without callbacks. */
 void pool_cancel(struct pool *p, struct pool_job *j);
-/* Retires the idle workers bound to binding (a deleted session): what
- * they hold in memory must not outlive it. */
+/* Retires the workers bound to binding (a deleted session), a busy one
+ * once its execution ends: what they hold must not outlive it. */
 void pool_retire_binding(struct pool *p, const char *binding);
 /* Deadlines, queue timeouts, idle retirement, the warm target. */
 void pool_tick(struct pool *p, uint64_t now_ns);

@@ -870,6 +870,23 @@ if rv:
     s2, r2 = rs.ex(mid, "small + 1", memory_mb=64)
     t.ok(r.get("status") == "ok" and r2.get("status") == "ok" and r2.get("result") == 6,
          "a session worker holding ~100 MB cannot take a memory_mb 64 job: a fresh worker runs it, restored", (r, r2))
+    # Deleting a session while it runs: its worker goes once it is done.
+    did, _ = rs.new()
+    wpid, diag = session_worker(rs, did)
+    done = {}
+    th = threading.Thread(target=lambda: done.setdefault("r", rs.ex(did, "await new Promise(r => setTimeout(r, 800)); 1")))
+    th.start()
+    time.sleep(0.3)
+    sd = rs.delete(did)
+    th.join(10)
+    gone = False
+    for _ in range(40):
+        if wpid and not alive(wpid):
+            gone = True
+            break
+        time.sleep(0.05)
+    t.ok(wpid and sd == 204 and (done.get("r") or (0, {}))[1].get("status") == "ok" and gone,
+         "a session deleted while it runs: the execution ends, then its worker is retired", (wpid, sd, done, gone, diag))
     t.eq(rv.server_errors(), [], "no 5xx other than 503 from the review server")
     rv.stop()
 
