@@ -873,8 +873,9 @@ static int sq_fn_stmt(struct store *s, enum sq_stmt_id id, const char *tenant, c
 	return 0;
 }
 
-int sq__grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
-	     const char *what)
+/* Makes room for element @len of *v, elements of @size bytes, *alloc allocated. */
+static int sq_grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
+		   const char *what)
 {
 	if (len < *alloc)
 		return 0;
@@ -885,6 +886,34 @@ int sq__grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
 	*v = nv;
 	*alloc = na;
 	return 0;
+}
+
+int sq__collect(struct store *s, sqlite3_stmt *st, const char *what, size_t size, size_t limit,
+		bool need_parent, int (*row)(struct store *s, sqlite3_stmt *st, void *elem),
+		void **v, size_t *len)
+{
+	size_t alloc = 0;
+	bool found = false;
+	int rc;
+	*v = NULL;
+	*len = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = true;
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL || *len >= limit)
+			continue;
+		rc = sq_grow(s, v, &alloc, *len, size, what);
+		if (rc)
+			goto out;
+		memset((char *)*v + *len * size, 0, size);
+		rc = row(s, st, (char *)*v + *len * size);
+		(*len)++;
+		if (rc)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? (need_parent && !found ? -ENOENT : 0) : sq__fail(s, rc, what);
+out:
+	sq_done(st);
+	return rc;
 }
 
 static void sq_function_row(sqlite3_stmt *st, struct store_function *f)
@@ -988,71 +1017,56 @@ static int sq_function_get(struct store *s, const char *tenant, const char *name
 	return rc;
 }
 
+static int sq_function_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	sq_function_row(st, elem);
+	return 0;
+}
+
 static int sq_function_list(struct store *s, const char *tenant, struct store_function **out,
 			    size_t *n)
 {
-	const char *what = "cannot list functions";
 	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_FN_LIST, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	struct store_function *v = NULL;
-	size_t len = 0, alloc = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
-		if (rc)
-			goto fail;
-		sq_function_row(st, &v[len++]);
+	void *v;
+	size_t len;
+	rc = sq__collect(s, st, "cannot list functions", sizeof **out, SIZE_MAX, false, sq_function_elem, &v, &len);
+	if (rc) {
+		free(v);
+		return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = sq__fail(s, rc, what);
-		goto fail;
-	}
-	sq_done(st);
 	*out = v;
 	*n = len;
 	return 0;
-fail:
-	sq_done(st);
-	free(v);
-	return rc;
+}
+
+static int sq_version_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	sq_version_row(st, elem);
+	return 0;
 }
 
 static int sq_function_versions(struct store *s, const char *tenant, const char *name,
 				struct store_version **out, size_t *n)
 {
-	const char *what = "cannot list versions";
 	sqlite3_stmt *st = NULL;
 	int rc = sq_fn_stmt(s, SQ_FN_VERSIONS, tenant, name, &st);
 	if (rc)
 		return rc;
-	struct store_version *v = NULL;
-	size_t len = 0, alloc = 0;
-	bool found = false; /* the function, even with no version (a LEFT JOIN of NULLs) */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		found = true;
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-			continue;
-		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
-		if (rc)
-			goto fail;
-		sq_version_row(st, &v[len++]);
+	/* need_parent: the function, even with no version (a LEFT JOIN of NULLs). */
+	void *v;
+	size_t len;
+	rc = sq__collect(s, st, "cannot list versions", sizeof **out, SIZE_MAX, true, sq_version_elem, &v, &len);
+	if (rc) {
+		free(v);
+		return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = sq__fail(s, rc, what);
-		goto fail;
-	}
-	sq_done(st);
-	if (!found)
-		return -ENOENT;
 	*out = v;
 	*n = len;
 	return 0;
-fail:
-	sq_done(st);
-	free(v);
-	return rc;
 }
 
 static int sq_function_version(struct store *s, const char *tenant, const char *name,
@@ -1144,50 +1158,38 @@ fail:
 	return rc;
 }
 
+static int sq_string_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	const char *t = (const char *)sqlite3_column_text(st, 0);
+	size_t tl = (size_t)sqlite3_column_bytes(st, 0);
+	char *copy = malloc(tl + 1);
+	if (!copy)
+		return store__fail(s, -ENOMEM, "cannot read a function's env: %s", strerror(ENOMEM));
+	memcpy(copy, t, tl);
+	copy[tl] = '\0';
+	*(char **)elem = copy;
+	return 0;
+}
+
 static int sq_function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
 			       char ***out, size_t *n)
 {
-	const char *what = "cannot read a function's env";
 	sqlite3_stmt *st = NULL;
 	int rc = sq_fn_stmt(s, SQ_ENV_GET, tenant, name, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_int(st, 3, pairs ? 1 : 0);
-	char **v = NULL;
-	size_t len = 0, alloc = 0;
-	bool found = false; /* the function, even with no env (a LEFT JOIN of NULLs) */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		found = true;
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		if (!t)
-			continue;
-		size_t tl = (size_t)sqlite3_column_bytes(st, 0);
-		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
-		if (rc)
-			goto fail;
-		char *copy = malloc(tl + 1);
-		if (!copy) {
-			rc = store__fail(s, -ENOMEM, "%s: %s", what, strerror(ENOMEM));
-			goto fail;
-		}
-		memcpy(copy, t, tl);
-		copy[tl] = '\0';
-		v[len++] = copy;
+	/* need_parent: the function, even with no env (a LEFT JOIN of NULLs). */
+	void *v;
+	size_t len;
+	rc = sq__collect(s, st, "cannot read a function's env", sizeof **out, SIZE_MAX, true, sq_string_elem, &v, &len);
+	if (rc) {
+		store_strings_free(v, len);
+		return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = sq__fail(s, rc, what);
-		goto fail;
-	}
-	sq_done(st);
-	if (!found)
-		return -ENOENT;
 	*out = v;
 	*n = len;
 	return 0;
-fail:
-	sq_done(st);
-	store_strings_free(v, len);
-	return rc;
 }
 
 /* ---- Packages ------------------------------------------------------- */

@@ -361,10 +361,14 @@ static int sqs_history_row(struct store *s, sqlite3_stmt *st, struct store_histo
 	return rc;
 }
 
+static int sqs_history_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	return sqs_history_row(s, st, elem);
+}
+
 int sq__session_history(struct store *s, const char *tenant, const char *id, int64_t now,
 			unsigned limit, struct store_history_row **rows, size_t *n)
 {
-	const char *what = "cannot read a session's history";
 	sqlite3_stmt *st = NULL;
 	int rc = sqs_stmt(s, SQS_HIST_LIST, &st);
 	if (rc)
@@ -375,34 +379,17 @@ int sq__session_history(struct store *s, const char *tenant, const char *id, int
 	/* At least one row, so a session with no history (or limit 0) still
 	 * shows up as one row of NULLs from the LEFT JOIN. */
 	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 1);
-	struct store_history_row *v = NULL;
-	size_t len = 0, alloc = 0;
-	bool found = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		found = true;
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL || len >= limit)
-			continue;
-		rc = sq__grow(s, (void **)&v, &alloc, len, sizeof *v, what);
-		if (rc)
-			goto fail;
-		rc = sqs_history_row(s, st, &v[len++]);
-		if (rc)
-			goto fail;
+	void *v;
+	size_t len;
+	rc = sq__collect(s, st, "cannot read a session's history", sizeof **rows, limit, true, sqs_history_elem,
+			 &v, &len);
+	if (rc) {
+		store_history_free(v, len);
+		return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = sq__fail(s, rc, what);
-		goto fail;
-	}
-	sq_done(st);
-	if (!found)
-		return -ENOENT;
 	*rows = v;
 	*n = len;
 	return 0;
-fail:
-	sq_done(st);
-	store_history_free(v, len);
-	return rc;
 }
 
 int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
