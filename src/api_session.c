@@ -387,6 +387,8 @@ void api_session_done(struct api *a, struct api_exec *x, const struct result *re
 		result = big;
 		rlen = strlen(big);
 	}
+	bool state_same = res->state && x->state && res->state_len == x->pj.job.state_len &&
+			  !memcmp(res->state, x->state, res->state_len);
 	struct store_session_exec e = {
 		.session_id = x->session_id,
 		.tenant = x->pj.tenant,
@@ -407,8 +409,9 @@ void api_session_done(struct api *a, struct api_exec *x, const struct result *re
 		.peak_memory_bytes = res->peak_memory,
 		.started_at = x->started_at,
 		.truncated = res->truncated,
-		.state = res->state,
-		.state_len = res->state ? res->state_len : 0,
+		/* An unchanged state is not written again. */
+		.state = state_same ? NULL : res->state,
+		.state_len = res->state && !state_same ? res->state_len : 0,
 		.secrets = x->secrets_commit,
 		.not_run = x->not_run,
 	};
@@ -448,6 +451,27 @@ void api_session_release(struct api *a)
 	}
 }
 
+static void retire_if_gone(void *ud, const char *binding)
+{
+	struct api *a = ud;
+	char tenant[65], id[65];
+	const char *p = binding + strlen("session:");
+	size_t tl = strcspn(p, "/");
+	if (!p[tl] || tl >= sizeof tenant || strlen(p + tl + 1) >= sizeof id)
+		return;
+	memcpy(tenant, p, tl);
+	tenant[tl] = '\0';
+	snprintf(id, sizeof id, "%s", p + tl + 1);
+	if (lane_get(a, tenant, id, false))
+		return; /* in use right now */
+	struct store_session s;
+	memset(&s, 0, sizeof s);
+	int rc = store_session_get(a->store, tenant, id, false, &s);
+	store_session_release(&s);
+	if (rc == -ENOENT)
+		pool_retire_binding(a->pool, binding);
+}
+
 void api_sessions_sweep(struct api *a)
 {
 	if (!a->store)
@@ -460,6 +484,9 @@ void api_sessions_sweep(struct api *a)
 	uint64_t live = 0;
 	if (store_sessions_count(a->store, &live) == 0)
 		a->sessions = (unsigned)live;
+	/* Workers still bound to sessions that expired (or were deleted on
+	 * another node) go too: their contexts hold the sessions' values. */
+	pool_bindings(a->pool, "session:", retire_if_gone, a);
 }
 
 /* --- routes ------------------------------------------------------------- */

@@ -459,6 +459,23 @@ void pool_retire_binding(struct pool *p, const char *binding)
 	}
 }
 
+void pool_bindings(struct pool *p, const char *prefix, void (*cb)(void *ud, const char *binding), void *ud)
+{
+	/* Copied first: cb may retire workers, and a worker without a pidfd
+	 * is reaped (moved off the list) at once. */
+	size_t n = strlen(prefix), count = 0;
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		count++;
+	char (*b)[sizeof p->workers->tenant] = count ? calloc(count, sizeof *b) : NULL;
+	size_t k = 0;
+	for (struct pool_worker *pw = p->workers; b && pw && k < count; pw = pw->next)
+		if (pw->bound && !pw->dying && !pw->retire && strncmp(pw->tenant, prefix, n) == 0)
+			memcpy(b[k++], pw->tenant, sizeof b[0]);
+	for (size_t i = 0; i < k; i++)
+		cb(ud, b[i]);
+	free(b);
+}
+
 void pool_start(struct pool *p)
 {
 	dispatch(p);

@@ -102,6 +102,9 @@ void pool_cancel(struct pool *p, struct pool_job *j);
 /* Retires the workers bound to binding (a deleted session), a busy one
  * once its execution ends: what they hold must not outlive it. */
 void pool_retire_binding(struct pool *p, const char *binding);
+/* Calls cb with the binding of every live bound worker whose binding
+ * starts with prefix (cb may retire bindings). */
+void pool_bindings(struct pool *p, const char *prefix, void (*cb)(void *ud, const char *binding), void *ud);
 /* Deadlines, queue timeouts, idle retirement, the warm target. */
 void pool_tick(struct pool *p, uint64_t now_ns);
 /* True when the warm target is met (for /readyz). */

@@ -610,9 +610,10 @@ E, (s, r) = ss.new(ttl_s=1)
 t.ok(E and r.get("expires_at", 0) - r.get("created_at", 0) == 1000, "a session with ttl_s 1", r)
 s, r = ss.ex(E, "let e = 1; e")
 t.eq(r.get("result"), 1, "it runs while it lives")
+wE, _ = session_worker(ss, E)
 rows = db_rows(data_dir, "SELECT (SELECT count(*) FROM sessions WHERE id = ?1), "
                          "(SELECT count(*) FROM session_history WHERE session_id = ?1)", (E,))
-t.eq(rows, [(1, 1)], "its row and its history row are in the store")
+t.eq(rows, [(1, 2)], "its row and its history rows are in the store")
 time.sleep(1.3)
 s, r = ss.get(E)
 s2, r2, _ = srv.execute("e", session_id=E)
@@ -625,6 +626,9 @@ while time.monotonic() < deadline:
         break
     time.sleep(0.25)
 t.eq(rows, [(0, 0)], "the sweep (CORRAL_SESSION_SWEEP_S=1) deleted the session and its history from the store")
+while time.monotonic() < deadline + 3 and wE and alive(wE):
+    time.sleep(0.1)
+t.ok(wE and not alive(wE), "... and retired the worker that held its context", wE)
 
 D, _ = ss.new()
 ss.ex(D, "let gone = 1")
