@@ -890,30 +890,40 @@ static int sq_grow(struct store *s, void **v, size_t *alloc, size_t len, size_t 
 
 int sq__collect(struct store *s, sqlite3_stmt *st, const char *what, size_t size, size_t limit,
 		bool need_parent, int (*row)(struct store *s, sqlite3_stmt *st, void *elem),
-		void **v, size_t *len)
+		void (*release)(void *v, size_t n), void **out, size_t *n)
 {
-	size_t alloc = 0;
+	size_t alloc = 0, len = 0;
 	bool found = false;
+	void *v = NULL;
 	int rc;
-	*v = NULL;
-	*len = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		found = true;
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL || *len >= limit)
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL || len >= limit)
 			continue;
-		rc = sq_grow(s, v, &alloc, *len, size, what);
+		rc = sq_grow(s, &v, &alloc, len, size, what);
 		if (rc)
-			goto out;
-		memset((char *)*v + *len * size, 0, size);
-		rc = row(s, st, (char *)*v + *len * size);
-		(*len)++;
+			break;
+		memset((char *)v + len * size, 0, size);
+		rc = row(s, st, (char *)v + len * size);
+		len++;
 		if (rc)
-			goto out;
+			break;
 	}
-	rc = rc == SQLITE_DONE ? (need_parent && !found ? -ENOENT : 0) : sq__fail(s, rc, what);
-out:
+	if (rc == SQLITE_DONE)
+		rc = need_parent && !found ? -ENOENT : 0;
+	else if (rc > 0)
+		rc = sq__fail(s, rc, what);
 	sq_done(st);
-	return rc;
+	if (rc) {
+		if (release)
+			release(v, len);
+		else
+			free(v);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
 }
 
 static void sq_function_row(sqlite3_stmt *st, struct store_function *f)
@@ -1031,16 +1041,8 @@ static int sq_function_list(struct store *s, const char *tenant, struct store_fu
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	void *v;
-	size_t len;
-	rc = sq__collect(s, st, "cannot list functions", sizeof **out, SIZE_MAX, false, sq_function_elem, &v, &len);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	return sq__collect(s, st, "cannot list functions", sizeof **out, SIZE_MAX, false, sq_function_elem, NULL,
+			   (void **)out, n);
 }
 
 static int sq_version_elem(struct store *s, sqlite3_stmt *st, void *elem)
@@ -1057,16 +1059,8 @@ static int sq_function_versions(struct store *s, const char *tenant, const char 
 	if (rc)
 		return rc;
 	/* need_parent: the function, even with no version (a LEFT JOIN of NULLs). */
-	void *v;
-	size_t len;
-	rc = sq__collect(s, st, "cannot list versions", sizeof **out, SIZE_MAX, true, sq_version_elem, &v, &len);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	return sq__collect(s, st, "cannot list versions", sizeof **out, SIZE_MAX, true, sq_version_elem, NULL,
+			   (void **)out, n);
 }
 
 static int sq_function_version(struct store *s, const char *tenant, const char *name,
@@ -1158,6 +1152,11 @@ fail:
 	return rc;
 }
 
+static void sq_strings_release(void *v, size_t n)
+{
+	store_strings_free(v, n);
+}
+
 static int sq_string_elem(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	const char *t = (const char *)sqlite3_column_text(st, 0);
@@ -1180,16 +1179,8 @@ static int sq_function_env_get(struct store *s, const char *tenant, const char *
 		return rc;
 	sqlite3_bind_int(st, 3, pairs ? 1 : 0);
 	/* need_parent: the function, even with no env (a LEFT JOIN of NULLs). */
-	void *v;
-	size_t len;
-	rc = sq__collect(s, st, "cannot read a function's env", sizeof **out, SIZE_MAX, true, sq_string_elem, &v, &len);
-	if (rc) {
-		store_strings_free(v, len);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	return sq__collect(s, st, "cannot read a function's env", sizeof **out, SIZE_MAX, true, sq_string_elem,
+			   sq_strings_release, (void **)out, n);
 }
 
 /* ---- Packages ------------------------------------------------------- */

@@ -73,15 +73,16 @@ void sq__tx_rollback(struct store *s, bool nested);
  * be NULL for a statement that returns no rows (then 0 on success). */
 int sq__step(struct store *s, sqlite3_stmt *st, const char *what, int64_t *val);
 
-/* Steps a bound statement to its end, appending one element of @size bytes
- * per row to the array *v (*len elements) through @row. A row whose first
- * column is NULL (a LEFT JOIN's empty side) adds nothing but shows that
- * the parent row exists: with @need_parent, no row at all is -ENOENT. At
- * most @limit elements are kept. Resets the statement. On failure the
- * caller frees what *v holds (*len elements) its own way. */
+/* Steps a bound statement to its end, filling an array of elements of
+ * @size bytes, one per row, through @row; on success *out (caller frees)
+ * and *n are set. A row whose first column is NULL (a LEFT JOIN's empty
+ * side) adds nothing but shows that the parent row exists: with
+ * @need_parent, no row at all is -ENOENT. At most @limit elements are
+ * kept. Resets the statement. On failure what was filled goes to @release
+ * (NULL: free). */
 int sq__collect(struct store *s, sqlite3_stmt *st, const char *what, size_t size, size_t limit,
 		bool need_parent, int (*row)(struct store *s, sqlite3_stmt *st, void *elem),
-		void **v, size_t *len);
+		void (*release)(void *v, size_t n), void **out, size_t *n);
 
 /* The tenant_ensure operation, for use inside another operation's transaction. */
 int sq__tenant_ensure(struct store *s, const char *name, int64_t now);

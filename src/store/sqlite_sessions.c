@@ -361,6 +361,11 @@ static int sqs_history_row(struct store *s, sqlite3_stmt *st, struct store_histo
 	return rc;
 }
 
+static void sqs_history_release(void *v, size_t n)
+{
+	store_history_free(v, n);
+}
+
 static int sqs_history_elem(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	return sqs_history_row(s, st, elem);
@@ -379,17 +384,8 @@ int sq__session_history(struct store *s, const char *tenant, const char *id, int
 	/* At least one row, so a session with no history (or limit 0) still
 	 * shows up as one row of NULLs from the LEFT JOIN. */
 	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 1);
-	void *v;
-	size_t len;
-	rc = sq__collect(s, st, "cannot read a session's history", sizeof **rows, limit, true, sqs_history_elem,
-			 &v, &len);
-	if (rc) {
-		store_history_free(v, len);
-		return rc;
-	}
-	*rows = v;
-	*n = len;
-	return 0;
+	return sq__collect(s, st, "cannot read a session's history", sizeof **rows, limit, true, sqs_history_elem,
+			   sqs_history_release, (void **)rows, n);
 }
 
 int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
