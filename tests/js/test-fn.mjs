@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { createSim, ROOT } from './runtime-sim.mjs';
+import { runTap } from './tap.mjs';
 
 const filter = process.argv[2] || '';
 const tests = [];
@@ -703,22 +704,5 @@ test('fetch handler: a hostile Host header does not change the URL\'s origin', a
 
 // --- run ---------------------------------------------------------------------
 
-let passed = 0;
-let failed = 0;
-let n = 0;
-for (const t of tests) {
-  if (filter && !t.name.includes(filter)) continue;
-  n++;
-  try {
-    await t.fn();
-    passed++;
-    console.log(`ok ${n} - ${t.name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${n} - ${t.name}`);
-    for (const line of String((e && e.stack) || e).split('\n').slice(0, 14)) console.log(`#   ${line.slice(0, 300)}`);
-  }
-}
-console.log(`1..${n}`);
-console.log(`${passed} passed, ${failed} failed`);
+const failed = await runTap(tests.filter((t) => !filter || t.name.includes(filter)));
 process.exit(failed ? 1 : 0);

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import vm from 'node:vm';
 import { createSim, loadBundles, tools } from './runtime-sim.mjs';
+import { runTap } from './tap.mjs';
 
 const filter = process.argv[2] || '';
 const tests = [];
@@ -429,22 +430,5 @@ test('exercising every module reads no browser or other-runtime global', async (
 
 // --- run ---------------------------------------------------------------------
 
-let passed = 0;
-let failed = 0;
-let n = 0;
-for (const t of tests) {
-  if (filter && !t.name.includes(filter)) continue;
-  n++;
-  try {
-    await t.fn();
-    passed++;
-    console.log(`ok ${n} - ${t.name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${n} - ${t.name}`);
-    for (const line of String((e && e.stack) || e).split('\n').slice(0, 12)) console.log(`#   ${line.slice(0, 300)}`);
-  }
-}
-console.log(`1..${n}`);
-console.log(`${passed} passed, ${failed} failed`);
+const failed = await runTap(tests.filter((t) => !filter || t.name.includes(filter)));
 process.exit(failed ? 1 : 0);
