@@ -24,6 +24,32 @@ int jsc_options_set_boolean(const char *option, int value);
 
 /* --- strings ------------------------------------------------------------ */
 
+/* Decodes the UTF-8 sequence at s (n bytes left) into *cp. Returns its
+ * length, or 0 when it is not valid UTF-8 (overlong, surrogate, cut, past
+ * U+10FFFF). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	size_t want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	if (!want || want > n)
+		return 0;
+	uint32_t v = c & (0x7f >> want);
+	for (size_t k = 1; k < want; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[k] & 0x3f);
+	}
+	if ((want == 2 && v < 0x80) || (want == 3 && v < 0x800) || (want == 4 && v < 0x10000) ||
+	    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return want;
+}
+
 JSStringRef engine__jsstr_from_utf8(const char *p, size_t n)
 {
 	JSChar *u = malloc((n ? n : 1) * sizeof *u);
@@ -32,25 +58,11 @@ JSStringRef engine__jsstr_from_utf8(const char *p, size_t n)
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0, o = 0;
 	while (i < n) {
-		unsigned c = s[i];
-		uint32_t cp = 0xfffd;
-		size_t len = 1;
-		if (c < 0x80) {
-			cp = c;
-		} else {
-			size_t want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-			if (want && want <= n - i) {
-				uint32_t v = c & (0x7f >> want);
-				size_t k;
-				for (k = 1; k < want && (s[i + k] & 0xc0) == 0x80; k++)
-					v = (v << 6) | (s[i + k] & 0x3f);
-				if (k == want && !((want == 2 && v < 0x80) || (want == 3 && v < 0x800) ||
-						   (want == 4 && v < 0x10000) || v > 0x10ffff ||
-						   (v >= 0xd800 && v <= 0xdfff))) {
-					cp = v;
-					len = want;
-				}
-			}
+		uint32_t cp;
+		size_t len = utf8_next(s + i, n - i, &cp);
+		if (!len) {
+			cp = 0xfffd;
+			len = 1;
 		}
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
@@ -69,27 +81,10 @@ JSStringRef engine__jsstr_from_utf8(const char *p, size_t n)
 bool engine__utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (!want || want > n - i)
+	uint32_t cp;
+	for (size_t i = 0, len; i < n; i += len)
+		if (!(len = utf8_next(s + i, n - i, &cp)))
 			return false;
-		uint32_t v = c & (0x7f >> want);
-		for (size_t k = 1; k < want; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			v = (v << 6) | (s[i + k] & 0x3f);
-		}
-		if ((want == 2 && v < 0x80) || (want == 3 && v < 0x800) || (want == 4 && v < 0x10000) ||
-		    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-			return false;
-		i += want;
-	}
 	return true;
 }
 
@@ -782,28 +777,28 @@ static struct exec *exec_of(JSContextRef ctx)
 	return engine__current;
 }
 
-static JSValueRef on_fulfilled(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
-			       size_t argc, const JSValueRef argv[], JSValueRef *exc)
+/* The completion value's promise settled: state is what it became. */
+static JSValueRef settle(JSContextRef ctx, int state, size_t argc, const JSValueRef argv[])
 {
 	struct exec *x = exec_of(ctx);
 	if (x && x->pstate == PROMISE_PENDING) {
-		x->pstate = PROMISE_FULFILLED;
+		x->pstate = state;
 		x->pvalue = argc ? argv[0] : JSValueMakeUndefined(ctx);
 		JSValueProtect(ctx, x->pvalue);
 	}
 	return JSValueMakeUndefined(ctx);
 }
 
+static JSValueRef on_fulfilled(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			       size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	return settle(ctx, PROMISE_FULFILLED, argc, argv);
+}
+
 static JSValueRef on_rejected(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			      size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = exec_of(ctx);
-	if (x && x->pstate == PROMISE_PENDING) {
-		x->pstate = PROMISE_REJECTED;
-		x->pvalue = argc ? argv[0] : JSValueMakeUndefined(ctx);
-		JSValueProtect(ctx, x->pvalue);
-	}
-	return JSValueMakeUndefined(ctx);
+	return settle(ctx, PROMISE_REJECTED, argc, argv);
 }
 
 static JSValueRef on_unhandled_rejection(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
