@@ -2,6 +2,7 @@
 #include "ipc.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -218,6 +219,35 @@ const struct ipc_field *ipc_get(const struct ipc_msg *m, enum ipc_tag tag)
 		if (m->fields[i].tag == tag)
 			return &m->fields[i];
 	return NULL;
+}
+
+char **ipc_get_all(const struct ipc_msg *m, enum ipc_tag tag, size_t *n)
+{
+	size_t k = 0;
+	for (unsigned i = 0; i < m->nfields; i++)
+		k += m->fields[i].tag == tag;
+	char **v = calloc(k + 1, sizeof *v);
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (unsigned i = 0; i < m->nfields; i++) {
+		if (m->fields[i].tag != tag)
+			continue;
+		if (!(v[*n] = strndup(m->fields[i].data, m->fields[i].len))) {
+			ipc_strings_free(v, *n);
+			*n = 0;
+			return NULL;
+		}
+		(*n)++;
+	}
+	return v;
+}
+
+void ipc_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 uint64_t ipc_get_u64(const struct ipc_msg *m, enum ipc_tag tag, uint64_t dflt)

@@ -129,6 +129,12 @@ long ipc_frame_size(const char *p, size_t n, size_t max);
 const struct ipc_field *ipc_get(const struct ipc_msg *m, enum ipc_tag tag);
 uint64_t ipc_get_u64(const struct ipc_msg *m, enum ipc_tag tag, uint64_t dflt);
 
+/* Every field with this (repeatable) tag as NUL-terminated copies, in a
+ * NULL-terminated array; *n is how many. Caller frees with
+ * ipc_strings_free. NULL on ENOMEM. */
+char **ipc_get_all(const struct ipc_msg *m, enum ipc_tag tag, size_t *n);
+void ipc_strings_free(char **v, size_t n);
+
 /* An incremental reader for a stream socket. */
 struct ipc_reader {
 	struct buf in;

@@ -141,23 +141,9 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 	if (fn)
 		filename = strndup(fn->data, fn->len);
 
-	size_t nenv = 0;
-	for (unsigned i = 0; i < m->nfields; i++)
-		nenv += m->fields[i].tag == IPC_T_ENV;
-	char **env = calloc(nenv + 1, sizeof *env);
-	nenv = 0;
-	for (unsigned i = 0; env && i < m->nfields; i++)
-		if (m->fields[i].tag == IPC_T_ENV)
-			env[nenv++] = strndup(m->fields[i].data, m->fields[i].len);
-
-	size_t nh = 0;
-	for (unsigned i = 0; i < m->nfields; i++)
-		nh += m->fields[i].tag == IPC_T_HEADER;
-	char **headers = calloc(nh + 1, sizeof *headers);
-	nh = 0;
-	for (unsigned i = 0; headers && i < m->nfields; i++)
-		if (m->fields[i].tag == IPC_T_HEADER)
-			headers[nh++] = strndup(m->fields[i].data, m->fields[i].len);
+	size_t nenv = 0, nh = 0;
+	char **env = ipc_get_all(m, IPC_T_ENV, &nenv);
+	char **headers = ipc_get_all(m, IPC_T_HEADER, &nh);
 	const struct ipc_field *fbody = ipc_get(m, IPC_T_BODY);
 	char *method = NULL, *url = NULL, *path = NULL, *ip = NULL, *body = NULL;
 	const struct ipc_field *f;
@@ -214,12 +200,8 @@ static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg
 	flush_frames(wk);
 	bool again = res.reusable && !(flags & IPC_EXEC_LAST_IN_LIFE) && !wk->broken;
 	exec_res_release(&res);
-	for (size_t i = 0; env && i < nenv; i++)
-		free(env[i]);
-	free(env);
-	for (size_t i = 0; headers && i < nh; i++)
-		free(headers[i]);
-	free(headers);
+	ipc_strings_free(env, nenv);
+	ipc_strings_free(headers, nh);
 	free(method);
 	free(url);
 	free(path);

@@ -306,13 +306,7 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 			memcpy(r->body, body->data, body->len);
 		r->body_len = body->len;
 	}
-	size_t nh = 0;
-	for (unsigned i = 0; i < m->nfields; i++)
-		nh += m->fields[i].tag == IPC_T_HEADER;
-	r->headers = calloc(nh + 1, sizeof *r->headers);
-	for (unsigned i = 0; r->headers && i < m->nfields; i++)
-		if (m->fields[i].tag == IPC_T_HEADER)
-			r->headers[r->nheaders++] = strndup(m->fields[i].data, m->fields[i].len);
+	r->headers = ipc_get_all(m, IPC_T_HEADER, &r->nheaders);
 	uint64_t now = clock_mono_ns();
 	uint64_t left = w->kill_at_ns > now ? (w->kill_at_ns - now) / 1000000 : 1;
 	uint64_t asked = ipc_get_u64(m, IPC_T_TIMEOUT_MS, left);
