@@ -314,6 +314,24 @@ static void job_refuse(struct pool_job *j, const char *why)
 	result_release(&r);
 }
 
+/* MODULE_CACHE_MAX_SIZE: when one more worker has loaded a function and
+ * that makes the cache too big, the longest-idle function-bound worker
+ * goes (a busy one cannot: the cache stays over until one is idle). */
+static void evict_loaded(struct pool *p)
+{
+	unsigned loaded = 0;
+	struct pool_worker *lru = NULL;
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
+		if (pw->dying || !pw->bound || !fn_binding(pw->tenant))
+			continue;
+		loaded++;
+		if (!pw->job && pw->w->state == WPROC_IDLE && (!lru || pw->idle_since < lru->idle_since))
+			lru = pw;
+	}
+	if (loaded > p->o.fn_cache_max && lru)
+		worker_dying(lru);
+}
+
 /* Workers a job may be refused by for memory before it fails. */
 #define POOL_MEMORY_RETRIES 2
 
@@ -331,6 +349,8 @@ static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j
 	j->started_ns = clock_mono_ns();
 	j->worker = pw;
 	pw->job = j;
+	if (j->cold && p->o.fn_cache_max && fn_binding(pw->tenant))
+		evict_loaded(p);
 	if (!rc)
 		rc = wproc_exec(pw->w, &j->job);
 	if (rc == -EDQUOT && j->retries < POOL_MEMORY_RETRIES) {

@@ -51,6 +51,10 @@ struct pool_opts {
 	/* ENABLE_MODULE_CACHE: a function-bound worker keeps its loaded
 	 * handler between invocations; false retires it after each one. */
 	bool fn_module_cache;
+	/* MODULE_CACHE_MAX_SIZE: at most this many function-bound workers
+	 * (loaded handlers); binding one more retires the longest-idle one.
+	 * 0: only the pool's max bounds them. */
+	unsigned fn_cache_max;
 };
 
 struct pool_job;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -352,6 +353,7 @@ int serve_main(int argc, char **argv)
 		.metrics = metrics,
 		.egress = egress,
 		.fn_module_cache = c.module_cache,
+		.fn_cache_max = c.module_cache_max > UINT_MAX ? UINT_MAX : (unsigned)c.module_cache_max,
 	};
 	if (pool_new(&pool, &po)) {
 		fprintf(stderr, "corral serve: cannot create the worker pool\n");

@@ -5,6 +5,7 @@ warm workers, version pinning and rollback, env redaction, the fs forms,
 and 100 functions without leaking workers past the pool's maximum."""
 import io
 import json
+import time
 import os
 import subprocess
 import sys
@@ -261,4 +262,20 @@ try:
         t.eq(warm, ["0", "0", "0"], "ENABLE_MODULE_CACHE=false: no invocation is served warm")
 except ServerError as e:
     t.ok(False, "corral serve starts with ENABLE_MODULE_CACHE=false", e)
+
+# MODULE_CACHE_MAX_SIZE: at most that many workers hold a loaded function.
+try:
+    with Server(env={"ISOLATE_POOL_SIZE": "1", "ISOLATE_MAX_POOL_SIZE": "6", "MODULE_CACHE_MAX_SIZE": "2",
+                     "CORRAL_LOG_LEVEL": "warn"}, ready=True) as s3:
+        for i in range(4):
+            s3.request("PUT", f"/v1/functions/m{i}",
+                       json.dumps({"files": {"index.js": f"module.exports = (q, s) => s.send('m{i}')"}}).encode(),
+                       {"Content-Type": "application/json"})
+            s3.request("GET", f"/fn/m{i}/")
+        time.sleep(0.5)
+        mc = (s3.json("GET", "/v1/metrics")[1] or {}).get("moduleCache", {})
+        t.ok(mc.get("size", 99) <= 2 and mc.get("evictions", 0) >= 2,
+             "MODULE_CACHE_MAX_SIZE=2: 4 functions called, at most 2 stay loaded, the others evicted", mc)
+except ServerError as e:
+    t.ok(False, "corral serve starts with MODULE_CACHE_MAX_SIZE=2", e)
 t.done()
