@@ -869,7 +869,11 @@ static void install_request(struct exec *x)
 	} else if (x->ctx == x->eng->sess_ctx || x->ctx == x->eng->fn_ctx) {
 		JSGlobalContextSetEvalEnabled(x->ctx, true, NULL);
 	}
-	if (!host_runtime_provides("process"))
+	/* The bundle is fixed at build time: asked once, not per execution. */
+	static int runtime_process = -1;
+	if (runtime_process < 0)
+		runtime_process = host_runtime_provides("process");
+	if (!runtime_process)
 		host_process_install(x, global);
 #ifdef CORRAL_TEST_HOOKS
 	host_testhooks_install(x, global);
