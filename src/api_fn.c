@@ -935,15 +935,17 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		.nenv = x->nenv,
 		.tmp_cap = a->cfg->tmp_mb << 20,
 		.function = true,
-		.method = x->method,
-		.url = x->url,
-		.path = x->path,
-		.client_ip = x->ip,
-		.headers = (const char *const *)x->headers,
-		.nheaders = x->nheaders,
-		.body = x->body,
-		.body_len = x->body_len,
-		.has_body = x->has_body,
+		.http = {
+			.method = x->method,
+			.url = x->url,
+			.path = x->path,
+			.client_ip = x->ip,
+			.headers = (const char *const *)x->headers,
+			.nheaders = x->nheaders,
+			.body = x->body,
+			.body_len = x->body_len,
+			.has_body = x->has_body,
+		},
 	};
 	if (a->rl) {
 		unsigned after = 1;

@@ -230,13 +230,13 @@ static void lane_start(struct api *a, struct api_lane *lane)
 		free(x->state);
 		x->state = s.state;
 		s.state = NULL;
-		x->pj.job.session_id = x->session_id;
+		x->pj.job.session.id = x->session_id;
 		/* What the worker's live context must have seen to be current:
 		 * the executions that ran in a worker (not policy rejections). */
-		x->pj.job.session_seq = s.ctx_seq;
-		x->pj.job.state = x->state;
-		x->pj.job.state_len = x->state ? s.state_len : 0;
-		x->pj.job.state_max = c->session_state_max;
+		x->pj.job.session.seq = s.ctx_seq;
+		x->pj.job.session.state = x->state;
+		x->pj.job.session.state_len = x->state ? s.state_len : 0;
+		x->pj.job.session.state_max = c->session_state_max;
 		store_session_release(&s);
 		api_session_binding(x->pj.tenant, lane->id, x->pj.binding, sizeof x->pj.binding);
 		x->started_at = clock_real_ms();
@@ -387,7 +387,7 @@ void api_session_done(struct api *a, struct api_exec *x, const struct result *re
 		result = big;
 		rlen = strlen(big);
 	}
-	bool state_same = res->state && x->state && res->state_len == x->pj.job.state_len &&
+	bool state_same = res->state && x->state && res->state_len == x->pj.job.session.state_len &&
 			  !memcmp(res->state, x->state, res->state_len);
 	struct store_session_exec e = {
 		.session_id = x->session_id,

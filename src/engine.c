@@ -962,7 +962,7 @@ static int session_enter(struct exec *x)
 	struct engine *e = x->eng;
 	const struct exec_req *req = x->req;
 	JSValueRef exc = NULL;
-	if (e->sess_ctx && strcmp(e->sess_id, req->session_id) == 0 && e->sess_seq == req->session_seq) {
+	if (e->sess_ctx && strcmp(e->sess_id, req->session.id) == 0 && e->sess_seq == req->session.seq) {
 		x->ctx = e->sess_ctx;
 		install_request(x);
 		if (e->sess_rt) {
@@ -987,8 +987,8 @@ static int session_enter(struct exec *x)
 		install_common(x);
 	}
 	e->sess_ctx = x->ctx;
-	snprintf(e->sess_id, sizeof e->sess_id, "%s", req->session_id);
-	e->sess_seq = req->session_seq;
+	snprintf(e->sess_id, sizeof e->sess_id, "%s", req->session.id);
+	e->sess_seq = req->session.seq;
 	install_request(x);
 	JSValueRef v = engine__eval_cached(x, ENGINE_SCRIPT_SESSION, &exc);
 	if (exc || !v || !JSValueIsObject(x->ctx, v)) {
@@ -1004,8 +1004,8 @@ static int session_enter(struct exec *x)
 		session_fail(x, "the session support did not start", exc);
 		return -1;
 	}
-	if (req->state && req->state_len) {
-		JSStringRef str = engine__jsstr_from_utf8(req->state, req->state_len);
+	if (req->session.state && req->session.state_len) {
+		JSStringRef str = engine__jsstr_from_utf8(req->session.state, req->session.state_len);
 		JSValueRef arg = JSValueMakeString(x->ctx, str);
 		JSStringRelease(str);
 		call_export(x->ctx, e->sess_obj, "restore", 1, &arg, &exc);
@@ -1025,14 +1025,14 @@ static void session_snapshot(struct exec *x)
 {
 	struct engine *e = x->eng;
 	x->deadline_ns = clock_mono_ns() + ENGINE_SNAPSHOT_MS * 1000000ull;
-	JSValueRef arg = JSValueMakeNumber(x->ctx, (double)x->req->state_max), exc = NULL;
+	JSValueRef arg = JSValueMakeNumber(x->ctx, (double)x->req->session.state_max), exc = NULL;
 	JSValueRef v = call_export(x->ctx, e->sess_obj, "snapshot", 1, &arg, &exc);
 	if (x->term != TERM_NONE || exc || !v || !JSValueIsString(x->ctx, v))
 		return;
 	JSStringRef str = JSValueToStringCopy(x->ctx, v, NULL);
 	size_t len = 0;
 	bool cut = false;
-	char *u = str ? engine__utf8(str, x->req->state_max + 65536, &len, &cut) : NULL;
+	char *u = str ? engine__utf8(str, x->req->session.state_max + 65536, &len, &cut) : NULL;
 	if (str)
 		JSStringRelease(str);
 	if (u && !cut)
@@ -1420,7 +1420,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		rc = exec_function(&x);
 		goto cleanup;
 	}
-	if (req->session_id) {
+	if (req->session.id) {
 		if (session_enter(&x))
 			goto cleanup;
 	} else {
@@ -1459,7 +1459,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	JSStringRef err_msg = NULL;
 	int err_line = 0;
 	JSScriptRef script = NULL;
-	if (req->session_id) {
+	if (req->session.id) {
 		/* Every top-level declaration becomes a binding of the session's
 		 * global object (and re-declaring one is allowed, as in a REPL);
 		 * code that does not parse runs as it is, to report its error. */
@@ -1483,7 +1483,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	if (err_msg)
 		JSStringRelease(err_msg);
 	err_msg = NULL;
-	if (!script && x.term == TERM_NONE && !req->session_id) {
+	if (!script && x.term == TERM_NONE && !req->session.id) {
 		JSStringRef rewritten = tools_rewrite(e, "rewriteTopLevelAwait", src);
 		if (rewritten) {
 			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
@@ -1517,7 +1517,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		if (have)
 			JSValueUnprotect(x.ctx, v);
 	}
-	if (req->session_id && x.term == TERM_NONE &&
+	if (req->session.id && x.term == TERM_NONE &&
 	    (res->status == OUTCOME_OK || res->status == OUTCOME_ERROR))
 		session_snapshot(&x);
 rejected:
@@ -1542,7 +1542,7 @@ cleanup:
 				e->sess_rt = x.rt_obj;
 			x.rt_obj = NULL;
 			if (x.term == TERM_NONE && res->status != OUTCOME_INTERNAL)
-				e->sess_seq = req->session_seq + 1;
+				e->sess_seq = req->session.seq + 1;
 			else
 				session_drop(e);
 			if (x.term != TERM_NONE)

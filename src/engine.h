@@ -52,24 +52,14 @@ struct exec_req {
 	bool check;
 	/* Function mode: invoke the loaded package's handler with this request. */
 	bool function;
-	const char *method, *url, *path, *client_ip;
-	const char *const *headers; /* "name: value" */
-	size_t nheaders;
-	const void *body;
-	size_t body_len;
-	bool has_body;
+	struct ipc_http http;
 
 	/* Sessions: the code runs in the session's own global context, kept
-	 * between executions while the worker lives. session_seq is how many
-	 * executions the session has had; when the live context is another
-	 * session's or has not seen exactly that many, it is rebuilt and
-	 * state (a session.js snapshot, may be NULL) restored into it first.
-	 * After the code, the bindings are snapshotted into res->state. */
-	const char *session_id;
-	uint64_t session_seq;
-	const char *state;
-	size_t state_len;
-	uint64_t state_max;
+	 * between executions while the worker lives. When the live context is
+	 * another session's or has not run exactly session.seq executions, it
+	 * is rebuilt and session.state restored into it first. After the code,
+	 * the bindings are snapshotted into res->state. */
+	struct ipc_session session;
 };
 
 struct exec_res {

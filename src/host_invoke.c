@@ -143,13 +143,13 @@ static JSObjectRef make_request(struct exec *x)
 	JSContextRef ctx = x->ctx;
 	const struct exec_req *r = x->req;
 	JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
-	const char *url = r->url ? r->url : "/";
+	const char *url = r->http.url ? r->http.url : "/";
 	const char *q = strchr(url, '?');
-	engine__set(ctx, o, "method", engine__str(ctx, r->method ? r->method : "GET"), 0);
+	engine__set(ctx, o, "method", engine__str(ctx, r->http.method ? r->http.method : "GET"), 0);
 	engine__set(ctx, o, "url", engine__str(ctx, url), 0);
-	engine__set(ctx, o, "path", engine__str(ctx, r->path ? r->path : "/"), 0);
+	engine__set(ctx, o, "path", engine__str(ctx, r->http.path ? r->http.path : "/"), 0);
 	engine__set(ctx, o, "query", engine__str(ctx, q ? q + 1 : ""), 0);
-	engine__set(ctx, o, "ip", engine__str(ctx, r->client_ip ? r->client_ip : ""), 0);
+	engine__set(ctx, o, "ip", engine__str(ctx, r->http.client_ip ? r->http.client_ip : ""), 0);
 	engine__set(ctx, o, "protocol", engine__str(ctx, "http"), 0);
 	engine__set(ctx, o, "executionId", engine__str(ctx, r->id), 0);
 	engine__set(ctx, o, "params", JSObjectMake(ctx, NULL, NULL), 0);
@@ -158,8 +158,8 @@ static JSObjectRef make_request(struct exec *x)
 	JSObjectRef hv = JSObjectMakeArray(ctx, 0, NULL, NULL);
 	unsigned nh = 0;
 	const char *host = "";
-	for (size_t i = 0; hv && i < r->nheaders; i++) {
-		const char *line = r->headers[i];
+	for (size_t i = 0; hv && i < r->http.nheaders; i++) {
+		const char *line = r->http.headers[i];
 		const char *colon = strchr(line, ':');
 		if (!colon)
 			continue;
@@ -185,11 +185,11 @@ static JSObjectRef make_request(struct exec *x)
 	else
 		hostname[strcspn(hostname, ":")] = '\0';
 	engine__set(ctx, o, "hostname", engine__str(ctx, hostname), 0);
-	if (r->has_body) {
-		JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, r->body_len, NULL);
-		void *dst = u8 && r->body_len ? JSObjectGetTypedArrayBytesPtr(ctx, u8, NULL) : NULL;
+	if (r->http.has_body) {
+		JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, r->http.body_len, NULL);
+		void *dst = u8 && r->http.body_len ? JSObjectGetTypedArrayBytesPtr(ctx, u8, NULL) : NULL;
 		if (dst)
-			memcpy(dst, r->body, r->body_len);
+			memcpy(dst, r->http.body, r->http.body_len);
 		engine__set(ctx, o, "body", u8 ? (JSValueRef)u8 : JSValueMakeNull(ctx), 0);
 	} else {
 		engine__set(ctx, o, "body", JSValueMakeNull(ctx), 0);

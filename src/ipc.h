@@ -11,6 +11,7 @@
 #ifndef CORRAL_IPC_H
 #define CORRAL_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,25 @@ struct ipc_msg {
 	uint16_t type;
 	unsigned nfields;
 	struct ipc_field fields[IPC_MAX_FIELDS];
+};
+
+/* What an EXEC frame carries besides the code, shared by the supervisor's
+ * job (struct wproc_job) and the worker's request (struct exec_req).
+ * Strings are borrowed from the caller. */
+struct ipc_http {             /* function mode: the handler's HTTP request */
+	const char *method, *url, *path, *client_ip;
+	const char *const *headers; /* "name: value" */
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	bool has_body;
+};
+struct ipc_session {          /* a session's execution */
+	const char *id;            /* NULL: not one */
+	uint64_t seq;              /* executions its context must have run (ctx_seq) */
+	const char *state;         /* the stored bindings (session.js snapshot), or NULL */
+	size_t state_len;
+	uint64_t state_max;        /* the most bytes a new snapshot may take */
 };
 
 /* Encoding: begin, add fields, end. end fills in the length. */

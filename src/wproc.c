@@ -150,24 +150,24 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	if (job->tmp_cap)
 		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TMP_CAP, job->tmp_cap);
 	if (job->function) {
-		rc = rc ? rc : ipc_enc_str(&b, IPC_T_METHOD, job->method);
-		rc = rc ? rc : ipc_enc_str(&b, IPC_T_URL, job->url);
-		rc = rc ? rc : ipc_enc_str(&b, IPC_T_PATH, job->path);
-		if (job->client_ip)
-			rc = rc ? rc : ipc_enc_str(&b, IPC_T_CLIENT_IP, job->client_ip);
-		for (size_t i = 0; i < job->nheaders && !rc; i++)
-			rc = ipc_enc_str(&b, IPC_T_HEADER, job->headers[i]);
-		if (job->has_body)
-			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, job->body ? job->body : "", job->body_len);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_METHOD, job->http.method);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_URL, job->http.url);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_PATH, job->http.path);
+		if (job->http.client_ip)
+			rc = rc ? rc : ipc_enc_str(&b, IPC_T_CLIENT_IP, job->http.client_ip);
+		for (size_t i = 0; i < job->http.nheaders && !rc; i++)
+			rc = ipc_enc_str(&b, IPC_T_HEADER, job->http.headers[i]);
+		if (job->http.has_body)
+			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, job->http.body ? job->http.body : "", job->http.body_len);
 	}
 	for (size_t i = 0; i < job->nenv && !rc; i++)
 		rc = ipc_enc_str(&b, IPC_T_ENV, job->env[i]);
-	if (job->session_id) {
-		rc = rc ? rc : ipc_enc_str(&b, IPC_T_SESSION, job->session_id);
-		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SESSION_SEQ, job->session_seq);
-		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATE_MAX, job->state_max);
-		if (job->state)
-			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_STATE, job->state, job->state_len);
+	if (job->session.id) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_SESSION, job->session.id);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SESSION_SEQ, job->session.seq);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATE_MAX, job->session.state_max);
+		if (job->session.state)
+			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_STATE, job->session.state, job->session.state_len);
 	}
 	rc = rc ? rc : ipc_enc_end(&b);
 	if (!rc)
@@ -180,9 +180,9 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	w->timeout_ms = job->timeout_ms;
 	/* A session's snapshot runs after the code, on a budget of its own. */
 	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS +
-					    (job->session_id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
-	w->session = job->session_id != NULL;
-	w->state_max = job->state_max;
+					    (job->session.id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
+	w->session = job->session.id != NULL;
+	w->state_max = job->session.state_max;
 	w->out_bytes = 0;
 	w->fetches = 0;
 	w->resp_head = false;

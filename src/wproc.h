@@ -73,18 +73,8 @@ struct wproc_job {
 	bool check;            /* compile the code as a module only (a deploy's check) */
 	/* Function mode: an HTTP request for the loaded package's handler. */
 	bool function;
-	const char *method, *url, *path, *client_ip;
-	const char *const *headers;  /* "name: value" */
-	size_t nheaders;
-	const void *body;
-	size_t body_len;
-	bool has_body;
-	/* Sessions (see struct exec_req). */
-	const char *session_id;
-	uint64_t session_seq;
-	const char *state;
-	size_t state_len;
-	uint64_t state_max;
+	struct ipc_http http;
+	struct ipc_session session;   /* see struct exec_req */
 };
 
 struct wproc;
