@@ -888,6 +888,18 @@ static int sq_grow(struct store *s, void **v, size_t *alloc, size_t len, size_t 
 	return 0;
 }
 
+int sq__one(struct store *s, sqlite3_stmt *st, const char *what,
+	    int (*row)(struct store *s, sqlite3_stmt *st, void *out), void *out)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = row(s, st, out);
+	else
+		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, what);
+	sq_done(st);
+	return rc;
+}
+
 int sq__collect(struct store *s, sqlite3_stmt *st, const char *what, size_t size, size_t limit,
 		bool need_parent, int (*row)(struct store *s, sqlite3_stmt *st, void *elem),
 		void (*release)(void *v, size_t n), void **out, size_t *n)
@@ -946,6 +958,18 @@ static void sq_version_row(sqlite3_stmt *st, struct store_version *v)
 	v->files = (uint64_t)sqlite3_column_int64(st, 2);
 	v->bytes = (uint64_t)sqlite3_column_int64(st, 3);
 	v->created_at = sqlite3_column_int64(st, 4);
+}
+
+static int sq_version_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	sq_version_row(st, elem);
+	return 0;
+}
+
+static int sq_function_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	sq_function_row(st, elem);
+	return 0;
 }
 
 static int sq_function_publish(struct store *s, const char *tenant, const char *name,
@@ -1016,22 +1040,9 @@ static int sq_function_get(struct store *s, const char *tenant, const char *name
 	int rc = sq_fn_stmt(s, SQ_FN_GET, tenant, name, &st);
 	if (rc)
 		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sq_function_row(st, out);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot read a function");
-	}
-	sq_done(st);
-	return rc;
+	return sq__one(s, st, "cannot read a function", sq_function_elem, out);
 }
 
-static int sq_function_elem(struct store *s, sqlite3_stmt *st, void *elem)
-{
-	sq_function_row(st, elem);
-	return 0;
-}
 
 static int sq_function_list(struct store *s, const char *tenant, struct store_function **out,
 			    size_t *n)
@@ -1045,11 +1056,6 @@ static int sq_function_list(struct store *s, const char *tenant, struct store_fu
 			   (void **)out, n);
 }
 
-static int sq_version_elem(struct store *s, sqlite3_stmt *st, void *elem)
-{
-	sq_version_row(st, elem);
-	return 0;
-}
 
 static int sq_function_versions(struct store *s, const char *tenant, const char *name,
 				struct store_version **out, size_t *n)
@@ -1071,15 +1077,7 @@ static int sq_function_version(struct store *s, const char *tenant, const char *
 	if (rc)
 		return rc;
 	sqlite3_bind_int(st, 3, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sq_version_row(st, out);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot read a version");
-	}
-	sq_done(st);
-	return rc;
+	return sq__one(s, st, "cannot read a version", sq_version_elem, out);
 }
 
 static int sq_function_set_latest(struct store *s, const char *tenant, const char *name,

@@ -84,6 +84,11 @@ int sq__collect(struct store *s, sqlite3_stmt *st, const char *what, size_t size
 		bool need_parent, int (*row)(struct store *s, sqlite3_stmt *st, void *elem),
 		void (*release)(void *v, size_t n), void **out, size_t *n);
 
+/* Steps a bound statement once: its row goes to @out through @row, no row
+ * is -ENOENT. Resets the statement. */
+int sq__one(struct store *s, sqlite3_stmt *st, const char *what,
+	    int (*row)(struct store *s, sqlite3_stmt *st, void *out), void *out);
+
 /* The tenant_ensure operation, for use inside another operation's transaction. */
 int sq__tenant_ensure(struct store *s, const char *name, int64_t now);
 

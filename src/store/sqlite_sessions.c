@@ -219,6 +219,28 @@ fail:
 	return rc;
 }
 
+static int sqs_session_row(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_session *out = elem;
+	sq_copy_text(out->id, sizeof out->id, st, 0);
+	sq_copy_text(out->tenant, sizeof out->tenant, st, 1);
+	out->created_at = sqlite3_column_int64(st, 2);
+	out->last_activity = sqlite3_column_int64(st, 3);
+	out->expires_at = sqlite3_column_int64(st, 4);
+	out->ttl_ms = sqlite3_column_int64(st, 5);
+	out->execution_count = (uint64_t)sqlite3_column_int64(st, 6);
+	out->pii = sqlite3_column_int(st, 7) != 0;
+	out->ctx_seq = (uint64_t)sqlite3_column_int64(st, 10);
+	int rc = sqs_dup(s, st, 8, false, &out->state, &out->state_len);
+	return rc ? rc : sqs_dup(s, st, 9, false, &out->secrets, NULL);
+}
+
+/* Column 0 as a heap string. */
+static int sqs_text_row(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	return sqs_dup(s, st, 0, true, elem, NULL);
+}
+
 int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t now,
 		    bool with_state, struct store_session *out)
 {
@@ -230,28 +252,7 @@ int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t
 	sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int(st, 4, with_state ? 1 : 0);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sq_copy_text(out->id, sizeof out->id, st, 0);
-		sq_copy_text(out->tenant, sizeof out->tenant, st, 1);
-		out->created_at = sqlite3_column_int64(st, 2);
-		out->last_activity = sqlite3_column_int64(st, 3);
-		out->expires_at = sqlite3_column_int64(st, 4);
-		out->ttl_ms = sqlite3_column_int64(st, 5);
-		out->execution_count = (uint64_t)sqlite3_column_int64(st, 6);
-		out->pii = sqlite3_column_int(st, 7) != 0;
-		rc = sqs_dup(s, st, 8, false, &out->state, &out->state_len);
-		size_t slen = 0;
-		if (!rc)
-			rc = sqs_dup(s, st, 9, false, &out->secrets, &slen);
-		out->ctx_seq = (uint64_t)sqlite3_column_int64(st, 10);
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = sq__fail(s, rc, "cannot read a session");
-	}
-	sq_done(st);
-	return rc;
+	return sq__one(s, st, "cannot read a session", sqs_session_row, out);
 }
 
 int sq__session_delete(struct store *s, const char *tenant, const char *id, int64_t now)
@@ -479,13 +480,7 @@ int sq__session_token_value(struct store *s, const char *session_id, const char 
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, num);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = sqs_dup(s, st, 0, true, value, NULL);
-	else
-		rc = rc == SQLITE_DONE ? -ENOENT : sq__fail(s, rc, "cannot read a token");
-	sq_done(st);
-	return rc;
+	return sq__one(s, st, "cannot read a token", sqs_text_row, value);
 }
 
 int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
