@@ -658,12 +658,16 @@ reaped:
 	w->has_cg = w->own_cg = false;
 }
 
-void wproc_abandon(struct wproc *w)
+/* Kills the worker (waiting for it with reap) and frees the handle. */
+static void release(struct wproc *w, bool reap)
 {
 	if (!w)
 		return;
-	if (w->pid > 0)
+	if (w->pid > 0) {
 		wproc_kill(w, WPROC_KILL_RETIRE);
+		if (reap)
+			wproc_reap(w, NULL, NULL);
+	}
 	if (w->fd >= 0)
 		close(w->fd);
 	if (w->pidfd >= 0)
@@ -672,18 +676,12 @@ void wproc_abandon(struct wproc *w)
 	free(w);
 }
 
+void wproc_abandon(struct wproc *w)
+{
+	release(w, false);
+}
+
 void wproc_free(struct wproc *w)
 {
-	if (!w)
-		return;
-	if (w->pid > 0) {
-		wproc_kill(w, WPROC_KILL_RETIRE);
-		wproc_reap(w, NULL, NULL);
-	}
-	if (w->fd >= 0)
-		close(w->fd);
-	if (w->pidfd >= 0)
-		close(w->pidfd);
-	ipc_reader_release(&w->rd);
-	free(w);
+	release(w, true);
 }
