@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "filter.h"
+#include "supervisor/filter.h"
 
 #define RUNS 20
 #define SIZE (1024 * 1024)

@@ -16,7 +16,7 @@
  * of the directories or files named on its command line through the target
  * and prints TAP; `meson test fuzz-ipc-replay` runs it over the corpus with
  * any compiler, so the corpus is exercised on every build. */
-#include "ipc.h"
+#include "common/ipc.h"
 
 #include <errno.h>
 #include <fcntl.h>

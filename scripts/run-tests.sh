@@ -59,7 +59,7 @@ fi
 echo "== js bundles and runtime"
 for js in test-tools test-runtime test-fn test-session; do
   if [ $js = test-tools ]; then
-    node tests/js/$js.mjs "$build/js_bundles.c" >"$log/js.txt" 2>&1
+    node tests/js/$js.mjs "$build/src/worker/js_bundles.c" >"$log/js.txt" 2>&1
   else
     node tests/js/$js.mjs >"$log/js.txt" 2>&1
   fi

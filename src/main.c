@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keys.h"
+#include "supervisor/keys.h"
 #include "run.h"
-#include "serve.h"
+#include "supervisor/serve.h"
 
 static void usage(FILE *f)
 {

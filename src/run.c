@@ -15,16 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cg.h"
-#include "config.h"
-#include "egress.h"
-#include "ipc.h"
-#include "outcome.h"
-#include "result.h"
-#include "sandbox.h"
-#include "util/buf.h"
-#include "util/clock.h"
-#include "wproc.h"
+#include "sandbox/cg.h"
+#include "common/config.h"
+#include "supervisor/egress.h"
+#include "common/ipc.h"
+#include "common/outcome.h"
+#include "common/result.h"
+#include "sandbox/sandbox.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "supervisor/wproc.h"
 
 #define RUN_MAX_CODE (16u << 20)
 #define RUN_EXIT_USAGE 2

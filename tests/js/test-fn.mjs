@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Unit tests of function mode's JavaScript half (src/js/runtime/fn, the
+// Unit tests of function mode's JavaScript half (src/worker/js/runtime/fn, the
 // runtime bundle's invoke()): the bundle runs in a vm context without
 // Node's globals on the mock host of tests/js/runtime-sim.mjs, with an
 // in-memory package and a mock sink that records head/write/end and checks

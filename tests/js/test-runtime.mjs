@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Unit tests of the runtime bundle (src/js/runtime, built by
+// Unit tests of the runtime bundle (src/worker/js/runtime, built by
 // scripts/build-js.mjs) in a vm context without Node's globals, on a mock
 // host (tests/js/runtime-sim.mjs), plus the transpiler of the tools bundle.
 // What only the engine can show (JavaScriptCore itself, the C host) is in

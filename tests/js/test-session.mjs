@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Tests for sessions: the rewrite of each snippet (rewriteSession in
-// src/js/tools.js) and the saving and restoring of the bindings it leaves on
-// the global object (src/js/session.js). A session is simulated as the
+// src/worker/js/tools.js) and the saving and restoring of the bindings it leaves on
+// the global object (src/worker/js/session.js). A session is simulated as the
 // engine runs one: a vm context holds its global scope, each snippet goes
 // through the rewrite, the session bundle is evaluated in the context before
 // any user code, and a "restart" is a fresh context into which the last
@@ -23,7 +23,7 @@ import { runTap } from './tap.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const filter = process.argv[2] || '';
 
-// package.json has no "type", so Node warns that it reparses src/js/*.js as
+// package.json has no "type", so Node warns that it reparses src/worker/js/*.js as
 // ES modules. The warning says nothing about the code under test.
 const emitWarning = process.emitWarning;
 process.emitWarning = function (warning, ...rest) {
@@ -31,14 +31,14 @@ process.emitWarning = function (warning, ...rest) {
   if (code === 'MODULE_TYPELESS_PACKAGE_JSON') return;
   emitWarning.call(this, warning, ...rest);
 };
-const tools = await import(pathToFileURL(path.join(ROOT, 'src', 'js', 'tools.js')).href);
+const tools = await import(pathToFileURL(path.join(ROOT, 'src', 'worker', 'js', 'tools.js')).href);
 process.emitWarning = emitWarning;
 
 // The session bundle, made as scripts/build-js.mjs makes it: a minified
 // CommonJS bundle wrapped in a script whose completion value is its exports.
 const esbuild = createRequire(path.join(ROOT, 'package.json'))('esbuild');
 const built = esbuild.buildSync({
-  entryPoints: [path.join(ROOT, 'src', 'js', 'session.js')],
+  entryPoints: [path.join(ROOT, 'src', 'worker', 'js', 'session.js')],
   bundle: true,
   platform: 'neutral',
   format: 'cjs',

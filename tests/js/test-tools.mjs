@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Tests for the JavaScript that corral embeds: the top-level await rewrite in
-// src/js/tools.js, the Node-style formatting in src/js/inspect.js, and the
+// src/worker/js/tools.js, the Node-style formatting in src/worker/js/inspect.js, and the
 // bundles that scripts/build-js.mjs makes of them.
 //
 // Usage: node tests/js/test-tools.mjs [BUILD-DIR/js_bundles.c]
@@ -24,7 +24,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const BUILD_SCRIPT = path.join(ROOT, 'scripts', 'build-js.mjs');
 const GENERATED_C = process.argv[2] ? path.resolve(process.argv[2]) : null;
 
-// package.json has no "type", so Node warns that it reparses src/js/*.js as
+// package.json has no "type", so Node warns that it reparses src/worker/js/*.js as
 // ES modules. The warning says nothing about the code under test.
 const emitWarning = process.emitWarning;
 process.emitWarning = function (warning, ...rest) {
@@ -32,8 +32,8 @@ process.emitWarning = function (warning, ...rest) {
   if (code === 'MODULE_TYPELESS_PACKAGE_JSON') return;
   emitWarning.call(this, warning, ...rest);
 };
-const tools = await import(pathToFileURL(path.join(ROOT, 'src', 'js', 'tools.js')).href);
-const inspectLib = await import(pathToFileURL(path.join(ROOT, 'src', 'js', 'inspect.js')).href);
+const tools = await import(pathToFileURL(path.join(ROOT, 'src', 'worker', 'js', 'tools.js')).href);
+const inspectLib = await import(pathToFileURL(path.join(ROOT, 'src', 'worker', 'js', 'inspect.js')).href);
 process.emitWarning = emitWarning;
 
 const tests = [];

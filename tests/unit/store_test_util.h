@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "store/store.h"
+#include "supervisor/store/store.h"
 #include "tap.h"
 
 static inline int64_t now_ms(void)

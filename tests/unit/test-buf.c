@@ -1,6 +1,6 @@
 /* test-buf — the capped byte buffer: the cap holds, a failed append leaves
  * the content as it was, and data is NUL-terminated whenever it is set. */
-#include "util/buf.h"
+#include "common/buf.h"
 
 #include <errno.h>
 #include <stdint.h>

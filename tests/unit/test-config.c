@@ -1,6 +1,6 @@
 /* test-config — parsing settings: whole numbers in a range, booleans, and an
  * error message that names the key and the range. */
-#include "config.h"
+#include "common/config.h"
 
 #include <errno.h>
 #include <stdint.h>

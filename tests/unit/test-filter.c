@@ -3,7 +3,7 @@
  * Everything here is pure, so all cases share one process. The encodings a
  * secret is checked in are computed by this file's own small encoders, not
  * by filter.c's, so a bug there cannot hide itself. */
-#include "filter.h"
+#include "supervisor/filter.h"
 
 #include <errno.h>
 #include <stdint.h>

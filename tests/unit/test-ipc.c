@@ -9,7 +9,7 @@
  *
  * CORRAL_TEST_SEED and CORRAL_TEST_ROUNDS override the random test's seed
  * and its number of mutations (10,000). */
-#include "ipc.h"
+#include "common/ipc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* test-json — the JSON writer: string escaping, UTF-8 repair, keys, numbers.
  * Outputs are checked as exact strings; a randomized case also parses them
  * with jansson against an independent UTF-8 validator (Unicode table 3-7). */
-#include "util/json.h"
+#include "common/json.h"
 
 #include <errno.h>
 #include <math.h>

@@ -5,7 +5,7 @@
  * before its samples, samples grouped under their family, no duplicate
  * series, values that parse, cumulative buckets ending at _count), and the
  * JSON is parsed with jansson and its key sets compared exactly. */
-#include "metrics.h"
+#include "supervisor/metrics.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /* test-outcome — the outcome table: names round-trip, exit codes are the
  * documented ones, and nothing else parses. */
-#include "outcome.h"
+#include "common/outcome.h"
 
 #include <errno.h>
 #include <string.h>

@@ -17,7 +17,7 @@
  *        test-package DIR                (a table written already)
  * With no arguments, python3 and tests/helpers/hostile_archives.py from the
  * current directory are tried; if that fails the table is a SKIP. */
-#include "package.h"
+#include "supervisor/package.h"
 
 #include <errno.h>
 #include <fcntl.h>

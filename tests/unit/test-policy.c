@@ -4,7 +4,7 @@
  * and column. The lexer cases are built so that a wrong decision shows: a
  * string the lexer must see (or must not) sits where a mistaken regex,
  * comment or template would swallow it (or expose it). */
-#include "policy.h"
+#include "supervisor/policy.h"
 
 #include <errno.h>
 #include <stdint.h>

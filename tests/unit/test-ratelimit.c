@@ -2,7 +2,7 @@
  *
  * Time is driven by hand through now_ns, so every refill is exact and the
  * test never sleeps. */
-#include "ratelimit.h"
+#include "supervisor/ratelimit.h"
 
 #include <errno.h>
 #include <math.h>

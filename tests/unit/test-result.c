@@ -1,6 +1,6 @@
 /* test-result — the result object of API.md: exact JSON for an ok, an error
  * and a killed execution, which jansson must also read back. */
-#include "result.h"
+#include "common/result.h"
 
 #include <errno.h>
 #include <signal.h>

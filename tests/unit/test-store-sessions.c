@@ -16,7 +16,7 @@
  *
  * Like test-store.c, it reads the database directly with SQLite where it
  * must look behind the interface (cascades, an old schema). */
-#include "store/store.h"
+#include "supervisor/store/store.h"
 
 #include <errno.h>
 #include <ftw.h>

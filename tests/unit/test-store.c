@@ -18,7 +18,7 @@
  * behind the interface (journal mode, schema_migrations, a forged newer
  * version, an old schema, cascades), and backdates blob files to stand for
  * time passing; corral itself never does outside src/store/. */
-#include "store/store.h"
+#include "supervisor/store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,7 +36,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "keys.h"
+#include "supervisor/keys.h"
 #include "tap.h"
 #include "store_test_util.h"
 

@@ -1,0 +1,84 @@
+/* egress — fetch() for sandboxed code, performed by the supervisor.
+ *
+ * The sandbox never gets a socket: a worker sends a FETCH frame, the
+ * supervisor checks it and performs it with libcurl, and sends the answer
+ * back. The rules, in the order they apply:
+ *   1. http and https only; the URL must parse (curl's URL API).
+ *   2. the host must be on the allowlist (CORRAL_FETCH_ALLOW: exact names,
+ *      "*.suffix" wildcards, optional ":port"); the default list is empty,
+ *      so by default every fetch is refused.
+ *   3. after DNS, every address curl is about to connect to is checked:
+ *      loopback, private, link-local (169.254.0.0/16, the cloud metadata
+ *      address among them), CGNAT, multicast, unspecified and their IPv6
+ *      forms are refused unless CORRAL_FETCH_ALLOW_PRIVATE is set. The check
+ *      is on the socket curl opens, so DNS rebinding gains nothing.
+ *   4. redirects are not followed here (each hop is a new request, checked
+ *      again); no proxy from the environment; bodies are capped while they
+ *      arrive, decompressed size included; the time is capped by the
+ *      execution's remaining deadline.
+ *
+ * libcurl runs on one thread of its own (a multi handle and curl_multi_poll),
+ * so a slow remote server never blocks the supervisor's event loop; finished
+ * requests come back through a queue and an eventfd the loop watches. */
+#ifndef CORRAL_EGRESS_H
+#define CORRAL_EGRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/buf.h"
+
+struct egress_opts {
+	const char *allow;        /* comma-separated allowlist, may be NULL */
+	bool allow_private;
+	uint64_t max_bytes;       /* response body cap */
+	uint64_t max_timeout_ms;  /* cap on any one request */
+};
+
+struct egress_req {
+	/* In. */
+	uint64_t owner;           /* the caller's tag for the requester */
+	uint64_t id;              /* the requester's own id */
+	char *url;
+	char *method;
+	char **headers;           /* "Name: value" */
+	size_t nheaders;
+	char *body;
+	size_t body_len;
+	uint64_t timeout_ms;
+	/* Out. */
+	char error[256];          /* "" on success */
+	long status;
+	char status_text[64];
+	struct buf resp_headers;  /* "Name: value\n" lines */
+	struct buf resp_body;
+	/* egress's own. */
+	bool allow_private;
+	bool refused_addr;
+	void *handle;             /* the curl easy handle while active */
+	struct egress_req *active_next;
+	struct egress_req *next;
+	void *easy;
+};
+
+struct egress;
+
+/* Returns 0 or -errno with a message in err (a bad allowlist entry). */
+int egress_new(struct egress **out, const struct egress_opts *o, char err[256]);
+void egress_free(struct egress *e);
+/* Readable when finished requests wait for egress_take. */
+int egress_fd(const struct egress *e);
+/* Takes ownership of r. A request refused up front (scheme, allowlist)
+ * finishes at once with r->error set, through the same queue. */
+void egress_submit(struct egress *e, struct egress_req *r);
+/* The next finished request, or NULL. Caller frees with egress_req_free. */
+struct egress_req *egress_take(struct egress *e);
+void egress_req_free(struct egress_req *r);
+/* Whether host:port is on the allowlist (exported for tests). */
+bool egress_allowed(const struct egress *e, const char *host, unsigned port);
+/* Whether a numeric address is private/loopback/… (exported for tests). */
+bool egress_addr_private(const struct sockaddr *sa);
+
+#endif

@@ -1,0 +1,687 @@
+/* wproc — see wproc.h. */
+#include "supervisor/wproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervisor/package.h"
+#include "sandbox/spawn.h"
+#include "common/clock.h"
+
+#define WPROC_PIDS_MAX WPROC_PIDS_CAP
+#define WPROC_WRITE_TIMEOUT_MS 2000
+
+int wproc_start(struct wproc **out, const struct wproc_opts *o)
+{
+	static unsigned seq;
+	struct wproc *w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	static uint64_t serials;
+	w->serial = ++serials;
+	w->pid = -1;
+	w->pidfd = -1;
+	w->fd = -1;
+	w->jit = o->jit;
+	w->mem_cap = o->memory_bytes;
+	ipc_reader_init(&w->rd, IPC_MAX_FRAME);
+	int rc;
+	if (o->cg_slot && o->cg_slot->version && (o->caps->layers & SANDBOX_CGROUP)) {
+		w->cg = *o->cg_slot;
+		rc = cg_worker_set_memory(&w->cg, o->memory_bytes);
+		if (rc)
+			goto fail;
+		w->has_cg = true;
+	} else if (o->cg_root && o->cg_root->version && (o->caps->layers & SANDBOX_CGROUP)) {
+		char name[48];
+		snprintf(name, sizeof name, "w%u", seq++);
+		rc = cg_worker_create(o->cg_root, name, o->memory_bytes, WPROC_PIDS_MAX, &w->cg);
+		if (rc)
+			goto fail;
+		w->has_cg = true;
+		w->own_cg = true;
+	}
+	struct sandbox_inside inside = {
+		.layers = o->caps->layers,
+		.uid = o->uid,
+		.gid = o->uid,
+		.userns = false,
+	};
+	if (!w->has_cg)
+		inside.layers &= ~(unsigned)SANDBOX_CGROUP;
+	struct spawn_opts so = {
+		.exe = spawn_worker_exe(),
+		.ns_flags = (o->caps->layers & SANDBOX_NAMESPACES) ? o->caps->ns_flags : 0,
+		.cg = w->has_cg ? &w->cg : NULL,
+		.inside = &inside,
+		.jit = o->jit,
+		.warm_full = o->warm_full,
+		.rlimits = (o->caps->layers & SANDBOX_RLIMITS) != 0,
+		.cpu_s = o->cpu_s,
+		.stderr_fd = o->stderr_fd > 0 ? o->stderr_fd : -1,
+	};
+	struct spawn_child child;
+	rc = spawn_worker(&so, &child);
+	if (rc)
+		goto fail;
+	w->pid = child.pid;
+	w->pidfd = child.pidfd;
+	w->fd = child.fd;
+	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
+	w->state = WPROC_STARTING;
+	w->started_ns = clock_mono_ns();
+	*out = w;
+	return 0;
+fail:
+	if (w->own_cg)
+		cg_worker_destroy(&w->cg);
+	ipc_reader_release(&w->rd);
+	free(w);
+	return rc;
+}
+
+/* Writes a whole frame to the non-blocking socket, waiting for room; a
+ * worker that does not read for WPROC_WRITE_TIMEOUT_MS is stuck. */
+static int write_frame(struct wproc *w, const struct buf *b)
+{
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t n = write(w->fd, b->data + off, b->len - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		struct pollfd p = { w->fd, POLLOUT, 0 };
+		int r = poll(&p, 1, WPROC_WRITE_TIMEOUT_MS);
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int wproc_exec(struct wproc *w, const struct wproc_job *job)
+{
+	if (w->state != WPROC_IDLE)
+		return -EBUSY;
+	if (w->has_cg) {
+		if (job->memory_bytes && job->memory_bytes != w->mem_cap) {
+			/* v1 refuses (EBUSY) a cap below what the worker holds
+			 * now (a heap a larger job grew, not yet given back). */
+			int rc = cg_worker_set_memory(&w->cg, job->memory_bytes);
+			if (rc)
+				return rc == -EBUSY ? -EDQUOT : rc;
+		}
+		cg_worker_reset_peak(&w->cg);
+		w->oom_before = cg_worker_oom_kills(&w->cg);
+	}
+	if (job->memory_bytes)
+		w->mem_cap = job->memory_bytes;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	uint64_t flags = (job->allow_eval ? IPC_EXEC_ALLOW_EVAL : 0) |
+			 (job->function ? IPC_EXEC_FUNCTION : 0) |
+			 (job->check ? IPC_EXEC_CHECK : 0) |
+			 (job->typescript ? IPC_EXEC_TYPESCRIPT : 0) |
+			 (job->last ? IPC_EXEC_LAST_IN_LIFE : 0);
+	int rc = ipc_enc_begin(&b, IPC_MSG_EXEC);
+	rc = rc ? rc : ipc_enc_str(&b, IPC_T_ID, job->id);
+	rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_CODE, job->code, job->code_len);
+	if (job->filename)
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_FILENAME, job->filename);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TIMEOUT_MS, job->timeout_ms);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FLAGS, flags);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_OUTPUT_CAP, job->output_cap);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MEMORY_MB, w->mem_cap >> 20);
+	if (job->tmp_cap)
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TMP_CAP, job->tmp_cap);
+	if (job->function) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_METHOD, job->http.method);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_URL, job->http.url);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_PATH, job->http.path);
+		if (job->http.client_ip)
+			rc = rc ? rc : ipc_enc_str(&b, IPC_T_CLIENT_IP, job->http.client_ip);
+		for (size_t i = 0; i < job->http.nheaders && !rc; i++)
+			rc = ipc_enc_str(&b, IPC_T_HEADER, job->http.headers[i]);
+		if (job->http.has_body)
+			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, job->http.body ? job->http.body : "", job->http.body_len);
+	}
+	for (size_t i = 0; i < job->nenv && !rc; i++)
+		rc = ipc_enc_str(&b, IPC_T_ENV, job->env[i]);
+	if (job->session.id) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_SESSION, job->session.id);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SESSION_SEQ, job->session.seq);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATE_MAX, job->session.state_max);
+		if (job->session.state)
+			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_STATE, job->session.state, job->session.state_len);
+	}
+	rc = rc ? rc : ipc_enc_end(&b);
+	if (!rc)
+		rc = write_frame(w, &b);
+	buf_release(&b);
+	if (rc)
+		return rc;
+	snprintf(w->exec_id, sizeof w->exec_id, "%s", job->id);
+	w->exec_start_ns = clock_mono_ns();
+	w->timeout_ms = job->timeout_ms;
+	/* A session's snapshot runs after the code, on a budget of its own. */
+	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS +
+					    (job->session.id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
+	w->session = job->session.id != NULL;
+	w->state_max = job->session.state_max;
+	w->out_bytes = 0;
+	w->fetches = 0;
+	w->resp_head = false;
+	w->out_cap = job->output_cap;
+	w->last = job->last;
+	w->state = WPROC_BUSY;
+	return 0;
+}
+
+static char *field_dup(const struct ipc_msg *m, enum ipc_tag tag)
+{
+	const struct ipc_field *f = ipc_get(m, tag);
+	return f ? strndup(f->data, f->len) : NULL;
+}
+
+/* A session snapshot: {"v":1,"vars":[...]} (session.js). Returns 1 when it
+ * is one, 0 when it is one that says it failed ("error": the stored state
+ * stays as it was), -1 when it is not. */
+static int state_check(const char *p, size_t n)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = v && json_is_object(v) && json_integer_value(json_object_get(v, "v")) == 1 &&
+		 json_is_array(json_object_get(v, "vars")) ? 1 : -1;
+	if (rc == 1 && json_object_get(v, "error"))
+		rc = 0;
+	json_decref(v);
+	return rc;
+}
+
+static bool needs_recycle(enum outcome o)
+{
+	return o == OUTCOME_TIMEOUT || o == OUTCOME_MEMORY_LIMIT || o == OUTCOME_OUTPUT_LIMIT ||
+	       o == OUTCOME_KILLED || o == OUTCOME_INTERNAL;
+}
+
+static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct wproc_cb *cb, void *ud)
+{
+	const struct ipc_field *id = ipc_get(m, IPC_T_ID);
+	const struct ipc_field *st = ipc_get(m, IPC_T_STATUS);
+	char status[40];
+	struct result r;
+	if (w->state != WPROC_BUSY || id->len != strlen(w->exec_id) ||
+	    memcmp(id->data, w->exec_id, id->len) != 0 || st->len >= sizeof status)
+		return -EPROTO;
+	memcpy(status, st->data, st->len);
+	status[st->len] = '\0';
+	result_init(&r);
+	if (outcome_parse(status, &r.status))
+		return -EPROTO;
+	snprintf(r.id, sizeof r.id, "%s", w->exec_id);
+	r.result_json = field_dup(m, IPC_T_RESULT);
+	/* The result is spliced into our JSON as it is: it must be exactly one
+	 * JSON value, or a worker could add keys of its own to the answer. */
+	if (r.result_json && r.result_json[0]) {
+		json_error_t jerr;
+		json_t *v = json_loads(r.result_json, JSON_DECODE_ANY, &jerr);
+		if (!v) {
+			result_release(&r);
+			return -EPROTO;
+		}
+		json_decref(v);
+	}
+	r.err_name = field_dup(m, IPC_T_ERR_NAME);
+	r.err_message = field_dup(m, IPC_T_ERR_MESSAGE);
+	r.err_stack = field_dup(m, IPC_T_ERR_STACK);
+	r.err_line = ipc_get_u64(m, IPC_T_ERR_LINE, 0);
+	r.err_column = ipc_get_u64(m, IPC_T_ERR_COLUMN, 0);
+	r.wall_ns = ipc_get_u64(m, IPC_T_WALL_NS, 0);
+	r.cpu_ns = ipc_get_u64(m, IPC_T_CPU_NS, 0);
+	r.peak_memory = ipc_get_u64(m, IPC_T_PEAK_RSS, 0);
+	r.truncated = ipc_get_u64(m, IPC_T_TRUNCATED, 0) != 0;
+	r.warm = ipc_get_u64(m, IPC_T_WARM, 0) != 0;
+	r.restored = ipc_get_u64(m, IPC_T_RESTORED, 0) != 0;
+	const struct ipc_field *state = ipc_get(m, IPC_T_STATE);
+	if (state) {
+		/* Stored as it is and given back to this session's next worker:
+		 * it must be one JSON object of the snapshot's shape. */
+		int ok = w->session && state->len <= w->state_max ? state_check(state->data, state->len) : -1;
+		if (ok < 0) {
+			result_release(&r);
+			return -EPROTO;
+		}
+		if (ok) {
+			r.state = strndup(state->data, state->len);
+			r.state_len = r.state ? state->len : 0;
+		}
+	}
+	if (ipc_get(m, IPC_T_EXIT_CODE))
+		r.exit_code = (int)(ipc_get_u64(m, IPC_T_EXIT_CODE, 0) & 0xff);
+	if (w->has_cg) {
+		uint64_t peak = cg_worker_peak(&w->cg);
+		if (peak)
+			r.peak_memory = peak;
+	}
+	w->execs++;
+	w->state = WPROC_IDLE;
+	if (needs_recycle(r.status) || w->last)
+		wproc_kill(w, WPROC_KILL_RETIRE);
+	if (cb->done)
+		cb->done(w, &r, ud);
+	result_release(&r);
+	return 0;
+}
+
+static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct wproc_cb *cb, void *ud)
+{
+	if (w->state != WPROC_BUSY)
+		return -EPROTO;
+	struct egress_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	r->owner = w->serial;
+	r->id = ipc_get_u64(m, IPC_T_FETCH_ID, 0);
+	r->url = field_dup(m, IPC_T_URL);
+	r->method = field_dup(m, IPC_T_METHOD);
+	const struct ipc_field *body = ipc_get(m, IPC_T_BODY);
+	if (body) {
+		r->body = malloc(body->len ? body->len : 1);
+		if (r->body)
+			memcpy(r->body, body->data, body->len);
+		r->body_len = body->len;
+	}
+	r->headers = ipc_get_all(m, IPC_T_HEADER, &r->nheaders);
+	uint64_t now = clock_mono_ns();
+	uint64_t left = w->kill_at_ns > now ? (w->kill_at_ns - now) / 1000000 : 1;
+	uint64_t asked = ipc_get_u64(m, IPC_T_TIMEOUT_MS, left);
+	r->timeout_ms = asked < left ? asked : left;
+	buf_init(&r->resp_headers, 1);
+	buf_init(&r->resp_body, 1);
+	if (!r->url || !r->method || !r->headers || (body && !r->body) || memchr(r->url, '\0', strlen(r->url) + 1) != r->url + strlen(r->url)) {
+		egress_req_free(r);
+		return -ENOMEM;
+	}
+	if (++w->fetches > 64) {
+		snprintf(r->error, sizeof r->error, "refused: too many fetches in one execution");
+		wproc_fetch_reply(w, r);
+		egress_req_free(r);
+		return 0;
+	}
+	if (!cb->fetch) {
+		snprintf(r->error, sizeof r->error, "refused: fetch is not enabled here (no allowlist)");
+		wproc_fetch_reply(w, r);
+		egress_req_free(r);
+		return 0;
+	}
+	cb->fetch(w, r, ud);
+	return 0;
+}
+
+int wproc_load_package(struct wproc *w, const struct package *p)
+{
+	if (w->state != WPROC_IDLE)
+		return -EBUSY;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	int rc = 0;
+	for (size_t i = 0; i < p->nfiles && !rc; i++) {
+		rc = ipc_enc_begin(&b, IPC_MSG_PACKAGE_FILE);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_PATH, p->files[i].path);
+		rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_DATA, p->files[i].data, p->files[i].len);
+		rc = rc ? rc : ipc_enc_end(&b);
+		rc = rc ? rc : write_frame(w, &b);
+	}
+	rc = rc ? rc : ipc_enc_begin(&b, IPC_MSG_PACKAGE_END);
+	rc = rc ? rc : ipc_enc_str(&b, IPC_T_PACKAGE_HASH, p->hash);
+	rc = rc ? rc : ipc_enc_str(&b, IPC_T_ENTRY, p->entry);
+	rc = rc ? rc : ipc_enc_end(&b);
+	rc = rc ? rc : write_frame(w, &b);
+	buf_release(&b);
+	return rc;
+}
+
+int wproc_fetch_reply(struct wproc *w, const struct egress_req *r)
+{
+	if (w->state != WPROC_BUSY || w->kill_reason != WPROC_KILL_NONE)
+		return -ESRCH;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	int rc = ipc_enc_begin(&b, IPC_MSG_FETCH_RESULT);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FETCH_ID, r->id);
+	if (r->error[0]) {
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_ERROR, r->error);
+	} else {
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATUS_CODE, (uint64_t)r->status);
+		rc = rc ? rc : ipc_enc_str(&b, IPC_T_STATUS_TEXT, r->status_text);
+		const char *p = r->resp_headers.data, *end = p ? p + r->resp_headers.len : NULL;
+		while (!rc && p && p < end) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+			while (n && (p[n - 1] == '\r'))
+				n--;
+			if (n && n <= 16384)
+				rc = ipc_enc_bytes(&b, IPC_T_HEADER, p, n);
+			p = eol ? eol + 1 : end;
+		}
+		rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, r->resp_body.data ? r->resp_body.data : "", r->resp_body.len);
+	}
+	rc = rc ? rc : ipc_enc_end(&b);
+	if (!rc)
+		rc = write_frame(w, &b);
+	buf_release(&b);
+	return rc;
+}
+
+static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wproc_cb *cb, void *ud)
+{
+	switch (m->type) {
+	case IPC_MSG_READY:
+		if (w->state != WPROC_STARTING)
+			return -EPROTO;
+		w->layers = (unsigned)ipc_get_u64(m, IPC_T_LAYERS, 0);
+		w->state = WPROC_IDLE;
+		if (cb->ready)
+			cb->ready(w, ud);
+		return 0;
+	case IPC_MSG_OUTPUT: {
+		uint64_t stream = ipc_get_u64(m, IPC_T_STREAM, 0);
+		const struct ipc_field *d = ipc_get(m, IPC_T_DATA);
+		if (w->state != WPROC_BUSY || (stream != IPC_STREAM_STDOUT && stream != IPC_STREAM_STDERR))
+			return -EPROTO;
+		size_t n = d->len;
+		bool over = w->out_bytes + n > w->out_cap;
+		if (over)
+			n = (size_t)(w->out_cap - w->out_bytes);
+		w->out_bytes += n;
+		if (n && cb->output)
+			cb->output(w, (int)stream, d->data, n, ud);
+		if (over) {
+			/* The worker's own count should have stopped it: it did not. */
+			wproc_kill(w, WPROC_KILL_OUTPUT);
+			return -ECANCELED;
+		}
+		return 0;
+	}
+	case IPC_MSG_RESULT:
+		return handle_result(w, m, cb, ud);
+	case IPC_MSG_FETCH:
+		return handle_fetch(w, m, cb, ud);
+	case IPC_MSG_RESPONSE_HEAD: {
+		const struct ipc_field *id = ipc_get(m, IPC_T_ID);
+		uint64_t status = ipc_get_u64(m, IPC_T_STATUS_CODE, 0);
+		if (w->state != WPROC_BUSY || w->resp_head || status < 100 || status > 999 ||
+		    id->len != strlen(w->exec_id) || memcmp(id->data, w->exec_id, id->len))
+			return -EPROTO;
+		size_t n = 0;
+		const char *hs[512];
+		char *copies[512];
+		for (unsigned i = 0; i < m->nfields && n < 512; i++) {
+			const struct ipc_field *f = &m->fields[i];
+			if (f->tag != IPC_T_HEADER)
+				continue;
+			/* "name: value", no CR/LF/NUL: the worker is not trusted. */
+			const char *colon = memchr(f->data, ':', f->len);
+			if (!colon || colon == f->data || memchr(f->data, '\r', f->len) || memchr(f->data, '\n', f->len) ||
+			    memchr(f->data, '\0', f->len))
+				goto bad_head;
+			copies[n] = strndup(f->data, f->len);
+			hs[n] = copies[n];
+			n++;
+		}
+		w->resp_head = true;
+		if (cb->response_head)
+			cb->response_head(w, (int)status, hs, n, ud);
+		for (size_t i = 0; i < n; i++)
+			free(copies[i]);
+		return 0;
+bad_head:
+		for (size_t i = 0; i < n; i++)
+			free(copies[i]);
+		return -EPROTO;
+	}
+	case IPC_MSG_RESPONSE_BODY: {
+		const struct ipc_field *id = ipc_get(m, IPC_T_ID), *d = ipc_get(m, IPC_T_DATA);
+		if (w->state != WPROC_BUSY || !w->resp_head || id->len != strlen(w->exec_id) ||
+		    memcmp(id->data, w->exec_id, id->len))
+			return -EPROTO;
+		if (w->out_bytes + d->len > w->out_cap) {
+			wproc_kill(w, WPROC_KILL_OUTPUT);
+			return -ECANCELED;
+		}
+		w->out_bytes += d->len;
+		if (cb->response_body)
+			cb->response_body(w, d->data, d->len, ud);
+		return 0;
+	}
+	default:
+		return -EPROTO;
+	}
+}
+
+int wproc_on_readable(struct wproc *w, const struct wproc_cb *cb, void *ud)
+{
+	if (w->state == WPROC_DEAD)
+		return -ESRCH;
+	for (;;) {
+		long n = ipc_reader_fill(&w->rd, w->fd);
+		if (n == -EAGAIN)
+			return 0;
+		if (n == 0 || n == -ECONNRESET)
+			return -EPIPE;
+		if (n == -ENOBUFS) {
+			wproc_kill(w, WPROC_KILL_PROTOCOL);
+			return -EPROTO;
+		}
+		if (n < 0)
+			return (int)n;
+		struct ipc_msg m;
+		int r;
+		while ((r = ipc_reader_next(&w->rd, &m)) == 1) {
+			int rc = handle_msg(w, &m, cb, ud);
+			if (rc == -EPROTO)
+				wproc_kill(w, WPROC_KILL_PROTOCOL);
+			if (rc)
+				return rc;
+			if (w->kill_reason != WPROC_KILL_NONE)
+				return -ECANCELED;
+		}
+		if (r < 0) {
+			wproc_kill(w, WPROC_KILL_PROTOCOL);
+			return -EPROTO;
+		}
+	}
+}
+
+static uint64_t rss_bytes(pid_t pid)
+{
+	char path[64], tmp[128];
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, tmp, sizeof tmp - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	tmp[n] = '\0';
+	unsigned long long size, resident;
+	if (sscanf(tmp, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+void wproc_tick(struct wproc *w, uint64_t now)
+{
+	if (w->state == WPROC_BUSY && now >= w->kill_at_ns) {
+		wproc_kill(w, WPROC_KILL_DEADLINE);
+		return;
+	}
+	if (w->state == WPROC_STARTING && now - w->started_ns > WPROC_READY_TIMEOUT_MS * 1000000ull) {
+		wproc_kill(w, WPROC_KILL_RETIRE);
+		return;
+	}
+	if (w->state == WPROC_BUSY && !w->has_cg && w->mem_cap && rss_bytes(w->pid) > w->mem_cap)
+		wproc_kill(w, WPROC_KILL_MEMORY);
+}
+
+void wproc_kill(struct wproc *w, enum wproc_kill_reason why)
+{
+	if (w->pid <= 0 || w->kill_reason != WPROC_KILL_NONE)
+		return;
+	w->kill_reason = why;
+	if (w->pidfd >= 0 && syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0) == 0)
+		return;
+	kill(w->pid, SIGKILL);
+}
+
+bool wproc_reusable(const struct wproc *w)
+{
+	return w->state == WPROC_IDLE && w->kill_reason == WPROC_KILL_NONE;
+}
+
+static void died_result(struct wproc *w, int st, const struct rusage *ru, struct result *r)
+{
+	char msg[160];
+	snprintf(r->id, sizeof r->id, "%s", w->exec_id);
+	r->wall_ns = clock_mono_ns() - w->exec_start_ns;
+	r->cpu_ns = ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000ull +
+		    ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000ull;
+	r->peak_memory = (uint64_t)ru->ru_maxrss * 1024;
+	if (w->has_cg) {
+		uint64_t peak = cg_worker_peak(&w->cg);
+		if (peak)
+			r->peak_memory = peak;
+	}
+	bool oom = w->has_cg && cg_worker_oom_kills(&w->cg) > w->oom_before;
+	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	switch (w->kill_reason) {
+	case WPROC_KILL_DEADLINE:
+		r->status = OUTCOME_TIMEOUT;
+		snprintf(msg, sizeof msg, "execution exceeded its %llu ms deadline and was killed",
+			 (unsigned long long)w->timeout_ms);
+		result_set_error(r, "TimeoutError", msg);
+		return;
+	case WPROC_KILL_OUTPUT:
+		r->status = OUTCOME_OUTPUT_LIMIT;
+		r->truncated = true;
+		snprintf(msg, sizeof msg, "stdout and stderr passed their %llu-byte cap",
+			 (unsigned long long)w->out_cap);
+		result_set_error(r, "OutputLimitError", msg);
+		return;
+	case WPROC_KILL_MEMORY:
+		r->status = OUTCOME_MEMORY_LIMIT;
+		snprintf(msg, sizeof msg, "execution exceeded its %llu MB memory cap (RSS polling)",
+			 (unsigned long long)(w->mem_cap >> 20));
+		result_set_error(r, "MemoryLimitError", msg);
+		return;
+	case WPROC_KILL_PROTOCOL:
+		r->status = OUTCOME_KILLED;
+		r->signal = SIGKILL;
+		result_set_error(r, "KilledError", "the worker sent a malformed frame and was killed");
+		return;
+	default:
+		break;
+	}
+	if (oom) {
+		r->status = OUTCOME_MEMORY_LIMIT;
+		snprintf(msg, sizeof msg, "execution exceeded its %llu MB memory cap",
+			 (unsigned long long)(w->mem_cap >> 20));
+		result_set_error(r, "MemoryLimitError", msg);
+	} else if (sig == SIGXCPU) {
+		r->status = OUTCOME_TIMEOUT;
+		result_set_error(r, "TimeoutError", "execution exceeded its CPU-time backstop");
+	} else if (sig) {
+		r->status = OUTCOME_KILLED;
+		r->signal = sig;
+		if (sig == SIGSYS)
+			snprintf(msg, sizeof msg, "sandbox violation: a forbidden system call (SIGSYS)");
+		else if (sig == SIGKILL)
+			snprintf(msg, sizeof msg, "the worker was killed (SIGKILL)");
+		else
+			snprintf(msg, sizeof msg, "the worker crashed (SIG%s)", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		result_set_error(r, "KilledError", msg);
+	} else {
+		r->status = OUTCOME_INTERNAL;
+		snprintf(msg, sizeof msg, "the worker exited with status %d before reporting",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		result_set_error(r, "InternalError", msg);
+	}
+}
+
+void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud)
+{
+	if (w->pid <= 0)
+		return;
+	int st = 0;
+	struct rusage ru;
+	memset(&ru, 0, sizeof ru);
+	if (w->state != WPROC_DEAD && w->kill_reason == WPROC_KILL_NONE) {
+		/* It closed its socket; give it a moment to exit on its own. */
+		for (int i = 0; i < 100; i++) {
+			pid_t p = wait4(w->pid, &st, WNOHANG, &ru);
+			if (p == w->pid)
+				goto reaped;
+			usleep(1000);
+		}
+		wproc_kill(w, WPROC_KILL_RETIRE);
+	}
+	while (wait4(w->pid, &st, 0, &ru) < 0 && errno == EINTR)
+		;
+reaped:
+	if (w->state == WPROC_BUSY) {
+		struct result r;
+		result_init(&r);
+		died_result(w, st, &ru, &r);
+		w->state = WPROC_DEAD;
+		if (cb && cb->done)
+			cb->done(w, &r, ud);
+		result_release(&r);
+	}
+	w->state = WPROC_DEAD;
+	w->pid = -1;
+	if (w->own_cg)
+		cg_worker_destroy(&w->cg);
+	w->has_cg = w->own_cg = false;
+}
+
+/* Kills the worker (waiting for it with reap) and frees the handle. */
+static void release(struct wproc *w, bool reap)
+{
+	if (!w)
+		return;
+	if (w->pid > 0) {
+		wproc_kill(w, WPROC_KILL_RETIRE);
+		if (reap)
+			wproc_reap(w, NULL, NULL);
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	ipc_reader_release(&w->rd);
+	free(w);
+}
+
+void wproc_abandon(struct wproc *w)
+{
+	release(w, false);
+}
+
+void wproc_free(struct wproc *w)
+{
+	release(w, true);
+}

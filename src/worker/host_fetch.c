@@ -1,0 +1,212 @@
+/* host_fetch — host.fetch(url, method, headers, body, cb): one HTTP request
+ * through the supervisor (egress.c), which applies the allowlist.
+ *
+ * The worker holds no socket: the request goes out as a FETCH frame and the
+ * answer comes back as a FETCH_RESULT frame while the execution's event loop
+ * waits; cb(error, status, statusText, headers, body) is called then, with
+ * error a string (refusals, network errors) or null and headers a flat
+ * [name, value, …] array. Pending requests keep
+ * the execution alive like timers do; at the deadline they are dropped. */
+#include "worker/engine_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+
+#define FETCH_BODY_MAX (16u << 20)
+
+static uint64_t next_fetch_id = 1;
+
+static bool header_ok(const char *s)
+{
+	return s && !strpbrk(s, "\r\n");
+}
+
+/* Appends "Name: value" for one [name, value] pair. */
+static int put_header(JSContextRef ctx, struct buf *b, JSValueRef name, JSValueRef value)
+{
+	if (!JSValueIsString(ctx, name) || !JSValueIsString(ctx, value))
+		return -1;
+	char *n = engine__to_cstr(ctx, name, 1024, NULL);
+	char *v = engine__to_cstr(ctx, value, 8192, NULL);
+	int rc = -1;
+	if (n && v && n[0] && header_ok(n) && header_ok(v) && !strchr(n, ':')) {
+		char line[9300];
+		int len = snprintf(line, sizeof line, "%s: %s", n, v);
+		rc = ipc_enc_bytes(b, IPC_T_HEADER, line, (size_t)len) ? -1 : 0;
+	}
+	free(n);
+	free(v);
+	return rc;
+}
+
+JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = engine__current;
+	if (!x || !x->io || !x->io->send)
+		return engine__throw(ctx, exc, "TypeError", "fetch is not available");
+	if (argc < 5 || !JSValueIsString(ctx, argv[0]) || !JSValueIsString(ctx, argv[1]) ||
+	    !JSValueIsObject(ctx, argv[4]) || !JSObjectIsFunction(ctx, (JSObjectRef)argv[4]))
+		return engine__throw(ctx, exc, "TypeError", "fetch(url, method, headers, body, callback)");
+	if (x->nfetches == ENGINE_MAX_FETCHES)
+		return engine__throw(ctx, exc, "RangeError", "too many fetches in flight (32)");
+	char *url = engine__to_cstr(ctx, argv[0], 8193, NULL);
+	char *method = engine__to_cstr(ctx, argv[1], 17, NULL);
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	JSValueRef result = JSValueMakeUndefined(ctx);
+	const char *bad = NULL;
+	if (!url || strlen(url) > 8192 || !header_ok(url))
+		bad = "fetch: the URL is too long or malformed";
+	else if (!method || !method[0] || strlen(method) > 16 || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method))
+		bad = "fetch: the method must be a token like GET or POST";
+	uint64_t id = next_fetch_id++;
+	ipc_enc_begin(&b, IPC_MSG_FETCH);
+	ipc_enc_u64(&b, IPC_T_FETCH_ID, id);
+	if (!bad) {
+		ipc_enc_str(&b, IPC_T_URL, url);
+		ipc_enc_str(&b, IPC_T_METHOD, method);
+	}
+	/* Headers: a flat array [name, value, name, value, …], or an array
+	 * of [name, value] pairs. */
+	if (!bad && JSValueIsArray(ctx, argv[2])) {
+		JSObjectRef arr = (JSObjectRef)argv[2];
+		JSValueRef lenv = engine__get(ctx, arr, "length");
+		unsigned n = lenv ? (unsigned)JSValueToNumber(ctx, lenv, NULL) : 0;
+		JSValueRef first = n ? JSObjectGetPropertyAtIndex(ctx, arr, 0, NULL) : NULL;
+		bool pairs = first && JSValueIsArray(ctx, first);
+		if (n > 512 || (!pairs && n % 2))
+			bad = "fetch: headers must be [name, value, …] (at most 256)";
+		for (unsigned i = 0; i < n && !bad; i += pairs ? 1 : 2) {
+			JSValueRef nm, vl;
+			if (pairs) {
+				JSValueRef pair = JSObjectGetPropertyAtIndex(ctx, arr, i, NULL);
+				if (!pair || !JSValueIsArray(ctx, pair)) {
+					bad = "fetch: headers must be [name, value] pairs";
+					break;
+				}
+				nm = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)pair, 0, NULL);
+				vl = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)pair, 1, NULL);
+			} else {
+				nm = JSObjectGetPropertyAtIndex(ctx, arr, i, NULL);
+				vl = JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL);
+			}
+			if (put_header(ctx, &b, nm, vl))
+				bad = "fetch: a header name or value is invalid";
+		}
+	} else if (!bad && !JSValueIsUndefined(ctx, argv[2]) && !JSValueIsNull(ctx, argv[2])) {
+		bad = "fetch: headers must be an array of [name, value] pairs";
+	}
+	if (!bad && !JSValueIsNull(ctx, argv[3]) && !JSValueIsUndefined(ctx, argv[3])) {
+		if (!JSValueIsObject(ctx, argv[3]) ||
+		    JSValueGetTypedArrayType(ctx, argv[3], NULL) != kJSTypedArrayTypeUint8Array) {
+			bad = "fetch: the body must be a Uint8Array or null";
+		} else {
+			size_t n = JSObjectGetTypedArrayByteLength(ctx, (JSObjectRef)argv[3], NULL);
+			const void *p = JSObjectGetTypedArrayBytesPtr(ctx, (JSObjectRef)argv[3], NULL);
+			if (n > FETCH_BODY_MAX)
+				bad = "fetch: the body is over 16 MiB";
+			else
+				ipc_enc_bytes(&b, IPC_T_BODY, p ? p : "", n);
+		}
+	}
+	if (bad) {
+		result = engine__throw(ctx, exc, "TypeError", bad);
+		goto out;
+	}
+	uint64_t now = clock_mono_ns();
+	ipc_enc_u64(&b, IPC_T_TIMEOUT_MS, x->deadline_ns > now ? (x->deadline_ns - now) / 1000000 + 1 : 1);
+	if (ipc_enc_end(&b) || x->io->send(x->io->ud, b.data, b.len)) {
+		result = engine__throw(ctx, exc, "TypeError", "fetch: cannot reach the supervisor");
+		goto out;
+	}
+	x->fetches[x->nfetches].id = id;
+	x->fetches[x->nfetches].cb = (JSObjectRef)argv[4];
+	JSValueProtect(ctx, argv[4]);
+	x->nfetches++;
+out:
+	buf_release(&b);
+	free(url);
+	free(method);
+	return result;
+}
+
+void host_fetch_result(struct exec *x, const struct ipc_msg *m)
+{
+	uint64_t id = ipc_get_u64(m, IPC_T_FETCH_ID, 0);
+	unsigned i;
+	for (i = 0; i < x->nfetches && x->fetches[i].id != id; i++)
+		;
+	if (i == x->nfetches)
+		return; /* an answer for an execution that is over */
+	JSObjectRef cb = x->fetches[i].cb;
+	x->fetches[i] = x->fetches[--x->nfetches];
+	JSContextRef ctx = x->ctx;
+	JSValueRef args[5];
+	const struct ipc_field *err = ipc_get(m, IPC_T_ERROR);
+	if (err) {
+		JSStringRef s = engine__jsstr_from_utf8(err->data, err->len);
+		args[0] = JSValueMakeString(ctx, s);
+		JSStringRelease(s);
+	} else {
+		args[0] = JSValueMakeNull(ctx);
+	}
+	args[1] = JSValueMakeNumber(ctx, (double)ipc_get_u64(m, IPC_T_STATUS_CODE, 0));
+	const struct ipc_field *st = ipc_get(m, IPC_T_STATUS_TEXT);
+	JSStringRef sts = engine__jsstr_from_utf8(st ? st->data : "", st ? st->len : 0);
+	args[2] = JSValueMakeString(ctx, sts);
+	JSStringRelease(sts);
+	/* Values go straight into a JS array: one kept only in malloc'd
+	 * memory is invisible to JSC's conservative GC and may be collected
+	 * before it is used. */
+	JSObjectRef headers = JSObjectMakeArray(ctx, 0, NULL, NULL);
+	unsigned np = 0;
+	for (unsigned k = 0; headers && k < m->nfields; k++) {
+		const struct ipc_field *f = &m->fields[k];
+		if (f->tag != IPC_T_HEADER)
+			continue;
+		const char *colon = memchr(f->data, ':', f->len);
+		if (!colon)
+			continue;
+		size_t nl = (size_t)(colon - f->data);
+		const char *v = colon + 1;
+		size_t vl = f->len - nl - 1;
+		while (vl && (*v == ' ' || *v == '\t')) {
+			v++;
+			vl--;
+		}
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		JSStringRef ns = engine__jsstr_from_utf8(f->data, nl);
+		JSStringRef vs = engine__jsstr_from_utf8(v, vl);
+		JSObjectSetPropertyAtIndex(ctx, headers, np++, JSValueMakeString(ctx, ns), NULL);
+		JSObjectSetPropertyAtIndex(ctx, headers, np++, JSValueMakeString(ctx, vs), NULL);
+		JSStringRelease(ns);
+		JSStringRelease(vs);
+	}
+	/* A flat [name, value, name, value, …] array, as the runtime wants. */
+	args[3] = headers ? (JSValueRef)headers : JSValueMakeNull(ctx);
+	const struct ipc_field *body = ipc_get(m, IPC_T_BODY);
+	size_t bl = body ? body->len : 0;
+	JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, bl, NULL);
+	if (u8 && bl) {
+		void *dst = JSObjectGetTypedArrayBytesPtr(ctx, u8, NULL);
+		if (dst)
+			memcpy(dst, body->data, bl);
+	}
+	args[4] = u8 ? (JSValueRef)u8 : JSValueMakeNull(ctx);
+	JSValueRef exc = NULL;
+	JSObjectCallAsFunction(ctx, cb, NULL, 5, args, &exc);
+	JSValueUnprotect(ctx, cb);
+	if (exc && x->term == TERM_NONE)
+		engine__uncaught(x, exc);
+}
+
+void host_fetch_clear(struct exec *x)
+{
+	for (unsigned i = 0; i < x->nfetches; i++)
+		JSValueUnprotect(x->ctx, x->fetches[i].cb);
+	x->nfetches = 0;
+}

@@ -1,0 +1,158 @@
+/* host_testhooks — probes that try to break the sandbox from inside.
+ *
+ * Compiled only into corral-testhooks (CORRAL_TEST_HOOKS), never into the
+ * corral binary. `__corral_test.syscall(name)` makes one raw system call
+ * that the sandbox must stop and returns "ok" or the errno's name (if the
+ * sandbox kills the worker, nothing returns); `stall(ms)` blocks in native
+ * code where JSC's watchdog cannot reach, to prove the supervisor's kill. */
+#ifdef CORRAL_TEST_HOOKS
+#include "worker/engine_internal.h"
+#include "common/ipc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static JSValueRef errno_str(JSContextRef ctx, int rc)
+{
+	if (rc >= 0)
+		return engine__str(ctx, "ok");
+	const char *n = strerrorname_np(errno);
+	return engine__str(ctx, n ? n : "E?");
+}
+
+static JSValueRef t_syscall(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			    size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	char *name = argc ? engine__to_cstr(ctx, argv[0], 64, NULL) : NULL;
+	char *arg = argc > 1 ? engine__to_cstr(ctx, argv[1], 4096, NULL) : NULL;
+	int rc = -1;
+	errno = ENOSYS;
+	if (!name) {
+	} else if (!strcmp(name, "socket")) {
+		rc = socket(AF_INET, SOCK_STREAM, 0);
+	} else if (!strcmp(name, "connect")) {
+		/* Anywhere: arg is "a.b.c.d:port". */
+		rc = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (rc >= 0) {
+			int s = rc;
+			struct sockaddr_in sa = { .sin_family = AF_INET };
+			char host[64] = "1.1.1.1";
+			int port = 53;
+			if (arg) {
+				char *colon = strchr(arg, ':');
+				if (colon) {
+					port = atoi(colon + 1);
+					*colon = '\0';
+				}
+				snprintf(host, sizeof host, "%s", arg);
+			}
+			inet_pton(AF_INET, host, &sa.sin_addr);
+			sa.sin_port = htons((uint16_t)port);
+			rc = connect(s, (struct sockaddr *)&sa, sizeof sa);
+			if (rc < 0 && errno == EINPROGRESS)
+				rc = 0;
+			int saved = errno;
+			close(s);
+			errno = saved;
+		}
+	} else if (!strcmp(name, "open")) {
+		rc = open(arg ? arg : "/etc/passwd", O_RDONLY);
+		if (rc >= 0)
+			close(rc);
+	} else if (!strcmp(name, "fork")) {
+		rc = fork();
+		if (rc == 0)
+			_exit(0);
+		if (rc > 0)
+			waitpid(rc, NULL, 0);
+	} else if (!strcmp(name, "execve")) {
+		char *const av[] = { "/bin/true", NULL };
+		rc = execve("/bin/true", av, av + 1);
+	} else if (!strcmp(name, "ptrace")) {
+		rc = (int)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	} else if (!strcmp(name, "mount")) {
+		rc = mount("none", "/", "tmpfs", 0, NULL);
+	} else if (!strcmp(name, "setuid0")) {
+		rc = setuid(0);
+	} else if (!strcmp(name, "kill1")) {
+		rc = kill(1, 0);
+	}
+	free(name);
+	free(arg);
+	return errno_str(ctx, rc);
+}
+
+static JSValueRef t_stall(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			  size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	double ms = argc ? JSValueToNumber(ctx, argv[0], NULL) : 1000;
+	struct timespec ts = { (time_t)(ms / 1000), (long)((long long)ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return JSValueMakeUndefined(ctx);
+}
+
+/* Writes straight to the supervisor socket, past the worker's own checks:
+ * "garbage" sends bytes that are no frame; "flood" sends a well-formed
+ * OUTPUT frame of n bytes that the worker's output cap never saw. */
+static JSValueRef t_raw(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	char *what = argc ? engine__to_cstr(ctx, argv[0], 32, NULL) : NULL;
+	size_t n = argc > 1 ? (size_t)JSValueToNumber(ctx, argv[1], NULL) : 1024;
+	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
+	if (what && !strcmp(what, "garbage")) {
+		buf_append(&b, "\xff\xff\xff\x7f\x09\x00\x01\x00garbage", 15);
+	} else {
+		char *data = malloc(n ? n : 1);
+		memset(data, 'A', n);
+		ipc_enc_begin(&b, IPC_MSG_OUTPUT);
+		ipc_enc_u64(&b, IPC_T_STREAM, IPC_STREAM_STDOUT);
+		ipc_enc_bytes(&b, IPC_T_DATA, data, n);
+		ipc_enc_end(&b);
+		free(data);
+	}
+	ipc_write_all(3, b.data, b.len);
+	buf_release(&b);
+	free(what);
+	return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef t_info(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			 size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct utsname u;
+	JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
+	uname(&u);
+	engine__set(ctx, o, "uid", JSValueMakeNumber(ctx, getuid()), 0);
+	engine__set(ctx, o, "euid", JSValueMakeNumber(ctx, geteuid()), 0);
+	engine__set(ctx, o, "pid", JSValueMakeNumber(ctx, getpid()), 0);
+	engine__set(ctx, o, "hostname", engine__str(ctx, u.nodename), 0);
+	return o;
+}
+
+void host_testhooks_install(struct exec *x, JSObjectRef global)
+{
+	JSContextRef ctx = x->ctx;
+	JSObjectRef t = JSObjectMake(ctx, NULL, NULL);
+	engine__set(ctx, t, "syscall", engine__make_fn(ctx, "syscall", t_syscall), 0);
+	engine__set(ctx, t, "stall", engine__make_fn(ctx, "stall", t_stall), 0);
+	engine__set(ctx, t, "info", engine__make_fn(ctx, "info", t_info), 0);
+	engine__set(ctx, t, "raw", engine__make_fn(ctx, "raw", t_raw), 0);
+	/* The runtime's fetch door, reachable before the runtime is loaded. */
+	engine__set(ctx, t, "fetch", engine__make_fn(ctx, "fetch", host_fetch_call), 0);
+	engine__set(ctx, global, "__corral_test", t, kJSPropertyAttributeDontEnum);
+}
+#endif
