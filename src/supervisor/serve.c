@@ -421,7 +421,7 @@ int serve_main(int argc, char **argv)
 		}
 		if (now - last_sweep > c.session_sweep_s * 1000000000ull) {
 			last_sweep = now;
-			api_sessions_sweep(&api);
+			api_sweep(&api);
 		}
 		if (now - last_prune > 60000000000ull) {
 			last_prune = now;

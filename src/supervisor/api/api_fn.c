@@ -15,7 +15,8 @@
  * refusal is a 400 naming the offending entry. A worker is bound to one
  * function version of one tenant and gets the package once; later
  * invocations find the handler loaded (X-Corral-Warm: 1). */
-#include "supervisor/api/api_internal.h"
+#include "supervisor/api/api_fn.h"
+#include "supervisor/api/api_settings.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -26,6 +27,7 @@
 
 #include "common/config.h"
 #include "common/ipc.h"
+#include "supervisor/filter.h"
 #include "supervisor/log.h"
 #include "supervisor/metrics.h"
 #include "supervisor/package.h"

@@ -19,10 +19,11 @@
  * context has seen exactly that many executions, and otherwise rebuilds it
  * from the state (a recycled or crashed worker, a restarted node, another
  * node that ran the session since). When it ends, its history row, the new
- * state and the count are written in one transaction (api_session_done),
+ * state and the count are written in one transaction (session_done),
  * then the next execution of the lane may start (api_session_kick, from the
  * loop). A lane exists only while its session has executions in flight. */
-#include "supervisor/api/api_internal.h"
+#include "supervisor/api/api_session.h"
+#include "supervisor/api/api_settings.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -252,6 +253,10 @@ static void lane_start(struct api *a, struct api_lane *lane)
 	}
 }
 
+static void session_done(struct api *a, struct api_exec *x, const struct result *res);
+static int session_token(void *ud, const char *kind, const char *value, size_t n, unsigned *num);
+static const struct api_exec_hooks lane_hooks = { .done = session_done, .token = session_token };
+
 bool api_session_submit(struct api *a, struct api_exec *x)
 {
 	char msg[200];
@@ -286,6 +291,7 @@ bool api_session_submit(struct api *a, struct api_exec *x)
 		return false;
 	}
 	x->lane = lane;
+	x->hooks = &lane_hooks;
 	x->in_lane = true;
 	if (lane->qtail)
 		lane->qtail->lane_next = x;
@@ -363,7 +369,8 @@ static char *error_json(const struct result *res)
 	return s;
 }
 
-void api_session_done(struct api *a, struct api_exec *x, const struct result *res)
+/* x ended: its history row and the new state in one transaction. */
+static void session_done(struct api *a, struct api_exec *x, const struct result *res)
 {
 	struct api_lane *lane = x->lane;
 	if (lane && lane->running == x)
@@ -426,7 +433,8 @@ void api_session_done(struct api *a, struct api_exec *x, const struct result *re
 	buf_release(&code);
 }
 
-int api_session_token(void *ud, const char *kind, const char *value, size_t n, unsigned *num)
+/* The PII token callback for a session (ud: the api_exec). */
+static int session_token(void *ud, const char *kind, const char *value, size_t n, unsigned *num)
 {
 	struct api_exec *x = ud;
 	if (!x->api->store)

@@ -12,13 +12,14 @@
  * into a struct api_tenant_cfg, cached per tenant for TENANT_CFG_TTL_NS so
  * an execution does not read the store for them, while a change made on
  * another node is seen within that time. */
-#include "supervisor/api/api_internal.h"
+#include "supervisor/api/api_settings.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervisor/filter.h"
 #include "supervisor/log.h"
 #include "supervisor/policy.h"
 #include "supervisor/serve.h"

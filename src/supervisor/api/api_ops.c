@@ -1,0 +1,108 @@
+/* api_ops — see api_ops.h. */
+#include "supervisor/api/api_ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "sandbox/sandbox.h"
+#include "supervisor/metrics.h"
+#include "supervisor/pool.h"
+#include "supervisor/store/store.h"
+
+static void gauges(struct api *a, struct metrics_gauges *g)
+{
+	struct pool_stats ps;
+	pool_stats(a->pool, &ps);
+	memset(g, 0, sizeof *g);
+	g->pool_total = ps.total;
+	g->pool_available = ps.available;
+	g->pool_active = ps.active;
+	g->pool_max = ps.max;
+	g->queue_depth = ps.queued;
+	g->sessions = a->sessions;
+	/* The module cache is the loaded handlers of function-bound workers:
+	 * a warm invocation is a hit, a cold one (the package loaded) a miss. */
+	g->module_cache_size = ps.fn_bound;
+	g->module_cache_hits = a->fn_warm;
+	g->module_cache_misses = a->fn_cold;
+	g->module_cache_evictions = ps.fn_evicted;
+}
+
+void api_ops_healthz(struct api *a, struct http_req *r)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+	http_respond(r, 200, "application/json", ok, sizeof ok - 1);
+}
+
+void api_ops_readyz(struct api *a, struct http_req *r)
+{
+	struct pool_stats ps;
+	pool_stats(a->pool, &ps);
+	bool ready = pool_ready(a->pool) && !a->draining;
+	char layers[256];
+	unsigned in_force = ps.total > ps.starting ? ps.layers_min : a->caps->layers;
+	struct buf b = BUF_INIT(8192);
+	buf_printf(&b, "{\"ready\":%s,\"draining\":%s,\"layers\":[", ready ? "true" : "false",
+		   a->draining ? "true" : "false");
+	sandbox_layers_str(in_force, layers, sizeof layers);
+	char *save = NULL;
+	bool first = true;
+	for (char *t = strtok_r(layers, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!first)
+			buf_putc(&b, ',');
+		json_put_cstr(&b, t);
+		first = false;
+	}
+	buf_puts(&b, "],\"cgroup\":");
+	json_put_cstr(&b, a->caps->cgroup_desc);
+	buf_puts(&b, ",\"weaker\":");
+	json_put_cstr(&b, a->caps->note[0] ? a->caps->note : NULL);
+	buf_printf(&b, ",\"pool\":{\"total\":%u,\"available\":%u,\"active\":%u,\"starting\":%u,\"max\":%u}}",
+		   ps.total, ps.available, ps.active, ps.starting, ps.max);
+	api__respond_json(r, ready ? 200 : 503, &b);
+	buf_release(&b);
+}
+
+void api_ops_metrics(struct api *a, struct http_req *r, bool json)
+{
+	struct metrics_gauges g;
+	gauges(a, &g);
+	struct buf b = BUF_INIT(METRICS_RENDER_CAP);
+	int rc = json ? metrics_render_json(a->metrics, &g, &b) : metrics_render_prometheus(a->metrics, &g, &b);
+	if (rc)
+		api__error_json(r, 503, "overloaded", NULL, "cannot render the metrics: %s", strerror(-rc));
+	else if (json)
+		api__respond_json(r, 200, &b);
+	else
+		http_respond(r, 200, METRICS_PROMETHEUS_CONTENT_TYPE, b.data ? b.data : "", b.len);
+	buf_release(&b);
+}
+
+void api_ops_execution_get(struct api *a, struct http_req *r, const char *id)
+{
+	char tenant[65];
+	if (!api__authenticate(a, r, tenant, false))
+		return;
+	struct store_execution e;
+	memset(&e, 0, sizeof e);
+	if (!a->store || store_execution_get(a->store, id, &e) || strcmp(e.tenant, tenant) != 0) {
+		if (a->store && e.id[0])
+			store_execution_release(&e);
+		api__error_json(r, 404, "not_found", NULL, "no execution '%.64s'", id);
+		return;
+	}
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	buf_puts(&b, "{\"id\":");
+	json_put_cstr(&b, e.id);
+	buf_puts(&b, ",\"status\":");
+	json_put_cstr(&b, e.status);
+	buf_printf(&b, ",\"started_at\":%lld,\"usage\":{\"wall_ms\":%.3f,\"cpu_ms\":%.3f,\"peak_memory_bytes\":%llu},\"logs\":",
+		   (long long)e.started_at, e.wall_ms, e.cpu_ms, (unsigned long long)e.peak_memory_bytes);
+	json_put_cstr(&b, e.logs ? e.logs : "");
+	buf_printf(&b, ",\"logs_truncated\":%s}", e.logs_truncated ? "true" : "false");
+	api__respond_json(r, 200, &b);
+	buf_release(&b);
+	store_execution_release(&e);
+}
