@@ -1,4 +1,11 @@
-/* engine — see engine.h for the theory of operation. */
+/* engine — see engine.h for the theory of operation.
+ *
+ * This file is the VM's life (creation, warm-up, the watchdog), the
+ * contexts an execution runs in (fresh, a session's, a function's), its
+ * event loop, and function mode; it is built on jsval (C and JS values),
+ * bundles (the embedded JS), exec (an execution's state), report (its
+ * result), session (a session's context) and the host_*.c modules (its
+ * globals). */
 #include "worker/engine_internal.h"
 
 #include <ctype.h>
@@ -9,186 +16,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "common/clock.h"
-#include "common/json.h"
-#include "worker/host_fs.h"
-
 #include <openssl/evp.h>
 
-/* From JSC's GLib API (jsc/jsc-options.h), declared here to keep GLib's
- * headers out: options must be set before the first VM exists. */
-int jsc_options_set_boolean(const char *option, int value);
-
-#define RESULT_CAP (1u << 20)
-#define ERROR_TEXT_CAP 16384
-
-/* --- strings ------------------------------------------------------------ */
-
-/* Decodes the UTF-8 sequence at s (n bytes left) into *cp. Returns its
- * length, or 0 when it is not valid UTF-8 (overlong, surrogate, cut, past
- * U+10FFFF). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	size_t want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-	if (!want || want > n)
-		return 0;
-	uint32_t v = c & (0x7f >> want);
-	for (size_t k = 1; k < want; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[k] & 0x3f);
-	}
-	if ((want == 2 && v < 0x80) || (want == 3 && v < 0x800) || (want == 4 && v < 0x10000) ||
-	    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return want;
-}
-
-JSStringRef engine__jsstr_from_utf8(const char *p, size_t n)
-{
-	JSChar *u = malloc((n ? n : 1) * sizeof *u);
-	if (!u)
-		return NULL;
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0, o = 0;
-	while (i < n) {
-		uint32_t cp;
-		size_t len = utf8_next(s + i, n - i, &cp);
-		if (!len) {
-			cp = 0xfffd;
-			len = 1;
-		}
-		if (cp >= 0x10000) {
-			cp -= 0x10000;
-			u[o++] = (JSChar)(0xd800 + (cp >> 10));
-			u[o++] = (JSChar)(0xdc00 + (cp & 0x3ff));
-		} else {
-			u[o++] = (JSChar)cp;
-		}
-		i += len;
-	}
-	JSStringRef r = JSStringCreateWithCharacters(u, o);
-	free(u);
-	return r;
-}
-
-bool engine__utf8_valid(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t cp;
-	for (size_t i = 0, len; i < n; i += len)
-		if (!(len = utf8_next(s + i, n - i, &cp)))
-			return false;
-	return true;
-}
-
-char *engine__utf8(JSStringRef s, size_t max, size_t *len, bool *cut)
-{
-	size_t n = JSStringGetLength(s);
-	const JSChar *u = JSStringGetCharactersPtr(s);
-	size_t want = n * 3 < max ? n * 3 : max;
-	char *out = malloc(want + 1);
-	size_t o = 0, i = 0;
-	if (cut)
-		*cut = false;
-	if (!out)
-		return NULL;
-	for (; i < n; i++) {
-		uint32_t c = u[i];
-		if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
-			c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00);
-			i++;
-		} else if (c >= 0xd800 && c <= 0xdfff) {
-			c = 0xfffd;
-		}
-		char tmp[4];
-		size_t k;
-		if (c < 0x80) { tmp[0] = (char)c; k = 1; }
-		else if (c < 0x800) { tmp[0] = (char)(0xc0 | (c >> 6)); tmp[1] = (char)(0x80 | (c & 0x3f)); k = 2; }
-		else if (c < 0x10000) { tmp[0] = (char)(0xe0 | (c >> 12)); tmp[1] = (char)(0x80 | ((c >> 6) & 0x3f)); tmp[2] = (char)(0x80 | (c & 0x3f)); k = 3; }
-		else { tmp[0] = (char)(0xf0 | (c >> 18)); tmp[1] = (char)(0x80 | ((c >> 12) & 0x3f)); tmp[2] = (char)(0x80 | ((c >> 6) & 0x3f)); tmp[3] = (char)(0x80 | (c & 0x3f)); k = 4; }
-		if (o + k > want) {
-			if (cut)
-				*cut = true;
-			break;
-		}
-		memcpy(out + o, tmp, k);
-		o += k;
-	}
-	out[o] = '\0';
-	if (len)
-		*len = o;
-	return out;
-}
-
-char *engine__to_cstr(JSContextRef ctx, JSValueRef v, size_t max, size_t *len)
-{
-	JSValueRef exc = NULL;
-	JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
-	if (!s)
-		return NULL;
-	char *r = engine__utf8(s, max, len, NULL);
-	JSStringRelease(s);
-	return r;
-}
-
-JSValueRef engine__str(JSContextRef ctx, const char *s)
-{
-	JSStringRef js = JSStringCreateWithUTF8CString(s);
-	JSValueRef v = JSValueMakeString(ctx, js);
-	JSStringRelease(js);
-	return v;
-}
-
-JSObjectRef engine__make_fn(JSContextRef ctx, const char *name, JSObjectCallAsFunctionCallback cb)
-{
-	JSStringRef js = JSStringCreateWithUTF8CString(name);
-	JSObjectRef f = JSObjectMakeFunctionWithCallback(ctx, js, cb);
-	JSStringRelease(js);
-	return f;
-}
-
-void engine__set(JSContextRef ctx, JSObjectRef obj, const char *name, JSValueRef v, unsigned attrs)
-{
-	JSStringRef js = JSStringCreateWithUTF8CString(name);
-	JSObjectSetProperty(ctx, obj, js, v, attrs, NULL);
-	JSStringRelease(js);
-}
-
-JSValueRef engine__get(JSContextRef ctx, JSObjectRef obj, const char *name)
-{
-	JSStringRef js = JSStringCreateWithUTF8CString(name);
-	JSValueRef exc = NULL;
-	JSValueRef v = JSObjectGetProperty(ctx, obj, js, &exc);
-	JSStringRelease(js);
-	return exc ? NULL : v;
-}
-
-JSValueRef engine__throw(JSContextRef ctx, JSValueRef *exception, const char *ctor, const char *msg)
-{
-	JSObjectRef global = JSContextGetGlobalObject(ctx);
-	JSValueRef c = engine__get(ctx, global, ctor);
-	JSValueRef arg = engine__str(ctx, msg);
-	JSValueRef err = NULL;
-	if (c && JSValueIsObject(ctx, c))
-		err = JSObjectCallAsConstructor(ctx, (JSObjectRef)c, 1, &arg, NULL);
-	*exception = err ? err : arg;
-	return JSValueMakeUndefined(ctx);
-}
-
-void engine__uncaught(struct exec *x, JSValueRef err)
-{
-	if (x->uncaught)
-		return;
-	x->uncaught = err ? err : JSValueMakeUndefined(x->ctx);
-	JSValueProtect(x->ctx, x->uncaught);
-}
+#include "common/clock.h"
+#include "worker/host_fs.h"
+#include "worker/report.h"
+#include "worker/session.h"
 
 /* --- the VM ------------------------------------------------------------- */
 
@@ -227,6 +60,7 @@ int engine_new(struct engine **out, const struct engine_opts *opts)
 		free(e);
 		return -ENOMEM;
 	}
+	e->bundles.group = e->group;
 	JSContextGroupSetExecutionTimeLimit(e->group, ENGINE_WATCHDOG_SLICE, watchdog_cb, e);
 	e->host_ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!e->host_ctx) {
@@ -238,36 +72,11 @@ int engine_new(struct engine **out, const struct engine_opts *opts)
 	return 0;
 }
 
-static void session_drop(struct engine *e)
-{
-	if (!e->sess_ctx)
-		return;
-	if (e->sess_obj)
-		JSValueUnprotect(e->sess_ctx, e->sess_obj);
-	if (e->sess_rt)
-		JSValueUnprotect(e->sess_ctx, e->sess_rt);
-	JSGlobalContextRelease(e->sess_ctx);
-	e->sess_ctx = NULL;
-	e->sess_obj = e->sess_rt = NULL;
-	e->sess_id[0] = '\0';
-	e->sess_seq = 0;
-}
-
 void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
-	if (e->tools_ctx) {
-		JSValueUnprotect(e->tools_ctx, e->tools);
-		JSGlobalContextRelease(e->tools_ctx);
-	}
-	if (e->rw_ctx) {
-		JSValueUnprotect(e->rw_ctx, e->rw);
-		JSGlobalContextRelease(e->rw_ctx);
-	}
-	for (int i = 0; i < ENGINE_SCRIPT__COUNT; i++)
-		if (e->scripts[i])
-			JSScriptRelease(e->scripts[i]);
+	bundles_release(&e->bundles);
 	if (e->spare)
 		JSGlobalContextRelease(e->spare);
 	if (e->fn_ctx) {
@@ -284,75 +93,6 @@ void engine_free(struct engine *e)
 	JSContextGroupClearExecutionTimeLimit(e->group);
 	JSContextGroupRelease(e->group);
 	free(e);
-}
-
-static JSValueRef eval_in(JSContextRef ctx, const char *src, size_t n, const char *url, JSValueRef *exc)
-{
-	JSStringRef s = engine__jsstr_from_utf8(src, n);
-	JSStringRef u = JSStringCreateWithUTF8CString(url);
-	JSValueRef v = JSEvaluateScript(ctx, s, NULL, u, 1, exc);
-	JSStringRelease(u);
-	JSStringRelease(s);
-	return v;
-}
-
-static JSObjectRef engine_rewriter(struct engine *e);
-static JSStringRef tools_rewrite(struct engine *e, const char *fname, JSStringRef src);
-static JSScriptRef engine_script(struct engine *e, enum engine_script id);
-
-/* A pool worker's first session snippet or top-level await would load the
- * rewriter (~9 ms) and run its parser cold (~5 ms), a session's first
- * context would compile session.js (~4 ms), and a function's first context
- * (or a first runtime global) the runtime bundle (~19 ms): done here
- * instead, in throwaway contexts. Only strings cross into the rewriter. */
-static void warm_bundles(struct engine *e, JSGlobalContextRef ctx)
-{
-	JSStringRef sample = JSStringCreateWithUTF8CString(
-		"let a = 1; const {b, c: [d]} = {b: 2, c: [3]}; var e = 4;\n"
-		"class C { m() { return a } }\nfunction f() { return `${b}` }\nawait f(); a + b");
-	JSStringRef rw = tools_rewrite(e, "rewriteSession", sample);
-	if (rw)
-		JSStringRelease(rw);
-	JSStringRelease(sample);
-	/* The runtime bundle's top level, compiled once for the VM (a
-	 * function's first context, or a first runtime global, evaluates it). */
-	JSScriptRef rt = engine_script(e, ENGINE_SCRIPT_RUNTIME);
-	if (rt) {
-		JSGlobalContextRef c2 = JSGlobalContextCreateInGroup(e->group, NULL);
-		if (c2) {
-			JSValueRef exc = NULL;
-			JSScriptEvaluate(c2, rt, NULL, &exc);
-			JSGlobalContextRelease(c2);
-		}
-	}
-	JSScriptRef ss = engine_script(e, ENGINE_SCRIPT_SESSION);
-	if (ss) {
-		JSValueRef exc = NULL;
-		JSValueRef v = JSScriptEvaluate(ctx, ss, NULL, &exc);
-		JSValueRef g = JSContextGetGlobalObject(ctx);
-		JSObjectRef obj = v && !exc && JSValueIsObject(ctx, v) ? (JSObjectRef)v : NULL;
-		if (!obj)
-			return;
-		/* The snapshot and restore paths too, over a few values of
-		 * each kind (a restore of 100 bindings cold: ~14 ms; warm: ~0.5). */
-		static const char vals[] =
-			"var w1 = 1, w2 = 'two', w3 = [1, [2]], w4 = {a: {b: null}}, w5 = new Map([[1, 2]]),"
-			" w6 = new Set([1]), w7 = new Date(0), w8 = /x/g, w9 = new Uint8Array(4), w10 = 2n,"
-			" w11 = -0, w12 = undefined, w13 = function () {}, w14 = new Float64Array(2);";
-		JSValueRef args[1] = { g }, r = NULL;
-		exc = NULL;
-		JSValueRef fn = engine__get(ctx, obj, "init");
-		if (fn && JSValueIsObject(ctx, fn))
-			JSObjectCallAsFunction(ctx, (JSObjectRef)fn, NULL, 1, args, &exc);
-		eval_in(ctx, vals, sizeof vals - 1, "corral:warm", &exc);
-		fn = engine__get(ctx, obj, "snapshot");
-		args[0] = JSValueMakeNumber(ctx, 1 << 20);
-		if (!exc && fn && JSValueIsObject(ctx, fn))
-			r = JSObjectCallAsFunction(ctx, (JSObjectRef)fn, NULL, 1, args, &exc);
-		fn = engine__get(ctx, obj, "restore");
-		if (!exc && r && JSValueIsString(ctx, r) && fn && JSValueIsObject(ctx, fn))
-			JSObjectCallAsFunction(ctx, (JSObjectRef)fn, NULL, 1, &r, &exc);
-	}
 }
 
 int engine_warm(struct engine *e, bool full)
@@ -379,402 +119,24 @@ int engine_warm(struct engine *e, bool full)
 	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!ctx)
 		return -ENOMEM;
-	JSValueRef exc = NULL, exc2 = NULL;
+	JSValueRef exc = NULL;
 	if (full) {
-		eval_in(ctx, warm, sizeof warm - 1, "corral:warm", &exc);
-		eval_in(ctx, corral_js_inspect, corral_js_inspect_len, "corral:inspect", &exc2);
-		warm_bundles(e, ctx);
+		jsval_eval(ctx, warm, sizeof warm - 1, "corral:warm", &exc);
+		bundles_warm(&e->bundles, ctx);
 		JSGarbageCollect(ctx);
 	} else {
-		eval_in(ctx, light, sizeof light - 1, "corral:warm", &exc);
+		jsval_eval(ctx, light, sizeof light - 1, "corral:warm", &exc);
 	}
 	JSGlobalContextRelease(ctx);
-	return exc || exc2 ? -EINVAL : 0;
-}
-
-/* The tools context: a separate global that holds the embedded tools bundle
- * (the top-level-await rewrite). Only strings cross into it, never a user
- * value, so user code cannot reach or alter it. */
-/* Evaluates a bundle in a context of its own; *ctx and *obj are set and
- * protected on success. */
-static JSObjectRef own_context(struct engine *e, const char *src, size_t n, const char *url,
-			       JSGlobalContextRef *ctx, JSObjectRef *obj)
-{
-	if (*obj)
-		return *obj;
-	JSGlobalContextRef c = JSGlobalContextCreateInGroup(e->group, NULL);
-	if (!c)
-		return NULL;
-	JSValueRef exc = NULL;
-	JSValueRef v = eval_in(c, src, n, url, &exc);
-	if (exc || !v || !JSValueIsObject(c, v)) {
-		JSGlobalContextRelease(c);
-		return NULL;
-	}
-	*ctx = c;
-	*obj = (JSObjectRef)v;
-	JSValueProtect(c, v);
-	return *obj;
-}
-
-static JSObjectRef engine_tools(struct engine *e)
-{
-	return own_context(e, corral_js_tools, corral_js_tools_len, "corral:tools", &e->tools_ctx, &e->tools);
-}
-
-/* The acorn-only half (rewrites, syntax error columns): loads in half the
- * time of the whole tools bundle. */
-static JSObjectRef engine_rewriter(struct engine *e)
-{
-	return own_context(e, corral_js_rewrite, corral_js_rewrite_len, "corral:rewrite", &e->rw_ctx, &e->rw);
-}
-
-/* Calls the rewrite bundle's fn(src): the rewritten source, or NULL (the
- * code does not parse, or needs no rewrite). Only strings cross. */
-static JSStringRef tools_rewrite(struct engine *e, const char *fname, JSStringRef src)
-{
-	JSObjectRef rw = engine_rewriter(e);
-	if (!rw)
-		return NULL;
-	JSValueRef fn = engine__get(e->rw_ctx, rw, fname);
-	if (!fn || !JSValueIsObject(e->rw_ctx, fn))
-		return NULL;
-	JSValueRef arg = JSValueMakeString(e->rw_ctx, src);
-	JSValueRef exc = NULL;
-	JSValueRef r = JSObjectCallAsFunction(e->rw_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
-	if (exc || !r || !JSValueIsString(e->rw_ctx, r))
-		return NULL;
-	return JSValueToStringCopy(e->rw_ctx, r, NULL);
-}
-
-/* One of the engine's cached scripts, compiled on first use (JSC keeps its
- * bytecode for every context of the VM). NULL when it is not built in. */
-static JSScriptRef engine_script(struct engine *e, enum engine_script id)
-{
-	if (!e->scripts[id]) {
-		static const char *const urls[] = { "corral:inspect", "corral:runtime", "corral:lazy", "corral:session" };
-		JSStringRef src = NULL;
-		if (id == ENGINE_SCRIPT_INSPECT) {
-			src = engine__jsstr_from_utf8(corral_js_inspect, corral_js_inspect_len);
-		} else if (id == ENGINE_SCRIPT_RUNTIME && host_runtime_available()) {
-			extern const char corral_js_runtime[] __attribute__((weak));
-			extern const unsigned long corral_js_runtime_len __attribute__((weak));
-			src = engine__jsstr_from_utf8(corral_js_runtime, corral_js_runtime_len);
-		} else if (id == ENGINE_SCRIPT_SESSION) {
-			extern const char corral_js_session[] __attribute__((weak));
-			extern const unsigned long corral_js_session_len __attribute__((weak));
-			if (&corral_js_session != NULL)
-				src = engine__jsstr_from_utf8(corral_js_session, corral_js_session_len);
-		} else if (id == ENGINE_SCRIPT_LAZY) {
-			char *lazy = host_runtime_lazy_source();
-			if (lazy)
-				src = engine__jsstr_from_utf8(lazy, strlen(lazy));
-			free(lazy);
-		}
-		if (!src)
-			return NULL;
-		JSStringRef url = JSStringCreateWithUTF8CString(urls[id]);
-		JSStringRef err = NULL;
-		int line = 0;
-		e->scripts[id] = JSScriptCreateFromString(e->group, url, 1, src, &err, &line);
-		if (err)
-			JSStringRelease(err);
-		JSStringRelease(url);
-		JSStringRelease(src);
-	}
-	return e->scripts[id];
-}
-
-JSValueRef engine__eval_cached(struct exec *x, enum engine_script id, JSValueRef *exc)
-{
-	JSScriptRef script = engine_script(x->eng, id);
-	return script ? JSScriptEvaluate(x->ctx, script, NULL, exc) : NULL;
-}
-
-JSStringRef engine__transpile(struct engine *e, JSStringRef src, JSStringRef filename, bool typescript,
-			      char *err, size_t errlen)
-{
-	JSObjectRef tools = engine_tools(e);
-	JSValueRef fn = tools ? engine__get(e->tools_ctx, tools, "transpile") : NULL;
-	if (!fn || !JSValueIsObject(e->tools_ctx, fn)) {
-		snprintf(err, errlen, "the transpiler is not available in this build");
-		return NULL;
-	}
-	JSObjectRef opts = JSObjectMake(e->tools_ctx, NULL, NULL);
-	engine__set(e->tools_ctx, opts, "typescript", JSValueMakeBoolean(e->tools_ctx, typescript), 0);
-	JSValueRef args[3] = { JSValueMakeString(e->tools_ctx, src), JSValueMakeString(e->tools_ctx, filename), opts };
-	JSValueRef exc = NULL;
-	JSValueRef r = JSObjectCallAsFunction(e->tools_ctx, (JSObjectRef)fn, NULL, 3, args, &exc);
-	if (exc || !r || !JSValueIsString(e->tools_ctx, r)) {
-		/* Only the message crosses back: never a tools-context object. */
-		char *m = exc ? engine__to_cstr(e->tools_ctx, exc, errlen, NULL) : NULL;
-		snprintf(err, errlen, "%s", m ? m : "transpilation failed");
-		free(m);
-		return NULL;
-	}
-	return JSValueToStringCopy(e->tools_ctx, r, NULL);
-}
-
-JSObjectRef engine__inspect(struct exec *x)
-{
-	if (x->inspect)
-		return x->inspect;
-	JSValueRef exc = NULL;
-	JSValueRef v = engine__eval_cached(x, ENGINE_SCRIPT_INSPECT, &exc);
-	if (exc || !v || !JSValueIsObject(x->ctx, v))
-		return NULL;
-	x->inspect = (JSObjectRef)v;
-	JSValueProtect(x->ctx, v);
-	return x->inspect;
-}
-
-/* --- results and errors ------------------------------------------------- */
-
-void exec_res_init(struct exec_res *res)
-{
-	memset(res, 0, sizeof *res);
-	buf_init(&res->result, RESULT_CAP + 64);
-	buf_init(&res->state, IPC_STATE_MAX);
-	res->status = OUTCOME_INTERNAL;
-	res->reusable = true;
-	res->exit_code = -1;
-}
-
-void exec_res_release(struct exec_res *res)
-{
-	buf_release(&res->result);
-	buf_release(&res->state);
-	free(res->err_name);
-	free(res->err_message);
-	free(res->err_stack);
-	res->err_name = res->err_message = res->err_stack = NULL;
-}
-
-static void set_error(struct exec_res *res, const char *name, const char *message)
-{
-	free(res->err_name);
-	free(res->err_message);
-	res->err_name = strdup(name);
-	res->err_message = strdup(message);
-}
-
-/* Calls inspect(v) from the bundle; caller frees. */
-static char *inspect_value(struct exec *x, JSValueRef v, size_t max)
-{
-	JSObjectRef ins = engine__inspect(x);
-	JSValueRef fn = ins ? engine__get(x->ctx, ins, "inspect") : NULL;
-	if (fn && JSValueIsObject(x->ctx, fn)) {
-		JSValueRef exc = NULL;
-		JSValueRef s = JSObjectCallAsFunction(x->ctx, (JSObjectRef)fn, NULL, 1, &v, &exc);
-		if (!exc && s && JSValueIsString(x->ctx, s))
-			return engine__to_cstr(x->ctx, s, max, NULL);
-	}
-	return engine__to_cstr(x->ctx, v, max, NULL);
-}
-
-/* Primitives whose inspection is their string form, without loading the
- * inspect bundle (it costs ~12 ms to compile on a cold worker). */
-static char *inspect_primitive(JSContextRef ctx, JSValueRef v)
-{
-	switch (JSValueGetType(ctx, v)) {
-	case kJSTypeUndefined:
-		return strdup("undefined");
-	case kJSTypeNumber:
-		return engine__to_cstr(ctx, v, 64, NULL);
-	case kJSTypeBigInt: {
-		char *s = engine__to_cstr(ctx, v, RESULT_CAP - 32, NULL);
-		char *r = NULL;
-		if (s && asprintf(&r, "%sn", s) < 0)
-			r = NULL;
-		free(s);
-		return r;
-	}
-	default:
-		return NULL;
-	}
-}
-
-static void put_inspect(struct exec *x, JSValueRef v)
-{
-	char *s = inspect_primitive(x->ctx, v);
-	if (!s)
-		s = inspect_value(x, v, RESULT_CAP - 32);
-	buf_reset(&x->res->result);
-	buf_puts(&x->res->result, "{\"$inspect\":");
-	json_put_cstr(&x->res->result, s ? s : "[uninspectable]");
-	buf_putc(&x->res->result, '}');
-	free(s);
-}
-
-/* A result is given as JSON when JSON says it faithfully: primitives other
- * than undefined, symbols, bigints and non-finite numbers, and plain objects
- * and arrays; anything else (Map, Date, class instances, functions, cycles)
- * as {"$inspect": "..."}. */
-static void put_result(struct exec *x, JSValueRef v)
-{
-	JSContextRef ctx = x->ctx;
-	JSType t = JSValueGetType(ctx, v);
-	bool as_json = false;
-	switch (t) {
-	case kJSTypeNull:
-	case kJSTypeBoolean:
-	case kJSTypeString:
-		as_json = true;
-		break;
-	case kJSTypeNumber: {
-		double d = JSValueToNumber(ctx, v, NULL);
-		as_json = d == d && d - d == 0;
-		break;
-	}
-	case kJSTypeObject: {
-		JSObjectRef o = (JSObjectRef)v;
-		if (JSObjectIsFunction(ctx, o))
-			break;
-		if (JSValueIsArray(ctx, v)) {
-			as_json = true;
-			break;
-		}
-		JSValueRef proto = JSObjectGetPrototype(ctx, o);
-		JSValueRef object_ctor = engine__get(ctx, JSContextGetGlobalObject(ctx), "Object");
-		JSValueRef object_proto = object_ctor && JSValueIsObject(ctx, object_ctor)
-			? engine__get(ctx, (JSObjectRef)object_ctor, "prototype") : NULL;
-		as_json = JSValueIsNull(ctx, proto) || (object_proto && JSValueIsStrictEqual(ctx, proto, object_proto));
-		break;
-	}
-	default:
-		break;
-	}
-	if (as_json) {
-		JSValueRef exc = NULL;
-		JSStringRef js = JSValueCreateJSONString(ctx, v, 0, &exc);
-		if (js && !exc) {
-			bool cut = false;
-			size_t n = 0;
-			char *s = engine__utf8(js, RESULT_CAP, &n, &cut);
-			JSStringRelease(js);
-			if (s && !cut) {
-				buf_reset(&x->res->result);
-				buf_append(&x->res->result, s, n);
-				free(s);
-				return;
-			}
-			free(s);
-			if (cut) {
-				buf_reset(&x->res->result);
-				buf_printf(&x->res->result, "{\"$inspect\":\"[result over the %u-byte cap]\"}", RESULT_CAP);
-				x->res->truncated = true;
-				return;
-			}
-		} else if (js) {
-			JSStringRelease(js);
-		}
-	}
-	put_inspect(x, v);
-}
-
-/* JSC writes stacks as "fn@url:line:col"; corral reports them the way Node
- * users read them, "    at fn (url:line:col)", and drops its own frames. */
-static char *format_stack(const char *name, const char *message, const char *jsc)
-{
-	struct buf b = BUF_INIT(ERROR_TEXT_CAP);
-	buf_printf(&b, "%s: %s", name, message);
-	const char *p = jsc;
-	while (p && *p) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		const char *at = memchr(p, '@', n);
-		if (at) {
-			size_t fn = (size_t)(at - p);
-			const char *loc = at + 1;
-			size_t locn = n - fn - 1;
-			if (!(locn >= 7 && strncmp(loc, "corral:", 7) == 0)) {
-				if (fn == 0 || (fn == 11 && strncmp(p, "global code", 11) == 0))
-					buf_printf(&b, "\n    at %.*s", (int)locn, loc);
-				else
-					buf_printf(&b, "\n    at %.*s (%.*s)", (int)fn, p, (int)locn, loc);
-			}
-		} else if (n) {
-			buf_printf(&b, "\n    at %.*s (native)", (int)n, p);
-		}
-		p = eol ? eol + 1 : NULL;
-	}
-	return buf_steal(&b);
-}
-
-/* line:column of the first frame of a JSC stack not in corral's own code. */
-static void frame_location(const char *stack, uint64_t *line, uint64_t *col)
-{
-	for (const char *p = stack; p && *p;) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		const char *at = memchr(p, '@', n);
-		if (at && strncmp(at + 1, "corral:", 7) != 0) {
-			/* "...:LINE:COL" at the end of the frame. */
-			const char *end = p + n;
-			const char *c2 = end;
-			while (c2 > at && c2[-1] != ':')
-				c2--;
-			const char *c1 = c2 - 1;
-			while (c1 > at && c1[-1] != ':')
-				c1--;
-			if (c1 > at && c2 > c1) {
-				*line = strtoull(c1, NULL, 10);
-				*col = strtoull(c2, NULL, 10);
-				return;
-			}
-		}
-		p = eol ? eol + 1 : NULL;
-	}
-}
-
-static void put_error(struct exec *x, JSValueRef err)
-{
-	JSContextRef ctx = x->ctx;
-	struct exec_res *res = x->res;
-	if (!err || !JSValueIsObject(ctx, err)) {
-		char *s = err ? inspect_value(x, err, ERROR_TEXT_CAP) : NULL;
-		set_error(res, "Uncaught", s ? s : "undefined");
-		free(s);
-		return;
-	}
-	JSObjectRef o = (JSObjectRef)err;
-	JSValueRef name = engine__get(ctx, o, "name");
-	JSValueRef msg = engine__get(ctx, o, "message");
-	JSValueRef stack = engine__get(ctx, o, "stack");
-	JSValueRef line = engine__get(ctx, o, "line");
-	JSValueRef col = engine__get(ctx, o, "column");
-	char *n = name && !JSValueIsUndefined(ctx, name) ? engine__to_cstr(ctx, name, 1024, NULL) : NULL;
-	char *m = msg && !JSValueIsUndefined(ctx, msg) ? engine__to_cstr(ctx, msg, ERROR_TEXT_CAP, NULL) : NULL;
-	char *st = stack && JSValueIsString(ctx, stack) ? engine__to_cstr(ctx, stack, ERROR_TEXT_CAP, NULL) : NULL;
-	set_error(res, n ? n : "Error", m ? m : "");
-	free(res->err_stack);
-	res->err_stack = format_stack(res->err_name, res->err_message, st);
-	JSValueRef url = engine__get(ctx, o, "sourceURL");
-	char *u = url && JSValueIsString(ctx, url) ? engine__to_cstr(ctx, url, 256, NULL) : NULL;
-	if (u && strncmp(u, "corral:", 7) == 0) {
-		/* Thrown inside the runtime: point at the user's frame instead. */
-		frame_location(st, &res->err_line, &res->err_column);
-	} else {
-		if (line && JSValueIsNumber(ctx, line))
-			res->err_line = (uint64_t)JSValueToNumber(ctx, line, NULL);
-		if (col && JSValueIsNumber(ctx, col))
-			res->err_column = (uint64_t)JSValueToNumber(ctx, col, NULL);
-	}
-	free(u);
-	free(n);
-	free(m);
-	free(st);
+	return exc ? -EINVAL : 0;
 }
 
 /* --- one execution ------------------------------------------------------ */
 
-/* The execution running now; a worker runs one at a time on one thread. */
-struct exec *engine__current;
-
 static struct exec *exec_of(JSContextRef ctx)
 {
 	(void)ctx;
-	return engine__current;
+	return exec_current;
 }
 
 /* The completion value's promise settled: state is what it became. */
@@ -806,7 +168,7 @@ static JSValueRef on_unhandled_rejection(JSContextRef ctx, JSObjectRef fn, JSObj
 {
 	struct exec *x = exec_of(ctx);
 	if (x)
-		engine__uncaught(x, argc > 1 ? argv[1] : NULL);
+		exec_uncaught(x, argc > 1 ? argv[1] : NULL);
 	return JSValueMakeUndefined(ctx);
 }
 
@@ -815,12 +177,12 @@ static bool await_value(struct exec *x, JSValueRef v)
 {
 	if (!JSValueIsObject(x->ctx, v))
 		return false;
-	JSValueRef then = engine__get(x->ctx, (JSObjectRef)v, "then");
+	JSValueRef then = jsval_get(x->ctx, (JSObjectRef)v, "then");
 	if (!then || !JSValueIsObject(x->ctx, then) || !JSObjectIsFunction(x->ctx, (JSObjectRef)then))
 		return false;
 	JSValueRef args[2] = {
-		engine__make_fn(x->ctx, "onFulfilled", on_fulfilled),
-		engine__make_fn(x->ctx, "onRejected", on_rejected),
+		jsval_make_fn(x->ctx, "onFulfilled", on_fulfilled),
+		jsval_make_fn(x->ctx, "onRejected", on_rejected),
 	};
 	x->pstate = PROMISE_PENDING;
 	JSValueRef exc = NULL;
@@ -847,7 +209,7 @@ static void install_common(struct exec *x)
 	 * the whole context alive forever (measured: +95 MB per 1,000 runs). */
 	JSValueRef exc = NULL;
 	if (!x->eng->on_rejection) {
-		x->eng->on_rejection = engine__make_fn(x->eng->host_ctx, "onUnhandledRejection", on_unhandled_rejection);
+		x->eng->on_rejection = jsval_make_fn(x->eng->host_ctx, "onUnhandledRejection", on_unhandled_rejection);
 		JSValueProtect(x->eng->host_ctx, x->eng->on_rejection);
 	}
 	JSGlobalContextSetUnhandledRejectionCallback(x->ctx, x->eng->on_rejection, &exc);
@@ -872,7 +234,7 @@ static void install_request(struct exec *x)
 	/* The bundle is fixed at build time: asked once, not per execution. */
 	static int runtime_process = -1;
 	if (runtime_process < 0)
-		runtime_process = host_runtime_provides("process");
+		runtime_process = bundles_runtime_provides("process");
 	if (!runtime_process)
 		host_process_install(x, global);
 #ifdef CORRAL_TEST_HOOKS
@@ -895,261 +257,43 @@ void engine_prepare(struct engine *e)
 	e->spare = x.ctx;
 }
 
-/* --- sessions ----------------------------------------------------------- */
-
-/* Whether a session snippet needs rewriteSession: only let, const, class
- * (and using) declarations and top-level await do; var and function
- * declarations already make globals in a script. A word scan that also sees
- * strings and comments: it may rewrite needlessly, never skip a rewrite
- * that was needed. Saves the acorn parse (~1-4 ms on a young worker) for
- * snippets like `x + 1`. */
-static bool session_needs_rewrite(const char *p, size_t n)
+/* Puts a fresh context in x: the one made while the worker was idle, or a
+ * new one with the request-independent globals. Returns 0, or -1 with res
+ * set (internal). */
+static int fresh_context(struct exec *x)
 {
-	static const char *const words[] = { "let", "const", "class", "await", "using" };
-	size_t i = 0;
-	while (i < n) {
-		unsigned char ch = (unsigned char)p[i];
-		if (!(isalpha(ch) || ch == '_' || ch == '$' || ch >= 0x80)) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		while (i < n && (isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '$' || (unsigned char)p[i] >= 0x80))
-			i++;
-		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-			if (i - start == strlen(words[k]) && !memcmp(p + start, words[k], i - start))
-				return true;
+	struct engine *e = x->eng;
+	if (e->spare) {
+		x->ctx = e->spare;
+		e->spare = NULL;
+		return 0;
 	}
-	return false;
-}
-
-/* Whether rewriteSession wrapped the code in an async function (top-level
- * await): its synchronous form always starts with an empty comment. */
-static bool session_rewrite_is_async(JSStringRef rw)
-{
-	const JSChar *c = JSStringGetCharactersPtr(rw);
-	size_t n = JSStringGetLength(rw);
-	return !(n >= 4 && c[0] == '/' && c[1] == '*' && c[2] == '*' && c[3] == '/');
-}
-
-/* Calls obj.name(...args) in ctx. Returns its value, or NULL with *exc set. */
-static JSValueRef call_export(JSContextRef ctx, JSObjectRef obj, const char *name, size_t argc,
-			      const JSValueRef *argv, JSValueRef *exc)
-{
-	JSValueRef fn = engine__get(ctx, obj, name);
-	if (!fn || !JSValueIsObject(ctx, fn) || !JSObjectIsFunction(ctx, (JSObjectRef)fn)) {
-		*exc = engine__str(ctx, name);
-		return NULL;
+	x->ctx = JSGlobalContextCreateInGroup(e->group, NULL);
+	if (!x->ctx) {
+		report_set_error(x->res, "InternalError", "cannot create a JavaScript context");
+		return -1;
 	}
-	return JSObjectCallAsFunction(ctx, (JSObjectRef)fn, obj, argc, argv, exc);
-}
-
-static void session_fail(struct exec *x, const char *what, JSValueRef exc)
-{
-	char *m = exc ? engine__to_cstr(x->ctx, exc, 400, NULL) : NULL;
-	char msg[512];
-	snprintf(msg, sizeof msg, "%s%s%s", what, m ? ": " : "", m ? m : "");
-	free(m);
-	x->res->status = OUTCOME_INTERNAL;
-	set_error(x->res, "InternalError", msg);
+	install_common(x);
+	return 0;
 }
 
 /* Puts x in its session's context: the live one when it is this session's
  * and current, else a fresh one with the stored bindings restored into it
  * before any user code runs. Returns 0, or -1 with res set (internal). */
-static int session_enter(struct exec *x)
+static int enter_session(struct exec *x)
 {
 	struct engine *e = x->eng;
-	const struct exec_req *req = x->req;
-	JSValueRef exc = NULL;
-	if (e->sess_ctx && strcmp(e->sess_id, req->session.id) == 0 && e->sess_seq == req->session.seq) {
+	if (session_is_current(e, x->req)) {
 		x->ctx = e->sess_ctx;
 		install_request(x);
-		if (e->sess_rt) {
-			/* The runtime stays loaded; process.env is this request's. */
-			x->rt_state = 2;
-			x->rt_obj = e->sess_rt;
-			JSValueRef env = host_env_object(x);
-			call_export(x->ctx, e->sess_rt, "setEnv", 1, &env, &exc);
-		}
+		session_resume(x);
 		return 0;
 	}
 	session_drop(e);
-	if (e->spare) {
-		x->ctx = e->spare;
-		e->spare = NULL;
-	} else {
-		x->ctx = JSGlobalContextCreateInGroup(e->group, NULL);
-		if (!x->ctx) {
-			set_error(x->res, "InternalError", "cannot create a JavaScript context");
-			return -1;
-		}
-		install_common(x);
-	}
-	e->sess_ctx = x->ctx;
-	snprintf(e->sess_id, sizeof e->sess_id, "%s", req->session.id);
-	e->sess_seq = req->session.seq;
+	if (fresh_context(x))
+		return -1;
 	install_request(x);
-	JSValueRef v = engine__eval_cached(x, ENGINE_SCRIPT_SESSION, &exc);
-	if (exc || !v || !JSValueIsObject(x->ctx, v)) {
-		session_fail(x, "the session support did not load", exc);
-		return -1;
-	}
-	e->sess_obj = (JSObjectRef)v;
-	JSValueProtect(x->ctx, v);
-	/* The baseline: every global so far is the runtime's, not the user's. */
-	JSValueRef g = JSContextGetGlobalObject(x->ctx);
-	call_export(x->ctx, e->sess_obj, "init", 1, &g, &exc);
-	if (exc) {
-		session_fail(x, "the session support did not start", exc);
-		return -1;
-	}
-	if (req->session.state && req->session.state_len) {
-		JSStringRef str = engine__jsstr_from_utf8(req->session.state, req->session.state_len);
-		JSValueRef arg = JSValueMakeString(x->ctx, str);
-		JSStringRelease(str);
-		call_export(x->ctx, e->sess_obj, "restore", 1, &arg, &exc);
-		if (exc) {
-			session_fail(x, "the session's stored bindings could not be restored", exc);
-			return -1;
-		}
-		x->res->restored = true;
-	}
-	return 0;
-}
-
-/* After the code: the session's bindings into res->state, on a budget of
- * its own (reading them can run user getters). A snapshot that does not
- * finish leaves the state out: the store keeps the previous one. */
-static void session_snapshot(struct exec *x)
-{
-	struct engine *e = x->eng;
-	x->deadline_ns = clock_mono_ns() + ENGINE_SNAPSHOT_MS * 1000000ull;
-	JSValueRef arg = JSValueMakeNumber(x->ctx, (double)x->req->session.state_max), exc = NULL;
-	JSValueRef v = call_export(x->ctx, e->sess_obj, "snapshot", 1, &arg, &exc);
-	if (x->term != TERM_NONE || exc || !v || !JSValueIsString(x->ctx, v))
-		return;
-	JSStringRef str = JSValueToStringCopy(x->ctx, v, NULL);
-	size_t len = 0;
-	bool cut = false;
-	char *u = str ? engine__utf8(str, x->req->session.state_max + 65536, &len, &cut) : NULL;
-	if (str)
-		JSStringRelease(str);
-	if (u && !cut)
-		buf_append(&x->res->state, u, len);
-	free(u);
-}
-
-/* The runtime's process.exit throws {name: "ProcessExit", code}. */
-static bool is_process_exit(struct exec *x, JSValueRef v)
-{
-	if (!JSValueIsObject(x->ctx, v))
-		return false;
-	JSValueRef name = engine__get(x->ctx, (JSObjectRef)v, "name");
-	if (!name || !JSValueIsString(x->ctx, name))
-		return false;
-	char *n = engine__to_cstr(x->ctx, name, 32, NULL);
-	bool yes = n && strcmp(n, "ProcessExit") == 0;
-	free(n);
-	if (yes) {
-		JSValueRef code = engine__get(x->ctx, (JSObjectRef)v, "code");
-		double c = code ? JSValueToNumber(x->ctx, code, NULL) : 0;
-		x->exit_code = c == c ? (int)c : 1;
-		x->exited = true;
-	}
-	return yes;
-}
-
-static void finish(struct exec *x, JSValueRef completion, bool have_completion)
-{
-	struct exec_res *res = x->res;
-	if (x->term == TERM_TIMEOUT) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "execution exceeded its %llu ms deadline",
-			 (unsigned long long)x->req->timeout_ms);
-		res->status = OUTCOME_TIMEOUT;
-		set_error(res, "TimeoutError", msg);
-		res->reusable = false;
-	} else if (x->term == TERM_OUTPUT) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "stdout and stderr passed their %llu-byte cap",
-			 (unsigned long long)x->req->output_cap);
-		res->status = OUTCOME_OUTPUT_LIMIT;
-		set_error(res, "OutputLimitError", msg);
-		res->truncated = true;
-		res->reusable = false;
-	} else if (x->uncaught && is_process_exit(x, x->uncaught)) {
-		/* process.exit(code): 0 is a normal end, anything else an error
-		 * the way a shell sees a non-zero exit. */
-		res->exit_code = x->exit_code & 0xff;
-		if (x->exit_code == 0) {
-			res->status = OUTCOME_OK;
-		} else {
-			char msg[64];
-			snprintf(msg, sizeof msg, "process.exit(%d)", x->exit_code);
-			res->status = OUTCOME_ERROR;
-			set_error(res, "ProcessExit", msg);
-		}
-	} else if (x->uncaught) {
-		res->status = OUTCOME_ERROR;
-		put_error(x, x->uncaught);
-	} else if (x->pstate == PROMISE_REJECTED) {
-		res->status = OUTCOME_ERROR;
-		put_error(x, x->pvalue);
-	} else if (x->pstate == PROMISE_PENDING && x->tla) {
-		res->status = OUTCOME_ERROR;
-		set_error(res, "Error", "top-level await never settled: nothing was left to run");
-	} else {
-		res->status = OUTCOME_OK;
-		if (x->pstate == PROMISE_FULFILLED)
-			put_result(x, x->pvalue);
-		else if (have_completion)
-			put_result(x, completion);
-	}
-	/* A terminated VM is not asked anything more (see worker.c). */
-	if (x->term != TERM_NONE)
-		host_output_flush(x);
-}
-
-/* JSC gives a syntax error's line but not its column: acorn, in the tools
- * context, finds it (only numbers cross back). */
-static void locate_syntax_error(struct engine *e, JSStringRef src, uint64_t *line, uint64_t *col)
-{
-	JSObjectRef tools = engine_rewriter(e);
-	JSValueRef fn = tools ? engine__get(e->rw_ctx, tools, "locateSyntaxError") : NULL;
-	if (!fn || !JSValueIsObject(e->rw_ctx, fn))
-		return;
-	JSValueRef arg = JSValueMakeString(e->rw_ctx, src);
-	JSValueRef exc = NULL;
-	JSValueRef r = JSObjectCallAsFunction(e->rw_ctx, (JSObjectRef)fn, NULL, 1, &arg, &exc);
-	if (exc || !r || !JSValueIsObject(e->rw_ctx, r))
-		return;
-	JSValueRef l = engine__get(e->rw_ctx, (JSObjectRef)r, "line");
-	JSValueRef c = engine__get(e->rw_ctx, (JSObjectRef)r, "column");
-	if (l && c && JSValueIsNumber(e->rw_ctx, l) && JSValueIsNumber(e->rw_ctx, c)) {
-		*line = (uint64_t)JSValueToNumber(e->rw_ctx, l, NULL);
-		*col = (uint64_t)JSValueToNumber(e->rw_ctx, c, NULL);
-	}
-}
-
-static void reject_syntax(struct exec *x, JSStringRef src, JSStringRef url)
-{
-	JSValueRef exc = NULL;
-	JSCheckScriptSyntax(x->ctx, src, url, 1, &exc);
-	x->res->status = OUTCOME_REJECTED;
-	if (exc) {
-		put_error(x, exc);
-	} else {
-		set_error(x->res, "SyntaxError", "the code does not parse");
-	}
-	if (x->term == TERM_NONE && (!x->res->err_column || !x->res->err_line)) {
-		uint64_t line = 0, col = 0;
-		locate_syntax_error(x->eng, src, &line, &col);
-		if (line) {
-			x->res->err_line = line;
-			x->res->err_column = col;
-		}
-	}
+	return session_begin(x);
 }
 
 /* Waits until `until` (a monotonic deadline), handling fetch answers from
@@ -1277,11 +421,11 @@ static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
 	JSStringRetain(code);
 	if (esm) {
 		char terr[512];
-		JSStringRef js = engine__transpile(x->eng, src, url, ts, terr, sizeof terr);
+		JSStringRef js = bundles_transpile(&x->eng->bundles, src, url, ts, terr, sizeof terr);
 		if (!js) {
 			JSStringRelease(code);
 			x->res->status = OUTCOME_REJECTED;
-			set_error(x->res, "SyntaxError", terr);
+			report_set_error(x->res, "SyntaxError", terr);
 			/* The transpiler's message ends in "(LINE:COLUMN)". */
 			const char *paren = strrchr(terr, '(');
 			unsigned long l, c;
@@ -1299,7 +443,7 @@ static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
 	JSChar *u = malloc((sizeof head + n + 4) * sizeof *u);
 	if (!u) {
 		JSStringRelease(code);
-		set_error(x->res, "InternalError", "out of memory");
+		report_set_error(x->res, "InternalError", "out of memory");
 		return;
 	}
 	size_t o = 0;
@@ -1322,7 +466,7 @@ static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
 		JSScriptRelease(script);
 		x->res->status = OUTCOME_OK;
 	} else {
-		reject_syntax(x, wrapped, url);
+		report_syntax_error(x, wrapped, url);
 	}
 	JSStringRelease(wrapped);
 }
@@ -1335,7 +479,7 @@ static int exec_function(struct exec *x)
 	struct engine *e = x->eng;
 	struct exec_res *res = x->res;
 	if (!e->pkg_ready) {
-		set_error(res, "InternalError", "no package is loaded in this worker");
+		report_set_error(res, "InternalError", "no package is loaded in this worker");
 		return -EINVAL;
 	}
 	x->vfs = vfs_new_over(e->pkg, x->req->tmp_cap ? x->req->tmp_cap : (10u << 20));
@@ -1347,7 +491,7 @@ static int exec_function(struct exec *x)
 		} else {
 			e->fn_ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 			if (!e->fn_ctx) {
-				set_error(res, "InternalError", "cannot create a JavaScript context");
+				report_set_error(res, "InternalError", "cannot create a JavaScript context");
 				return -ENOMEM;
 			}
 			x->ctx = e->fn_ctx;
@@ -1360,8 +504,8 @@ static int exec_function(struct exec *x)
 	if (!e->fn_rt) {
 		JSObjectRef rt = host_runtime_exports(x, &exc);
 		if (!rt) {
-			engine__uncaught(x, exc);
-			finish(x, NULL, false);
+			exec_uncaught(x, exc);
+			report_finish(x, NULL, false);
 			return 0;
 		}
 		/* host_runtime_exports protected it (as x->rt_obj); the engine
@@ -1375,7 +519,7 @@ static int exec_function(struct exec *x)
 	JSValueRef p = host_invoke(x, e->fn_rt, &exc);
 	if (exc || !p) {
 		if (x->term == TERM_NONE)
-			engine__uncaught(x, exc);
+			exec_uncaught(x, exc);
 	} else {
 		JSValueProtect(x->ctx, p);
 		if (x->term == TERM_NONE)
@@ -1384,12 +528,12 @@ static int exec_function(struct exec *x)
 		JSValueUnprotect(x->ctx, p);
 	}
 	bool stuck = x->pstate == PROMISE_PENDING && x->term == TERM_NONE && !x->uncaught;
-	finish(x, NULL, false);
+	report_finish(x, NULL, false);
 	if (stuck && !x->resp_ended) {
 		/* Express would hang here until the client gave up: nothing is
 		 * left that could end the response, so it is the timeout now. */
 		res->status = OUTCOME_TIMEOUT;
-		set_error(res, "TimeoutError", "the handler returned without ending the response, and nothing is left to run that could");
+		report_set_error(res, "TimeoutError", "the handler returned without ending the response, and nothing is left to run that could");
 	}
 	return 0;
 }
@@ -1415,31 +559,23 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	}
 	buf_init(&x.pending, (1u << 20) + 4096);
 	e->cur = &x;
-	engine__current = &x;
+	exec_current = &x;
 	if (req->function) {
 		rc = exec_function(&x);
 		goto cleanup;
 	}
 	if (req->session.id) {
-		if (session_enter(&x))
+		if (enter_session(&x))
 			goto cleanup;
 	} else {
-		if (e->spare) {
-			x.ctx = e->spare;
-			e->spare = NULL;
-		} else {
-			x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
-			if (!x.ctx) {
-				set_error(res, "InternalError", "cannot create a JavaScript context");
-				rc = -ENOMEM;
-				goto out;
-			}
-			install_common(&x);
+		if (fresh_context(&x)) {
+			rc = -ENOMEM;
+			goto out;
 		}
 		install_request(&x);
 	}
 
-	JSStringRef src = engine__jsstr_from_utf8(req->code, req->code_len);
+	JSStringRef src = jsval_from_utf8(req->code, req->code_len);
 	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");
 	if (req->check) {
 		exec_check(&x, src, url);
@@ -1447,10 +583,10 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	}
 	if (req->typescript) {
 		char terr[512];
-		JSStringRef js = engine__transpile(e, src, url, true, terr, sizeof terr);
+		JSStringRef js = bundles_transpile(&e->bundles, src, url, true, terr, sizeof terr);
 		if (!js) {
 			res->status = OUTCOME_REJECTED;
-			set_error(res, "SyntaxError", terr);
+			report_set_error(res, "SyntaxError", terr);
 			goto rejected;
 		}
 		JSStringRelease(src);
@@ -1464,7 +600,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		 * global object (and re-declaring one is allowed, as in a REPL);
 		 * code that does not parse runs as it is, to report its error. */
 		JSStringRef rw = req->typescript || session_needs_rewrite(req->code, req->code_len)
-			? tools_rewrite(e, "rewriteSession", src) : NULL;
+			? bundles_rewrite(&e->bundles, "rewriteSession", src) : NULL;
 		if (rw) {
 			x.tla = session_rewrite_is_async(rw);
 			script = JSScriptCreateFromString(e->group, url, 1, rw, &err_msg, &err_line);
@@ -1484,7 +620,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		JSStringRelease(err_msg);
 	err_msg = NULL;
 	if (!script && x.term == TERM_NONE && !req->session.id) {
-		JSStringRef rewritten = tools_rewrite(e, "rewriteTopLevelAwait", src);
+		JSStringRef rewritten = bundles_rewrite(&e->bundles, "rewriteTopLevelAwait", src);
 		if (rewritten) {
 			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
 			if (err_msg)
@@ -1496,16 +632,16 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	}
 	if (!script) {
 		if (x.term != TERM_NONE)
-			finish(&x, NULL, false);
+			report_finish(&x, NULL, false);
 		else
-			reject_syntax(&x, src, url);
+			report_syntax_error(&x, src, url);
 	} else {
 		JSValueRef exc = NULL;
 		JSValueRef v = JSScriptEvaluate(x.ctx, script, NULL, &exc);
 		JSScriptRelease(script);
 		bool have = false;
 		if (exc && x.term == TERM_NONE) {
-			engine__uncaught(&x, exc);
+			exec_uncaught(&x, exc);
 		} else if (!exc && v) {
 			JSValueProtect(x.ctx, v);
 			have = true;
@@ -1513,7 +649,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 				await_value(&x, v);
 			event_loop(&x);
 		}
-		finish(&x, v, have);
+		report_finish(&x, v, have);
 		if (have)
 			JSValueUnprotect(x.ctx, v);
 	}
@@ -1557,7 +693,7 @@ cleanup:
 	}
 out:
 	e->cur = NULL;
-	engine__current = NULL;
+	exec_current = NULL;
 	buf_release(&x.pending);
 	{
 		struct rusage ru;

@@ -70,7 +70,7 @@ static bool put_primitive(JSContextRef ctx, struct buf *b, JSValueRef v, size_t 
 		/* fall through */
 	case kJSTypeString: {
 		size_t n = 0;
-		char *s = engine__to_cstr(ctx, v, max, &n);
+		char *s = jsval_to_cstr(ctx, v, max, &n);
 		if (!s)
 			return false;
 		buf_append(b, s, n);
@@ -85,7 +85,7 @@ static bool put_primitive(JSContextRef ctx, struct buf *b, JSValueRef v, size_t 
 static void console_write(JSContextRef ctx, int stream, const char *prefix,
 			  size_t argc, const JSValueRef argv[])
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || x->term != TERM_NONE)
 		return;
 	size_t max = x->req->output_cap + 1;
@@ -98,7 +98,7 @@ static void console_write(JSContextRef ctx, int stream, const char *prefix,
 	}
 	/* A first string with % in it is a format string: util.format's job. */
 	if (simple && argc && JSValueIsString(ctx, argv[0])) {
-		char *s = engine__to_cstr(ctx, argv[0], max, NULL);
+		char *s = jsval_to_cstr(ctx, argv[0], max, NULL);
 		if (s && strchr(s, '%') && argc > 1)
 			simple = false;
 		free(s);
@@ -112,15 +112,15 @@ static void console_write(JSContextRef ctx, int stream, const char *prefix,
 			put_primitive(ctx, &line, argv[i], max);
 		}
 	} else {
-		JSObjectRef ins = engine__inspect(x);
-		JSValueRef fmt = ins ? engine__get(ctx, ins, "format") : NULL;
+		JSObjectRef ins = exec_inspect(x);
+		JSValueRef fmt = ins ? jsval_get(ctx, ins, "format") : NULL;
 		JSValueRef exc = NULL;
 		JSValueRef s = NULL;
 		if (fmt && JSValueIsObject(ctx, fmt))
 			s = JSObjectCallAsFunction(ctx, (JSObjectRef)fmt, NULL, argc, argv, &exc);
 		if (s && !exc) {
 			size_t n = 0;
-			char *str = engine__to_cstr(ctx, s, max, &n);
+			char *str = jsval_to_cstr(ctx, s, max, &n);
 			if (str)
 				buf_append(&line, str, n);
 			free(str);
@@ -130,7 +130,7 @@ static void console_write(JSContextRef ctx, int stream, const char *prefix,
 					buf_putc(&line, ' ');
 				if (!put_primitive(ctx, &line, argv[i], max)) {
 					size_t n = 0;
-					char *str = engine__to_cstr(ctx, argv[i], max, &n);
+					char *str = jsval_to_cstr(ctx, argv[i], max, &n);
 					buf_append(&line, str ? str : "[object]", str ? n : 8);
 					free(str);
 				}
@@ -177,7 +177,7 @@ void host_console_install(struct exec *x, JSObjectRef global)
 		{ "trace", console_trace }, { "assert", console_assert },
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-		engine__set(ctx, console, fns[i].name, engine__make_fn(ctx, fns[i].name, fns[i].cb),
+		jsval_set(ctx, console, fns[i].name, jsval_make_fn(ctx, fns[i].name, fns[i].cb),
 			    kJSPropertyAttributeDontEnum);
-	engine__set(ctx, global, "console", console, kJSPropertyAttributeDontEnum);
+	jsval_set(ctx, global, "console", console, kJSPropertyAttributeDontEnum);
 }

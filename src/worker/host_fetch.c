@@ -29,8 +29,8 @@ static int put_header(JSContextRef ctx, struct buf *b, JSValueRef name, JSValueR
 {
 	if (!JSValueIsString(ctx, name) || !JSValueIsString(ctx, value))
 		return -1;
-	char *n = engine__to_cstr(ctx, name, 1024, NULL);
-	char *v = engine__to_cstr(ctx, value, 8192, NULL);
+	char *n = jsval_to_cstr(ctx, name, 1024, NULL);
+	char *v = jsval_to_cstr(ctx, value, 8192, NULL);
 	int rc = -1;
 	if (n && v && n[0] && header_ok(n) && header_ok(v) && !strchr(n, ':')) {
 		char line[9300];
@@ -45,16 +45,16 @@ static int put_header(JSContextRef ctx, struct buf *b, JSValueRef name, JSValueR
 JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || !x->io || !x->io->send)
-		return engine__throw(ctx, exc, "TypeError", "fetch is not available");
+		return jsval_throw(ctx, exc, "TypeError", "fetch is not available");
 	if (argc < 5 || !JSValueIsString(ctx, argv[0]) || !JSValueIsString(ctx, argv[1]) ||
 	    !JSValueIsObject(ctx, argv[4]) || !JSObjectIsFunction(ctx, (JSObjectRef)argv[4]))
-		return engine__throw(ctx, exc, "TypeError", "fetch(url, method, headers, body, callback)");
+		return jsval_throw(ctx, exc, "TypeError", "fetch(url, method, headers, body, callback)");
 	if (x->nfetches == ENGINE_MAX_FETCHES)
-		return engine__throw(ctx, exc, "RangeError", "too many fetches in flight (32)");
-	char *url = engine__to_cstr(ctx, argv[0], 8193, NULL);
-	char *method = engine__to_cstr(ctx, argv[1], 17, NULL);
+		return jsval_throw(ctx, exc, "RangeError", "too many fetches in flight (32)");
+	char *url = jsval_to_cstr(ctx, argv[0], 8193, NULL);
+	char *method = jsval_to_cstr(ctx, argv[1], 17, NULL);
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	JSValueRef result = JSValueMakeUndefined(ctx);
 	const char *bad = NULL;
@@ -73,7 +73,7 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	 * of [name, value] pairs. */
 	if (!bad && JSValueIsArray(ctx, argv[2])) {
 		JSObjectRef arr = (JSObjectRef)argv[2];
-		JSValueRef lenv = engine__get(ctx, arr, "length");
+		JSValueRef lenv = jsval_get(ctx, arr, "length");
 		unsigned n = lenv ? (unsigned)JSValueToNumber(ctx, lenv, NULL) : 0;
 		JSValueRef first = n ? JSObjectGetPropertyAtIndex(ctx, arr, 0, NULL) : NULL;
 		bool pairs = first && JSValueIsArray(ctx, first);
@@ -113,13 +113,13 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		}
 	}
 	if (bad) {
-		result = engine__throw(ctx, exc, "TypeError", bad);
+		result = jsval_throw(ctx, exc, "TypeError", bad);
 		goto out;
 	}
 	uint64_t now = clock_mono_ns();
 	ipc_enc_u64(&b, IPC_T_TIMEOUT_MS, x->deadline_ns > now ? (x->deadline_ns - now) / 1000000 + 1 : 1);
 	if (ipc_enc_end(&b) || x->io->send(x->io->ud, b.data, b.len)) {
-		result = engine__throw(ctx, exc, "TypeError", "fetch: cannot reach the supervisor");
+		result = jsval_throw(ctx, exc, "TypeError", "fetch: cannot reach the supervisor");
 		goto out;
 	}
 	x->fetches[x->nfetches].id = id;
@@ -147,7 +147,7 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	JSValueRef args[5];
 	const struct ipc_field *err = ipc_get(m, IPC_T_ERROR);
 	if (err) {
-		JSStringRef s = engine__jsstr_from_utf8(err->data, err->len);
+		JSStringRef s = jsval_from_utf8(err->data, err->len);
 		args[0] = JSValueMakeString(ctx, s);
 		JSStringRelease(s);
 	} else {
@@ -155,7 +155,7 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	}
 	args[1] = JSValueMakeNumber(ctx, (double)ipc_get_u64(m, IPC_T_STATUS_CODE, 0));
 	const struct ipc_field *st = ipc_get(m, IPC_T_STATUS_TEXT);
-	JSStringRef sts = engine__jsstr_from_utf8(st ? st->data : "", st ? st->len : 0);
+	JSStringRef sts = jsval_from_utf8(st ? st->data : "", st ? st->len : 0);
 	args[2] = JSValueMakeString(ctx, sts);
 	JSStringRelease(sts);
 	/* Values go straight into a JS array: one kept only in malloc'd
@@ -179,8 +179,8 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 		}
 		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
 			vl--;
-		JSStringRef ns = engine__jsstr_from_utf8(f->data, nl);
-		JSStringRef vs = engine__jsstr_from_utf8(v, vl);
+		JSStringRef ns = jsval_from_utf8(f->data, nl);
+		JSStringRef vs = jsval_from_utf8(v, vl);
 		JSObjectSetPropertyAtIndex(ctx, headers, np++, JSValueMakeString(ctx, ns), NULL);
 		JSObjectSetPropertyAtIndex(ctx, headers, np++, JSValueMakeString(ctx, vs), NULL);
 		JSStringRelease(ns);
@@ -201,7 +201,7 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	JSObjectCallAsFunction(ctx, cb, NULL, 5, args, &exc);
 	JSValueUnprotect(ctx, cb);
 	if (exc && x->term == TERM_NONE)
-		engine__uncaught(x, exc);
+		exec_uncaught(x, exc);
 }
 
 void host_fetch_clear(struct exec *x)

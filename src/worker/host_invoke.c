@@ -38,30 +38,30 @@ static int send_frame(struct exec *x, struct buf *b)
 static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			    size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || !x->req->function)
 		return JSValueMakeUndefined(ctx);
 	if (x->resp_head_sent)
-		return engine__throw(ctx, exc, "Error", "the response head was already sent");
+		return jsval_throw(ctx, exc, "Error", "the response head was already sent");
 	double status = argc ? JSValueToNumber(ctx, argv[0], NULL) : 200;
 	if (!(status >= 100 && status <= 999) || status != (int)status)
-		return engine__throw(ctx, exc, "RangeError", "invalid status code");
+		return jsval_throw(ctx, exc, "RangeError", "invalid status code");
 	struct buf b = BUF_INIT(IPC_MAX_FRAME);
 	ipc_enc_begin(&b, IPC_MSG_RESPONSE_HEAD);
 	ipc_enc_str(&b, IPC_T_ID, x->req->id);
 	ipc_enc_u64(&b, IPC_T_STATUS_CODE, (uint64_t)status);
 	if (argc > 1 && JSValueIsArray(ctx, argv[1])) {
 		JSObjectRef arr = (JSObjectRef)argv[1];
-		JSValueRef lv = engine__get(ctx, arr, "length");
+		JSValueRef lv = jsval_get(ctx, arr, "length");
 		unsigned n = lv ? (unsigned)JSValueToNumber(ctx, lv, NULL) : 0;
 		if (n > 512 || n % 2) {
 			buf_release(&b);
-			return engine__throw(ctx, exc, "TypeError", "headers must be [name, value, …], at most 256");
+			return jsval_throw(ctx, exc, "TypeError", "headers must be [name, value, …], at most 256");
 		}
 		for (unsigned i = 0; i + 1 < n; i += 2) {
 			size_t nlen = 0, vlen = 0;
-			char *name = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i, NULL), 256, &nlen);
-			char *val = engine__to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL), 8192, &vlen);
+			char *name = jsval_to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i, NULL), 256, &nlen);
+			char *val = jsval_to_cstr(ctx, JSObjectGetPropertyAtIndex(ctx, arr, i + 1, NULL), 8192, &vlen);
 			/* No control characters (NUL included: a C string would
 			 * silently cut there), no CR/LF header splitting. */
 			bool ok = name && val && strlen(name) == nlen && strlen(val) == vlen && token_ok(name);
@@ -80,7 +80,7 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			free(val);
 			if (!ok) {
 				buf_release(&b);
-				return engine__throw(ctx, exc, "TypeError", "invalid header name or value");
+				return jsval_throw(ctx, exc, "TypeError", "invalid header name or value");
 			}
 		}
 	}
@@ -93,14 +93,14 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			     size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || !x->req->function)
 		return JSValueMakeUndefined(ctx);
 	if (!x->resp_head_sent || x->resp_ended)
-		return engine__throw(ctx, exc, "Error", "write before the head or after the end");
+		return jsval_throw(ctx, exc, "Error", "write before the head or after the end");
 	if (argc < 1 || !JSValueIsObject(ctx, argv[0]) ||
 	    JSValueGetTypedArrayType(ctx, argv[0], NULL) != kJSTypedArrayTypeUint8Array)
-		return engine__throw(ctx, exc, "TypeError", "write needs a Uint8Array");
+		return jsval_throw(ctx, exc, "TypeError", "write needs a Uint8Array");
 	size_t n = JSObjectGetTypedArrayByteLength(ctx, (JSObjectRef)argv[0], NULL);
 	const char *p = JSObjectGetTypedArrayBytesPtr(ctx, (JSObjectRef)argv[0], NULL);
 	uint64_t room = x->req->output_cap > x->out_total ? x->req->output_cap - x->out_total : 0;
@@ -128,11 +128,11 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 static JSValueRef sink_end(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || !x->req->function)
 		return JSValueMakeUndefined(ctx);
 	if (!x->resp_head_sent)
-		return engine__throw(ctx, exc, "Error", "end before the head");
+		return jsval_throw(ctx, exc, "Error", "end before the head");
 	x->resp_ended = true;
 	return JSValueMakeUndefined(ctx);
 }
@@ -145,14 +145,14 @@ static JSObjectRef make_request(struct exec *x)
 	JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
 	const char *url = r->http.url ? r->http.url : "/";
 	const char *q = strchr(url, '?');
-	engine__set(ctx, o, "method", engine__str(ctx, r->http.method ? r->http.method : "GET"), 0);
-	engine__set(ctx, o, "url", engine__str(ctx, url), 0);
-	engine__set(ctx, o, "path", engine__str(ctx, r->http.path ? r->http.path : "/"), 0);
-	engine__set(ctx, o, "query", engine__str(ctx, q ? q + 1 : ""), 0);
-	engine__set(ctx, o, "ip", engine__str(ctx, r->http.client_ip ? r->http.client_ip : ""), 0);
-	engine__set(ctx, o, "protocol", engine__str(ctx, "http"), 0);
-	engine__set(ctx, o, "executionId", engine__str(ctx, r->id), 0);
-	engine__set(ctx, o, "params", JSObjectMake(ctx, NULL, NULL), 0);
+	jsval_set(ctx, o, "method", jsval_str(ctx, r->http.method ? r->http.method : "GET"), 0);
+	jsval_set(ctx, o, "url", jsval_str(ctx, url), 0);
+	jsval_set(ctx, o, "path", jsval_str(ctx, r->http.path ? r->http.path : "/"), 0);
+	jsval_set(ctx, o, "query", jsval_str(ctx, q ? q + 1 : ""), 0);
+	jsval_set(ctx, o, "ip", jsval_str(ctx, r->http.client_ip ? r->http.client_ip : ""), 0);
+	jsval_set(ctx, o, "protocol", jsval_str(ctx, "http"), 0);
+	jsval_set(ctx, o, "executionId", jsval_str(ctx, r->id), 0);
+	jsval_set(ctx, o, "params", JSObjectMake(ctx, NULL, NULL), 0);
 	/* Straight into a JS array (see host_fetch_result: malloc'd memory is
 	 * not scanned by the GC). */
 	JSObjectRef hv = JSObjectMakeArray(ctx, 0, NULL, NULL);
@@ -173,26 +173,26 @@ static JSObjectRef make_request(struct exec *x)
 			v++;
 		if (!strcmp(name, "host"))
 			host = v;
-		JSObjectSetPropertyAtIndex(ctx, hv, nh++, engine__str(ctx, name), NULL);
-		JSObjectSetPropertyAtIndex(ctx, hv, nh++, engine__str(ctx, v), NULL);
+		JSObjectSetPropertyAtIndex(ctx, hv, nh++, jsval_str(ctx, name), NULL);
+		JSObjectSetPropertyAtIndex(ctx, hv, nh++, jsval_str(ctx, v), NULL);
 		free(name);
 	}
-	engine__set(ctx, o, "headers", hv ? (JSValueRef)hv : JSValueMakeNull(ctx), 0);
+	jsval_set(ctx, o, "headers", hv ? (JSValueRef)hv : JSValueMakeNull(ctx), 0);
 	char hostname[256];
 	snprintf(hostname, sizeof hostname, "%s", host);
 	if (hostname[0] == '[') /* [v6]:port */
 		hostname[strcspn(hostname, "]") + (strchr(hostname, ']') ? 1 : 0)] = '\0';
 	else
 		hostname[strcspn(hostname, ":")] = '\0';
-	engine__set(ctx, o, "hostname", engine__str(ctx, hostname), 0);
+	jsval_set(ctx, o, "hostname", jsval_str(ctx, hostname), 0);
 	if (r->http.has_body) {
 		JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, r->http.body_len, NULL);
 		void *dst = u8 && r->http.body_len ? JSObjectGetTypedArrayBytesPtr(ctx, u8, NULL) : NULL;
 		if (dst)
 			memcpy(dst, r->http.body, r->http.body_len);
-		engine__set(ctx, o, "body", u8 ? (JSValueRef)u8 : JSValueMakeNull(ctx), 0);
+		jsval_set(ctx, o, "body", u8 ? (JSValueRef)u8 : JSValueMakeNull(ctx), 0);
 	} else {
-		engine__set(ctx, o, "body", JSValueMakeNull(ctx), 0);
+		jsval_set(ctx, o, "body", JSValueMakeNull(ctx), 0);
 	}
 	return o;
 }
@@ -200,17 +200,17 @@ static JSObjectRef make_request(struct exec *x)
 JSValueRef host_invoke(struct exec *x, JSObjectRef rt, JSValueRef *exc)
 {
 	JSContextRef ctx = x->ctx;
-	JSValueRef invoke = engine__get(ctx, rt, "invoke");
+	JSValueRef invoke = jsval_get(ctx, rt, "invoke");
 	if (!invoke || !JSValueIsObject(ctx, invoke) || !JSObjectIsFunction(ctx, (JSObjectRef)invoke)) {
-		*exc = engine__str(ctx, "the runtime has no invoke()");
+		*exc = jsval_str(ctx, "the runtime has no invoke()");
 		return NULL;
 	}
 	JSObjectRef sink = JSObjectMake(ctx, NULL, NULL);
-	engine__set(ctx, sink, "head", engine__make_fn(ctx, "head", sink_head), 0);
-	engine__set(ctx, sink, "write", engine__make_fn(ctx, "write", sink_write), 0);
-	engine__set(ctx, sink, "end", engine__make_fn(ctx, "end", sink_end), 0);
+	jsval_set(ctx, sink, "head", jsval_make_fn(ctx, "head", sink_head), 0);
+	jsval_set(ctx, sink, "write", jsval_make_fn(ctx, "write", sink_write), 0);
+	jsval_set(ctx, sink, "end", jsval_make_fn(ctx, "end", sink_end), 0);
 	char entry[1100];
 	snprintf(entry, sizeof entry, "/%s", x->eng->pkg_entry);
-	JSValueRef args[3] = { engine__str(ctx, entry), make_request(x), sink };
+	JSValueRef args[3] = { jsval_str(ctx, entry), make_request(x), sink };
 	return JSObjectCallAsFunction(ctx, (JSObjectRef)invoke, rt, 3, args, exc);
 }

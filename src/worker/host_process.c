@@ -20,7 +20,7 @@ JSObjectRef host_env_object(struct exec *x)
 			continue;
 		char *name = strndup(kv, (size_t)(eq - kv));
 		if (name)
-			engine__set(ctx, env, name, engine__str(ctx, eq + 1), kJSPropertyAttributeNone);
+			jsval_set(ctx, env, name, jsval_str(ctx, eq + 1), kJSPropertyAttributeNone);
 		free(name);
 	}
 	return env;
@@ -30,9 +30,9 @@ void host_process_install(struct exec *x, JSObjectRef global)
 {
 	JSContextRef ctx = x->ctx;
 	JSObjectRef process = JSObjectMake(ctx, NULL, NULL);
-	engine__set(ctx, process, "env", host_env_object(x), kJSPropertyAttributeNone);
-	engine__set(ctx, process, "argv", JSObjectMakeArray(ctx, 0, NULL, NULL), kJSPropertyAttributeNone);
-	engine__set(ctx, process, "platform", engine__str(ctx, "linux"), kJSPropertyAttributeNone);
-	engine__set(ctx, process, "version", engine__str(ctx, "v20.0.0-corral"), kJSPropertyAttributeNone);
-	engine__set(ctx, global, "process", process, kJSPropertyAttributeDontEnum);
+	jsval_set(ctx, process, "env", host_env_object(x), kJSPropertyAttributeNone);
+	jsval_set(ctx, process, "argv", JSObjectMakeArray(ctx, 0, NULL, NULL), kJSPropertyAttributeNone);
+	jsval_set(ctx, process, "platform", jsval_str(ctx, "linux"), kJSPropertyAttributeNone);
+	jsval_set(ctx, process, "version", jsval_str(ctx, "v20.0.0-corral"), kJSPropertyAttributeNone);
+	jsval_set(ctx, global, "process", process, kJSPropertyAttributeDontEnum);
 }

@@ -30,19 +30,9 @@
 #define RANDOM_MAX 65536
 #define FS_READ_MAX (64u << 20)
 
-/* Weak: a build without the runtime bundle still runs code, without it. */
-extern const char corral_js_runtime[] __attribute__((weak));
-extern const unsigned long corral_js_runtime_len __attribute__((weak));
-extern const char corral_js_runtime_globals[] __attribute__((weak));
-
-bool host_runtime_available(void)
-{
-	return &corral_js_runtime != NULL && &corral_js_runtime_globals != NULL;
-}
-
 static JSValueRef throw_type(JSContextRef ctx, JSValueRef *exc, const char *msg)
 {
-	return engine__throw(ctx, exc, "TypeError", msg);
+	return jsval_throw(ctx, exc, "TypeError", msg);
 }
 
 static bool is_u8(JSContextRef ctx, JSValueRef v)
@@ -82,14 +72,14 @@ static JSValueRef h_random_fill(JSContextRef ctx, JSObjectRef fn, JSObjectRef se
 	size_t n;
 	unsigned char *p = (unsigned char *)u8_bytes(ctx, argv[0], &n, exc);
 	if (n > RANDOM_MAX)
-		return engine__throw(ctx, exc, "RangeError", "at most 65536 random bytes at a time");
+		return jsval_throw(ctx, exc, "RangeError", "at most 65536 random bytes at a time");
 	size_t got = 0;
 	while (got < n) {
 		ssize_t r = getrandom(p + got, n - got, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return engine__throw(ctx, exc, "Error", "no randomness available");
+			return jsval_throw(ctx, exc, "Error", "no randomness available");
 		got += (size_t)r;
 	}
 	return argv[0];
@@ -113,17 +103,17 @@ static JSValueRef h_digest(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 {
 	if (argc < 2 || !JSValueIsString(ctx, argv[0]) || !is_u8(ctx, argv[1]))
 		return throw_type(ctx, exc, "digest needs an algorithm name and a Uint8Array");
-	char *name = engine__to_cstr(ctx, argv[0], 32, NULL);
+	char *name = jsval_to_cstr(ctx, argv[0], 32, NULL);
 	const EVP_MD *md = name ? digest_alg(name) : NULL;
 	free(name);
 	if (!md)
-		return engine__throw(ctx, exc, "NotSupportedError", "unrecognized digest algorithm (SHA-1, SHA-256, SHA-384 or SHA-512)");
+		return jsval_throw(ctx, exc, "NotSupportedError", "unrecognized digest algorithm (SHA-1, SHA-256, SHA-384 or SHA-512)");
 	size_t n;
 	const unsigned char *p = u8_bytes(ctx, argv[1], &n, exc);
 	unsigned char out[EVP_MAX_MD_SIZE];
 	unsigned int outlen = 0;
 	if (EVP_Digest(p, n, out, &outlen, md, NULL) != 1)
-		return engine__throw(ctx, exc, "Error", "digest failed");
+		return jsval_throw(ctx, exc, "Error", "digest failed");
 	JSObjectRef u8 = make_u8(ctx, out, outlen, exc);
 	return u8 ? JSObjectGetTypedArrayBuffer(ctx, u8, exc) : JSValueMakeUndefined(ctx);
 }
@@ -133,7 +123,7 @@ static JSValueRef h_digest(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 static JSValueRef h_now(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	uint64_t d = x ? clock_mono_ns() - x->start_ns : 0;
 	/* 100 µs steps: no high-resolution timer for timing attacks. */
 	return JSValueMakeNumber(ctx, (double)(d / 100000) / 10.0);
@@ -146,10 +136,10 @@ static JSValueRef h_utf8_encode(JSContextRef ctx, JSObjectRef fn, JSObjectRef se
 	if (!s)
 		return JSValueMakeUndefined(ctx);
 	size_t n = 0;
-	char *p = engine__utf8(s, JSStringGetLength(s) * 3, &n, NULL);
+	char *p = jsval_utf8(s, JSStringGetLength(s) * 3, &n, NULL);
 	JSStringRelease(s);
 	if (!p)
-		return engine__throw(ctx, exc, "RangeError", "out of memory");
+		return jsval_throw(ctx, exc, "RangeError", "out of memory");
 	JSObjectRef u8 = make_u8(ctx, p, n, exc);
 	free(p);
 	return u8 ? u8 : JSValueMakeUndefined(ctx);
@@ -163,11 +153,11 @@ static JSValueRef h_utf8_decode(JSContextRef ctx, JSObjectRef fn, JSObjectRef se
 	size_t n;
 	const unsigned char *p = u8_bytes(ctx, argv[0], &n, exc);
 	bool fatal = argc > 1 && JSValueToBoolean(ctx, argv[1]);
-	if (fatal && !engine__utf8_valid((const char *)p, n))
+	if (fatal && !jsval_utf8_valid((const char *)p, n))
 		return throw_type(ctx, exc, "The encoded data was not valid for encoding utf-8");
-	JSStringRef s = engine__jsstr_from_utf8((const char *)p, n);
+	JSStringRef s = jsval_from_utf8((const char *)p, n);
 	if (!s)
-		return engine__throw(ctx, exc, "RangeError", "out of memory");
+		return jsval_throw(ctx, exc, "RangeError", "out of memory");
 	JSValueRef v = JSValueMakeString(ctx, s);
 	JSStringRelease(s);
 	return v;
@@ -176,22 +166,22 @@ static JSValueRef h_utf8_decode(JSContextRef ctx, JSObjectRef fn, JSObjectRef se
 static JSValueRef h_transpile(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			      size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || argc < 2 || !JSValueIsString(ctx, argv[0]) || !JSValueIsString(ctx, argv[1]))
 		return throw_type(ctx, exc, "transpile needs source and file name strings");
 	bool ts = false;
 	if (argc > 2 && JSValueIsObject(ctx, argv[2])) {
-		JSValueRef t = engine__get(ctx, (JSObjectRef)argv[2], "typescript");
+		JSValueRef t = jsval_get(ctx, (JSObjectRef)argv[2], "typescript");
 		ts = t && JSValueToBoolean(ctx, t);
 	}
 	JSStringRef src = JSValueToStringCopy(ctx, argv[0], NULL);
 	JSStringRef name = JSValueToStringCopy(ctx, argv[1], NULL);
 	char err[512];
-	JSStringRef out = engine__transpile(x->eng, src, name, ts, err, sizeof err);
+	JSStringRef out = bundles_transpile(&x->eng->bundles, src, name, ts, err, sizeof err);
 	JSStringRelease(src);
 	JSStringRelease(name);
 	if (!out)
-		return engine__throw(ctx, exc, "SyntaxError", err);
+		return jsval_throw(ctx, exc, "SyntaxError", err);
 	JSValueRef v = JSValueMakeString(ctx, out);
 	JSStringRelease(out);
 	return v;
@@ -222,7 +212,7 @@ static JSValueRef h_evaluate(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 static JSValueRef h_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			  size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || argc < 2 || !JSValueIsNumber(ctx, argv[0]))
 		return throw_type(ctx, exc, "write needs a file descriptor (1 or 2) and a string");
 	double fd = JSValueToNumber(ctx, argv[0], NULL);
@@ -236,7 +226,7 @@ static JSValueRef h_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		if (p)
 			memcpy(p, b, n);
 	} else {
-		p = engine__to_cstr(ctx, argv[1], x->req->output_cap + 1, &n);
+		p = jsval_to_cstr(ctx, argv[1], x->req->output_cap + 1, &n);
 	}
 	if (!p)
 		return JSValueMakeBoolean(ctx, false);
@@ -251,12 +241,12 @@ static char *path_arg(JSContextRef ctx, size_t argc, const JSValueRef argv[])
 {
 	if (argc < 1 || !JSValueIsString(ctx, argv[0]))
 		return NULL;
-	return engine__to_cstr(ctx, argv[0], 4097, NULL);
+	return jsval_to_cstr(ctx, argv[0], 4097, NULL);
 }
 
 static struct vfs *exec_vfs(void)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x)
 		return NULL;
 	if (!x->vfs)
@@ -297,9 +287,9 @@ static JSValueRef h_fs_stat(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	if (rc)
 		return JSValueMakeNull(ctx);
 	JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
-	engine__set(ctx, o, "type", engine__str(ctx, st.type == VFS_DIR ? "dir" : "file"), 0);
-	engine__set(ctx, o, "size", JSValueMakeNumber(ctx, (double)st.size), 0);
-	engine__set(ctx, o, "mtimeMs", JSValueMakeNumber(ctx, st.mtime_ms), 0);
+	jsval_set(ctx, o, "type", jsval_str(ctx, st.type == VFS_DIR ? "dir" : "file"), 0);
+	jsval_set(ctx, o, "size", JSValueMakeNumber(ctx, (double)st.size), 0);
+	jsval_set(ctx, o, "mtimeMs", JSValueMakeNumber(ctx, st.mtime_ms), 0);
 	return o;
 }
 
@@ -314,7 +304,7 @@ struct list_acc {
 static void list_cb(void *ud, const char *name)
 {
 	struct list_acc *a = ud;
-	JSObjectSetPropertyAtIndex(a->ctx, a->arr, a->n++, engine__str(a->ctx, name), NULL);
+	JSObjectSetPropertyAtIndex(a->ctx, a->arr, a->n++, jsval_str(a->ctx, name), NULL);
 }
 
 static JSValueRef h_fs_list(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
@@ -339,9 +329,9 @@ static JSValueRef h_fs_list(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 static JSValueRef fs_code(JSContextRef ctx, int rc)
 {
 	if (!rc)
-		return engine__str(ctx, "");
+		return jsval_str(ctx, "");
 	const char *n = strerrorname_np(-rc);
-	return engine__str(ctx, n ? n : "EIO");
+	return jsval_str(ctx, n ? n : "EIO");
 }
 
 static JSValueRef h_fs_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
@@ -406,15 +396,15 @@ static JSObjectRef make_host(struct exec *x)
 		{ "write", h_fs_write }, { "remove", h_fs_remove }, { "mkdir", h_fs_mkdir },
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-		engine__set(ctx, h, fns[i].name, engine__make_fn(ctx, fns[i].name, fns[i].cb), 0);
+		jsval_set(ctx, h, fns[i].name, jsval_make_fn(ctx, fns[i].name, fns[i].cb), 0);
 	JSObjectRef fs = JSObjectMake(ctx, NULL, NULL);
 	for (size_t i = 0; i < sizeof fsfns / sizeof fsfns[0]; i++)
-		engine__set(ctx, fs, fsfns[i].name, engine__make_fn(ctx, fsfns[i].name, fsfns[i].cb), 0);
-	engine__set(ctx, h, "fs", fs, 0);
-	engine__set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
-	engine__set(ctx, h, "env", host_env_object(x), 0);
+		jsval_set(ctx, fs, fsfns[i].name, jsval_make_fn(ctx, fsfns[i].name, fsfns[i].cb), 0);
+	jsval_set(ctx, h, "fs", fs, 0);
+	jsval_set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
+	jsval_set(ctx, h, "env", host_env_object(x), 0);
 	if (x->io && x->io->send && x->io->next)
-		engine__set(ctx, h, "fetch", engine__make_fn(ctx, "fetch", host_fetch_call), 0);
+		jsval_set(ctx, h, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
 	return h;
 }
 
@@ -427,14 +417,14 @@ static int load_runtime(struct exec *x, JSValueRef *exc)
 	if (x->rt_state == 2)
 		return 0;
 	if (x->rt_state == 1) {
-		*exc = engine__str(x->ctx, "the runtime failed to load in this execution");
+		*exc = jsval_str(x->ctx, "the runtime failed to load in this execution");
 		return -1;
 	}
 	x->rt_state = 1;
-	JSValueRef rt = engine__eval_cached(x, ENGINE_SCRIPT_RUNTIME, exc);
+	JSValueRef rt = bundles_eval(&x->eng->bundles, x->ctx, BUNDLE_RUNTIME, exc);
 	if (!rt || *exc || !JSValueIsObject(x->ctx, rt))
 		return -1;
-	JSValueRef install = engine__get(x->ctx, (JSObjectRef)rt, "install");
+	JSValueRef install = jsval_get(x->ctx, (JSObjectRef)rt, "install");
 	if (!install || !JSValueIsObject(x->ctx, install))
 		return -1;
 	JSValueRef args[2] = { JSContextGetGlobalObject(x->ctx), make_host(x) };
@@ -454,8 +444,8 @@ static JSObjectRef rt_exports_of(struct exec *x)
 
 JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc)
 {
-	if (!host_runtime_available()) {
-		*exc = engine__str(x->ctx, "the runtime is not built in");
+	if (!bundles_runtime_available()) {
+		*exc = jsval_str(x->ctx, "the runtime is not built in");
 		return NULL;
 	}
 	if (load_runtime(x, exc))
@@ -466,7 +456,7 @@ JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc)
 static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			  size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || argc < 1 || !JSValueIsString(ctx, argv[0]))
 		return JSValueMakeUndefined(ctx);
 	if (x->rt_state == 2) {
@@ -483,53 +473,12 @@ static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 
 void host_runtime_install(struct exec *x, JSObjectRef global)
 {
-	if (!host_runtime_available())
+	if (!bundles_runtime_available())
 		return;
 	JSValueRef exc = NULL;
-	JSValueRef definer = engine__eval_cached(x, ENGINE_SCRIPT_LAZY, &exc);
+	JSValueRef definer = bundles_eval(&x->eng->bundles, x->ctx, BUNDLE_LAZY, &exc);
 	if (!definer || exc || !JSValueIsObject(x->ctx, definer))
 		return;
-	JSValueRef load = engine__make_fn(x->ctx, "load", rt_load);
+	JSValueRef load = jsval_make_fn(x->ctx, "load", rt_load);
 	JSObjectCallAsFunction(x->ctx, (JSObjectRef)definer, NULL, 1, &load, &exc);
-}
-
-/* The lazy definer's source, built once from the globals list. */
-char *host_runtime_lazy_source(void)
-{
-	if (!host_runtime_available())
-		return NULL;
-	struct buf b = BUF_INIT(1u << 20);
-	buf_puts(&b, "(function (load) { var d = Object.defineProperty, g = globalThis; [");
-	const char *p = corral_js_runtime_globals;
-	bool first = true;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		if (n) {
-			buf_printf(&b, "%s\"%.*s\"", first ? "" : ",", (int)n, p);
-			first = false;
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	buf_puts(&b, "].forEach(function (n) { d(g, n, { configurable: true, enumerable: false,"
-		     " get: function () { return load(n); },"
-		     " set: function (v) { d(g, n, { value: v, writable: true, configurable: true, enumerable: false }); } }); }); })");
-	return buf_steal(&b);
-}
-
-bool host_runtime_provides(const char *name)
-{
-	if (!host_runtime_available())
-		return false;
-	size_t nl = strlen(name);
-	for (const char *p = corral_js_runtime_globals; *p;) {
-		size_t n = strcspn(p, ",");
-		if (n == nl && strncmp(p, name, n) == 0)
-			return true;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return false;
 }

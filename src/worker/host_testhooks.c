@@ -27,16 +27,16 @@
 static JSValueRef errno_str(JSContextRef ctx, int rc)
 {
 	if (rc >= 0)
-		return engine__str(ctx, "ok");
+		return jsval_str(ctx, "ok");
 	const char *n = strerrorname_np(errno);
-	return engine__str(ctx, n ? n : "E?");
+	return jsval_str(ctx, n ? n : "E?");
 }
 
 static JSValueRef t_syscall(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			    size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	char *name = argc ? engine__to_cstr(ctx, argv[0], 64, NULL) : NULL;
-	char *arg = argc > 1 ? engine__to_cstr(ctx, argv[1], 4096, NULL) : NULL;
+	char *name = argc ? jsval_to_cstr(ctx, argv[0], 64, NULL) : NULL;
+	char *arg = argc > 1 ? jsval_to_cstr(ctx, argv[1], 4096, NULL) : NULL;
 	int rc = -1;
 	errno = ENOSYS;
 	if (!name) {
@@ -110,7 +110,7 @@ static JSValueRef t_stall(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 static JSValueRef t_raw(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	char *what = argc ? engine__to_cstr(ctx, argv[0], 32, NULL) : NULL;
+	char *what = argc ? jsval_to_cstr(ctx, argv[0], 32, NULL) : NULL;
 	size_t n = argc > 1 ? (size_t)JSValueToNumber(ctx, argv[1], NULL) : 1024;
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	if (what && !strcmp(what, "garbage")) {
@@ -136,10 +136,10 @@ static JSValueRef t_info(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	struct utsname u;
 	JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
 	uname(&u);
-	engine__set(ctx, o, "uid", JSValueMakeNumber(ctx, getuid()), 0);
-	engine__set(ctx, o, "euid", JSValueMakeNumber(ctx, geteuid()), 0);
-	engine__set(ctx, o, "pid", JSValueMakeNumber(ctx, getpid()), 0);
-	engine__set(ctx, o, "hostname", engine__str(ctx, u.nodename), 0);
+	jsval_set(ctx, o, "uid", JSValueMakeNumber(ctx, getuid()), 0);
+	jsval_set(ctx, o, "euid", JSValueMakeNumber(ctx, geteuid()), 0);
+	jsval_set(ctx, o, "pid", JSValueMakeNumber(ctx, getpid()), 0);
+	jsval_set(ctx, o, "hostname", jsval_str(ctx, u.nodename), 0);
 	return o;
 }
 
@@ -147,12 +147,12 @@ void host_testhooks_install(struct exec *x, JSObjectRef global)
 {
 	JSContextRef ctx = x->ctx;
 	JSObjectRef t = JSObjectMake(ctx, NULL, NULL);
-	engine__set(ctx, t, "syscall", engine__make_fn(ctx, "syscall", t_syscall), 0);
-	engine__set(ctx, t, "stall", engine__make_fn(ctx, "stall", t_stall), 0);
-	engine__set(ctx, t, "info", engine__make_fn(ctx, "info", t_info), 0);
-	engine__set(ctx, t, "raw", engine__make_fn(ctx, "raw", t_raw), 0);
+	jsval_set(ctx, t, "syscall", jsval_make_fn(ctx, "syscall", t_syscall), 0);
+	jsval_set(ctx, t, "stall", jsval_make_fn(ctx, "stall", t_stall), 0);
+	jsval_set(ctx, t, "info", jsval_make_fn(ctx, "info", t_info), 0);
+	jsval_set(ctx, t, "raw", jsval_make_fn(ctx, "raw", t_raw), 0);
 	/* The runtime's fetch door, reachable before the runtime is loaded. */
-	engine__set(ctx, t, "fetch", engine__make_fn(ctx, "fetch", host_fetch_call), 0);
-	engine__set(ctx, global, "__corral_test", t, kJSPropertyAttributeDontEnum);
+	jsval_set(ctx, t, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
+	jsval_set(ctx, global, "__corral_test", t, kJSPropertyAttributeDontEnum);
 }
 #endif

@@ -82,18 +82,18 @@ static uint32_t delay_ms(JSContextRef ctx, size_t argc, const JSValueRef argv[])
 static JSValueRef add_timer(JSContextRef ctx, size_t argc, const JSValueRef argv[],
 			    JSValueRef *exc, bool repeat)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x)
 		return JSValueMakeUndefined(ctx);
 	if (argc < 1 || !JSValueIsObject(ctx, argv[0]) || !JSObjectIsFunction(ctx, (JSObjectRef)argv[0]))
-		return engine__throw(ctx, exc, "TypeError", "The \"callback\" argument must be of type function");
+		return jsval_throw(ctx, exc, "TypeError", "The \"callback\" argument must be of type function");
 	if (x->ntimers >= ENGINE_MAX_TIMERS)
-		return engine__throw(ctx, exc, "RangeError", "too many pending timers");
+		return jsval_throw(ctx, exc, "RangeError", "too many pending timers");
 	if (x->ntimers == x->timers_alloc) {
 		size_t n = x->timers_alloc ? x->timers_alloc * 2 : 16;
 		struct timer *t = realloc(x->timers, n * sizeof *t);
 		if (!t)
-			return engine__throw(ctx, exc, "RangeError", "out of memory for timers");
+			return jsval_throw(ctx, exc, "RangeError", "out of memory for timers");
 		x->timers = t;
 		x->timers_alloc = n;
 	}
@@ -109,7 +109,7 @@ static JSValueRef add_timer(JSContextRef ctx, size_t argc, const JSValueRef argv
 	if (t.nargs) {
 		t.args = malloc(t.nargs * sizeof *t.args);
 		if (!t.args)
-			return engine__throw(ctx, exc, "RangeError", "out of memory for timers");
+			return jsval_throw(ctx, exc, "RangeError", "out of memory for timers");
 		for (size_t i = 0; i < t.nargs; i++) {
 			t.args[i] = argv[i + 2];
 			JSValueProtect(ctx, t.args[i]);
@@ -136,7 +136,7 @@ static JSValueRef set_interval(JSContextRef ctx, JSObjectRef fn, JSObjectRef sel
 static JSValueRef clear_timer(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			      size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = engine__current;
+	struct exec *x = exec_current;
 	if (!x || argc < 1 || !JSValueIsNumber(ctx, argv[0]))
 		return JSValueMakeUndefined(ctx);
 	double id = JSValueToNumber(ctx, argv[0], NULL);
@@ -155,19 +155,19 @@ static JSValueRef queue_microtask(JSContextRef ctx, JSObjectRef fn, JSObjectRef 
 				  size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
 	if (argc < 1 || !JSValueIsObject(ctx, argv[0]) || !JSObjectIsFunction(ctx, (JSObjectRef)argv[0]))
-		return engine__throw(ctx, exc, "TypeError", "The \"callback\" argument must be of type function");
+		return jsval_throw(ctx, exc, "TypeError", "The \"callback\" argument must be of type function");
 	/* Promise.resolve().then(fn): the engine's own microtask queue. */
 	JSObjectRef global = JSContextGetGlobalObject(ctx);
-	JSValueRef promise_ctor = engine__get(ctx, global, "Promise");
+	JSValueRef promise_ctor = jsval_get(ctx, global, "Promise");
 	if (!promise_ctor || !JSValueIsObject(ctx, promise_ctor))
-		return engine__throw(ctx, exc, "TypeError", "Promise is not available");
-	JSValueRef resolve = engine__get(ctx, (JSObjectRef)promise_ctor, "resolve");
+		return jsval_throw(ctx, exc, "TypeError", "Promise is not available");
+	JSValueRef resolve = jsval_get(ctx, (JSObjectRef)promise_ctor, "resolve");
 	if (!resolve || !JSValueIsObject(ctx, resolve))
-		return engine__throw(ctx, exc, "TypeError", "Promise.resolve is not available");
+		return jsval_throw(ctx, exc, "TypeError", "Promise.resolve is not available");
 	JSValueRef p = JSObjectCallAsFunction(ctx, (JSObjectRef)resolve, (JSObjectRef)promise_ctor, 0, NULL, exc);
 	if (!p || *exc || !JSValueIsObject(ctx, p))
 		return JSValueMakeUndefined(ctx);
-	JSValueRef then = engine__get(ctx, (JSObjectRef)p, "then");
+	JSValueRef then = jsval_get(ctx, (JSObjectRef)p, "then");
 	if (then && JSValueIsObject(ctx, then))
 		JSObjectCallAsFunction(ctx, (JSObjectRef)then, (JSObjectRef)p, 1, argv, exc);
 	return JSValueMakeUndefined(ctx);
@@ -177,11 +177,11 @@ void host_timers_install(struct exec *x, JSObjectRef global)
 {
 	JSContextRef ctx = x->ctx;
 	unsigned a = kJSPropertyAttributeDontEnum;
-	engine__set(ctx, global, "setTimeout", engine__make_fn(ctx, "setTimeout", set_timeout), a);
-	engine__set(ctx, global, "setInterval", engine__make_fn(ctx, "setInterval", set_interval), a);
-	engine__set(ctx, global, "clearTimeout", engine__make_fn(ctx, "clearTimeout", clear_timer), a);
-	engine__set(ctx, global, "clearInterval", engine__make_fn(ctx, "clearInterval", clear_timer), a);
-	engine__set(ctx, global, "queueMicrotask", engine__make_fn(ctx, "queueMicrotask", queue_microtask), a);
+	jsval_set(ctx, global, "setTimeout", jsval_make_fn(ctx, "setTimeout", set_timeout), a);
+	jsval_set(ctx, global, "setInterval", jsval_make_fn(ctx, "setInterval", set_interval), a);
+	jsval_set(ctx, global, "clearTimeout", jsval_make_fn(ctx, "clearTimeout", clear_timer), a);
+	jsval_set(ctx, global, "clearInterval", jsval_make_fn(ctx, "clearInterval", clear_timer), a);
+	jsval_set(ctx, global, "queueMicrotask", jsval_make_fn(ctx, "queueMicrotask", queue_microtask), a);
 }
 
 uint64_t host_timers_run_due(struct exec *x)
@@ -205,7 +205,7 @@ uint64_t host_timers_run_due(struct exec *x)
 		if (!t.interval_ms)
 			timer_release(x, &t);
 		if (exc && x->term == TERM_NONE)
-			engine__uncaught(x, exc);
+			exec_uncaught(x, exc);
 		host_output_flush(x);
 		now = clock_mono_ns();
 	}
