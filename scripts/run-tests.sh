@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against one build directory and prints one closing line,
-# "N passed, M failed": unit tests (meson test, TAP), the JS bundle tests,
-# and the end-to-end tests in tests/e2e (real binaries, real workers).
+# "N passed, M failed": the layout of src/ (tests/layout), unit tests
+# (meson test, TAP), the JS bundle tests, and the end-to-end tests in
+# tests/e2e (real binaries, real workers).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -40,6 +41,15 @@ crashed() { # rc, file with its output, name
     failed=$((failed + 1))
   fi
 }
+
+echo "== layout of src/ (docs/design.md, the map)"
+for t in tests/layout/check-layout.py tests/layout/test-checker.py; do
+  python3 "$t" >"$log/layout.txt" 2>&1
+  rc=$?
+  count "$log/layout.txt"
+  grep -E '^not ok|^  #' "$log/layout.txt" | head -40 | sed 's/^/   /'
+  crashed $rc "$log/layout.txt" "$t"
+done
 
 echo "== unit tests ($build)"
 if meson test -C "$build" --print-errorlogs >"$log/meson.txt" 2>&1; then

@@ -1,13 +1,19 @@
 /* store/sqlite_internal — what the SQLite store's files share.
  *
- * The SQLite implementation of store_ops is two files: sqlite.c (opening,
- * migrations, keys, executions, functions, packages, the operations table)
- * and sqlite_sessions.c (sessions, their history and tokens, tenant
- * settings). This header is for those two only; nothing outside
- * src/store/sqlite*.c includes it.
+ * The SQLite implementation of store_ops is one file per concern:
+ *   sqlite.c            opening, WAL, migrations, closing, the operations table
+ *   sqlite_stmt.c       statements, transactions, row readers (used by all)
+ *   sqlite_keys.c       API keys
+ *   sqlite_executions.c execution records
+ *   sqlite_functions.c  functions, versions, env
+ *   sqlite_packages.c   package blobs (files beside the database) and their gc
+ *   sqlite_sessions.c   sessions, their history and tokens, tenant settings
+ * Uses go one way: sqlite.c names the concern files' operations, the concern
+ * files use sqlite_stmt.c, and nothing here calls back into sqlite.c. This
+ * header is for those files only; nothing outside store/sqlite*.c includes it.
  *
- * Each file keeps its own table of SQL statements, prepared on first use
- * with sq__prepare() into a slot of the handle and kept until close. */
+ * Each file keeps its own table of SQL statements (SQ_TABLE), prepared on
+ * first use into its slots on the handle and kept until close. */
 #ifndef CORRAL_STORE_SQLITE_INTERNAL_H
 #define CORRAL_STORE_SQLITE_INTERNAL_H
 
@@ -20,18 +26,50 @@
 
 #include "supervisor/store/store.h"
 
-/* The implementation's state, s->impl. Invariant: every slot of stmt and
- * sess_stmt is NULL or a statement prepared from its file's table, reset
- * and unbound between uses. */
+/* The statement tables, one per file. */
+enum sq_table_index {
+	SQ_T_STMT,
+	SQ_T_SCHEMA,
+	SQ_T_KEYS,
+	SQ_T_EXECS,
+	SQ_T_FNS,
+	SQ_T_PKGS,
+	SQ_T_SESSIONS,
+	SQ_T__COUNT
+};
+
+struct sq_table {
+	enum sq_table_index index;
+	unsigned n;
+	const char *const *sql;
+};
+
+/* The implementation's state, s->impl. Invariant: every slot of stmts[t]
+ * is NULL or a statement prepared from table t, reset and unbound between
+ * uses. */
 struct sq {
 	sqlite3 *db;
 	char *path;                /* DIR/corral.db, for messages */
 	char *dir;                 /* DIR */
 	char *pkgdir;              /* DIR/packages */
 	bool ready;                /* opened and migrated */
-	sqlite3_stmt **stmt;       /* sqlite.c's statements, allocated at open */
-	sqlite3_stmt **sess_stmt;  /* sqlite_sessions.c's, allocated on first use */
+	sqlite3_stmt **stmts[SQ_T__COUNT]; /* each allocated on its table's first use */
+	unsigned nstmts[SQ_T__COUNT];
 };
+
+/* Defines a file's table of SQL from an X-macro list X(ID, "sql"): the ids
+ * SQ_ID, the table @name at @index, and sq_stmt(s, SQ_ID, &st), which
+ * prepares the statement on first use. */
+#define SQ__ENUM(id, sql) SQ_##id,
+#define SQ__TEXT(id, sql) [SQ_##id] = sql,
+#define SQ_TABLE(name, index, LIST) \
+	enum name##_id { LIST(SQ__ENUM) name##__COUNT }; \
+	static const char *const name##_sql[name##__COUNT] = { LIST(SQ__TEXT) }; \
+	static const struct sq_table name = { index, name##__COUNT, name##_sql }; \
+	static inline int sq_stmt(struct store *s, enum name##_id id, sqlite3_stmt **out) \
+	{ \
+		return sq__stmt(s, &name, (unsigned)id, out); \
+	}
 
 static inline struct sq *sq_of(struct store *s)
 {
@@ -56,9 +94,25 @@ static inline void sq_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col
  * returns the closest errno. */
 int sq__fail(struct store *s, int rc, const char *what);
 
-/* Sets *out to the statement in *@slot, preparing @sql into it (persistent)
- * on first use. */
-int sq__prepare(struct store *s, sqlite3_stmt **slot, const char *sql, sqlite3_stmt **out);
+/* Sets *out to statement @id of table @t, preparing it (persistent) on
+ * first use. */
+int sq__stmt(struct store *s, const struct sq_table *t, unsigned id, sqlite3_stmt **out);
+
+/* Finalizes every table's statements and frees their slots. */
+void sq__stmts_close(struct sq *q);
+
+/* Runs statement @id of @t, which returns no rows. */
+int sq__run(struct store *s, const struct sq_table *t, unsigned id, const char *what);
+
+/* Reads one integer from statement @id of @t, one row and no parameters. */
+int sq__int(struct store *s, const struct sq_table *t, unsigned id, const char *what,
+	    int64_t *out);
+
+/* BEGIN IMMEDIATE, COMMIT, and a rollback of the open transaction (if any)
+ * that keeps the earlier error message. */
+int sq__begin(struct store *s);
+int sq__commit(struct store *s);
+void sq__rollback(struct store *s);
 
 /* A write transaction for one operation: BEGIN IMMEDIATE on its own, or a
  * savepoint inside the caller's batch, so that a failing operation undoes
@@ -67,6 +121,11 @@ int sq__prepare(struct store *s, sqlite3_stmt **slot, const char *sql, sqlite3_s
 int sq__tx_begin(struct store *s, bool *nested);
 int sq__tx_commit(struct store *s, bool nested);
 void sq__tx_rollback(struct store *s, bool nested);
+
+/* Ends what sq__tx_begin() (sq__begin()) opened: commits when @rc is 0,
+ * rolls back when it is not or the commit fails; returns the outcome. */
+int sq__tx_end(struct store *s, bool nested, int rc);
+int sq__end(struct store *s, int rc);
 
 /* Steps a bound statement to its end and resets it. If it returns a row,
  * sets *val to the row's first column; -ENOENT if it returns none. @val may
@@ -92,8 +151,54 @@ int sq__one(struct store *s, sqlite3_stmt *st, const char *what,
 /* The tenant_ensure operation, for use inside another operation's transaction. */
 int sq__tenant_ensure(struct store *s, const char *name, int64_t now);
 
-/* sqlite_sessions.c: finalizes its statements and frees their slots. */
-void sq__sessions_close(struct sq *q);
+/* The errno closest to SQLite result code @rc on @db (NULL: none open). */
+int sq__errno(sqlite3 *db, int rc);
+
+/* Makes room for element @len of *v, elements of @size bytes, *alloc allocated. */
+int sq__grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
+	     const char *what);
+
+/* sqlite_keys.c (see store_ops). */
+int sq__key_insert(struct store *s, const char *tenant, const char *prefix,
+		   const uint8_t hash[32], int64_t now, int64_t *id);
+int sq__key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row);
+int sq__key_touch(struct store *s, int64_t id, int64_t now);
+int sq__key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n);
+int sq__key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
+		   int64_t *revoked_id);
+int sq__key_count(struct store *s, uint64_t *n);
+
+/* sqlite_executions.c. */
+int sq__execution_put(struct store *s, const struct store_execution *e);
+int sq__execution_get(struct store *s, const char *id, struct store_execution *out);
+int sq__executions_prune(struct store *s, int64_t before, uint64_t max_rows,
+			 uint64_t *removed);
+
+/* sqlite_functions.c. */
+int sq__function_publish(struct store *s, const char *tenant, const char *name,
+			 const char *package_hash, uint64_t files, uint64_t bytes,
+			 uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
+			 struct store_version *out);
+int sq__function_get(struct store *s, const char *tenant, const char *name,
+		     struct store_function *out);
+int sq__function_list(struct store *s, const char *tenant, struct store_function **out,
+		      size_t *n);
+int sq__function_versions(struct store *s, const char *tenant, const char *name,
+			  struct store_version **out, size_t *n);
+int sq__function_version(struct store *s, const char *tenant, const char *name,
+			 int version, struct store_version *out);
+int sq__function_set_latest(struct store *s, const char *tenant, const char *name,
+			    int version);
+int sq__function_delete(struct store *s, const char *tenant, const char *name);
+int sq__function_env_set(struct store *s, const char *tenant, const char *name,
+			 const char *const *names, const char *const *values, size_t n);
+int sq__function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
+			 char ***out, size_t *n);
+
+/* sqlite_packages.c. */
+int sq__package_put(struct store *s, const char *hash, const void *blob, size_t len);
+int sq__package_get(struct store *s, const char *hash, void **blob, size_t *len);
+int sq__packages_gc(struct store *s, int64_t before, uint64_t *removed);
 
 /* sqlite_sessions.c: the operations of 003_sessions.sql (see store_ops). */
 int sq__session_create(struct store *s, const char *tenant, const char *id, int64_t now,

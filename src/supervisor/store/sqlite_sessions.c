@@ -1,10 +1,9 @@
 /* store/sqlite_sessions — sessions, their history and PII tokens, and tenant
  * settings, in SQLite (003_sessions.sql).
  *
- * The rest of the SQLite store is sqlite.c; this file uses its connection,
- * its transaction helpers and its way of keeping statements (see
- * sqlite_internal.h): its own table of SQL below, each statement prepared
- * on first use into q->sess_stmt and kept until close.
+ * The rest of the SQLite store is in the other sqlite*.c files; this file uses
+ * the connection, the transactions and the statement tables of
+ * sqlite_stmt.c (see sqlite_internal.h).
  *
  * Hot paths. store_session_get() runs before every execution of a session,
  * so it is one SELECT by primary key (sessions.id, then tenants by rowid)
@@ -80,40 +79,7 @@
 			     "WHERE CASE WHEN json_valid(?2) THEN json_type(?2) = 'object' ELSE 0 END " \
 			     "ON CONFLICT(name) DO UPDATE SET settings = excluded.settings")
 
-enum sqs_stmt_id {
-#define SQS_ENUM(id, sql) SQS_##id,
-	SQS_STMTS(SQS_ENUM)
-#undef SQS_ENUM
-	SQS__COUNT
-};
-
-static const char *const sqs_sql[SQS__COUNT] = {
-#define SQS_TEXT(id, sql) [SQS_##id] = sql,
-	SQS_STMTS(SQS_TEXT)
-#undef SQS_TEXT
-};
-
-static int sqs_stmt(struct store *s, enum sqs_stmt_id id, sqlite3_stmt **out)
-{
-	struct sq *q = sq_of(s);
-	if (!q->sess_stmt) {
-		q->sess_stmt = calloc(SQS__COUNT, sizeof *q->sess_stmt);
-		if (!q->sess_stmt)
-			return store__fail(s, -ENOMEM, "cannot prepare a statement: %s",
-					   strerror(ENOMEM));
-	}
-	return sq__prepare(s, &q->sess_stmt[id], sqs_sql[id], out);
-}
-
-void sq__sessions_close(struct sq *q)
-{
-	if (!q->sess_stmt)
-		return;
-	for (int i = 0; i < SQS__COUNT; i++)
-		sqlite3_finalize(q->sess_stmt[i]);
-	free(q->sess_stmt);
-	q->sess_stmt = NULL;
-}
+SQ_TABLE(sessions, SQ_T_SESSIONS, SQS_STMTS)
 
 /* Binds @len bytes at @p as text, or NULL when @p is NULL. SQLITE_STATIC:
  * the caller's buffer outlives the step. */
@@ -164,7 +130,7 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 		goto fail;
 
 	/* An expired session under this id is gone already; make it so. */
-	rc = sqs_stmt(s, SQS_DROP_EXPIRED, &st);
+	rc = sq_stmt(s, SQ_DROP_EXPIRED, &st);
 	if (rc)
 		goto fail;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -175,7 +141,7 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 
 	if (max_live > 0) {
 		int64_t live = 0;
-		rc = sqs_stmt(s, SQS_COUNT_LIVE, &st);
+		rc = sq_stmt(s, SQ_COUNT_LIVE, &st);
 		if (rc)
 			goto fail;
 		sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
@@ -189,7 +155,7 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 		}
 	}
 
-	rc = sqs_stmt(s, SQS_INSERT, &st);
+	rc = sq_stmt(s, SQ_INSERT, &st);
 	if (rc)
 		goto fail;
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
@@ -200,12 +166,10 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 	rc = sq__step(s, st, what, NULL);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT; /* the tenant went away: cannot happen inside the transaction */
+fail:
+	rc = sq__tx_end(s, nested, rc);
 	if (rc)
-		goto fail;
-	rc = sq__tx_commit(s, nested);
-	if (rc)
-		goto fail;
-
+		return rc;
 	memset(out, 0, sizeof *out);
 	snprintf(out->id, sizeof out->id, "%s", id);
 	snprintf(out->tenant, sizeof out->tenant, "%s", tenant);
@@ -214,9 +178,6 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 	out->ttl_ms = ttl_ms;
 	out->pii = pii;
 	return 0;
-fail:
-	sq__tx_rollback(s, nested);
-	return rc;
 }
 
 static int sqs_session_row(struct store *s, sqlite3_stmt *st, void *elem)
@@ -245,7 +206,7 @@ int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t
 		    bool with_state, struct store_session *out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqs_stmt(s, SQS_GET, &st);
+	int rc = sq_stmt(s, SQ_GET, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -259,7 +220,7 @@ int sq__session_delete(struct store *s, const char *tenant, const char *id, int6
 {
 	sqlite3_stmt *st = NULL;
 	int64_t live = 0;
-	int rc = sqs_stmt(s, SQS_DELETE, &st);
+	int rc = sq_stmt(s, SQ_DELETE, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -282,9 +243,9 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 		return rc;
 	sqlite3_stmt *st = NULL;
 	int64_t count = 0;
-	rc = sqs_stmt(s, SQS_BUMP, &st);
+	rc = sq_stmt(s, SQ_BUMP, &st);
 	if (rc)
-		goto fail;
+		goto end;
 	sqlite3_bind_text(st, 1, e->session_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, e->tenant, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
@@ -294,11 +255,11 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 	sqlite3_bind_int(st, 7, e->not_run ? 0 : 1);
 	rc = sq__step(s, st, what, &count); /* no row: no live session of this tenant */
 	if (rc)
-		goto fail;
+		goto end;
 
-	rc = sqs_stmt(s, SQS_HIST_INSERT, &st);
+	rc = sq_stmt(s, SQ_HIST_INSERT, &st);
 	if (rc)
-		goto fail;
+		goto end;
 	sqlite3_bind_text(st, 1, e->exec_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, e->session_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, count);
@@ -316,26 +277,24 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 	sqlite3_bind_int(st, 15, e->truncated ? 1 : 0);
 	rc = sq__step(s, st, what, NULL);
 	if (rc)
-		goto fail;
+		goto end;
 
 	if (keep > 0 && count > (int64_t)keep) {
-		rc = sqs_stmt(s, SQS_HIST_PRUNE, &st);
+		rc = sq_stmt(s, SQ_HIST_PRUNE, &st);
 		if (rc)
-			goto fail;
+			goto end;
 		sqlite3_bind_text(st, 1, e->session_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, count - (int64_t)keep);
 		rc = sq__step(s, st, "cannot prune a session's history", NULL);
 		if (rc)
-			goto fail;
+			goto end;
 	}
-	rc = sq__tx_commit(s, nested);
+end:
+	rc = sq__tx_end(s, nested, rc);
 	if (rc)
-		goto fail;
+		return rc;
 	*seq = (uint64_t)count;
 	return 0;
-fail:
-	sq__tx_rollback(s, nested);
-	return rc;
 }
 
 static int sqs_history_row(struct store *s, sqlite3_stmt *st, struct store_history_row *h)
@@ -376,7 +335,7 @@ int sq__session_history(struct store *s, const char *tenant, const char *id, int
 			unsigned limit, struct store_history_row **rows, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqs_stmt(s, SQS_HIST_LIST, &st);
+	int rc = sq_stmt(s, SQ_HIST_LIST, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -393,7 +352,7 @@ int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
 {
 	sqlite3_stmt *st = NULL;
 	*removed = 0;
-	int rc = sqs_stmt(s, SQS_EXPIRE, &st);
+	int rc = sq_stmt(s, SQ_EXPIRE, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, now);
@@ -407,7 +366,7 @@ int sq__sessions_count(struct store *s, int64_t now, uint64_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t v = 0;
-	int rc = sqs_stmt(s, SQS_COUNT, &st);
+	int rc = sq_stmt(s, SQ_COUNT, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, now);
@@ -422,7 +381,7 @@ static int sqs_token_find(struct store *s, const char *session_id, const char *k
 			  const char *value, size_t n, int64_t *num)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqs_stmt(s, SQS_TOKEN_FIND, &st);
+	int rc = sq_stmt(s, SQ_TOKEN_FIND, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
@@ -445,7 +404,7 @@ int sq__session_token(struct store *s, const char *session_id, const char *kind,
 		rc = sqs_token_find(s, session_id, kind, value, n, &got);
 		if (rc == -ENOENT) {
 			sqlite3_stmt *st = NULL;
-			rc = sqs_stmt(s, SQS_TOKEN_INSERT, &st);
+			rc = sq_stmt(s, SQ_TOKEN_INSERT, &st);
 			if (rc == 0) {
 				sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -454,12 +413,9 @@ int sq__session_token(struct store *s, const char *session_id, const char *kind,
 				rc = sq__step(s, st, "cannot number a token", &got);
 			}
 		}
-		if (rc == 0)
-			rc = sq__tx_commit(s, nested);
-		if (rc) {
-			sq__tx_rollback(s, nested);
+		rc = sq__tx_end(s, nested, rc);
+		if (rc)
 			return rc;
-		}
 	}
 	if (rc)
 		return rc;
@@ -474,7 +430,7 @@ int sq__session_token_value(struct store *s, const char *session_id, const char 
 			    unsigned num, char **value)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqs_stmt(s, SQS_TOKEN_VALUE, &st);
+	int rc = sq_stmt(s, SQ_TOKEN_VALUE, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
@@ -486,7 +442,7 @@ int sq__session_token_value(struct store *s, const char *session_id, const char 
 int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqs_stmt(s, SQS_SETTINGS_GET, &st);
+	int rc = sq_stmt(s, SQ_SETTINGS_GET, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
@@ -502,7 +458,7 @@ int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
 int sq__tenant_settings_set(struct store *s, const char *tenant, const char *json, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqs_stmt(s, SQS_SETTINGS_SET, &st);
+	int rc = sq_stmt(s, SQ_SETTINGS_SET, &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);

@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +61,6 @@ static const struct store_scheme schemes[] = {
 	{ "postgres://", NULL, "PostgreSQL support comes in a later release; use sqlite:DIR or a directory" },
 	{ "postgresql://", NULL, "PostgreSQL support comes in a later release; use sqlite:DIR or a directory" },
 };
-
-int store__fail(struct store *s, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof s->err, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int64_t now_ms(void)
 {
@@ -155,11 +145,6 @@ int store_schema_version(struct store *s, int *version)
 {
 	s->err[0] = '\0';
 	return s->ops->schema_version(s, version);
-}
-
-int store_schema_latest(void)
-{
-	return store_migrations_count ? store_migrations[store_migrations_count - 1].version : 0;
 }
 
 bool store_tenant_name_valid(const char *name)
@@ -521,7 +506,6 @@ int store_executions_prune(struct store *s, uint64_t max_age_s, uint64_t max_row
 	return s->ops->executions_prune(s, before, max_rows, removed ? removed : &dummy);
 }
 
-
 /* ---- Functions ------------------------------------------------------ */
 
 bool store_function_name_valid(const char *name)
@@ -750,29 +734,7 @@ int store_function_env_pairs(struct store *s, const char *tenant, const char *na
 	return env_get(s, tenant, name, true, pairs, n);
 }
 
-void store_strings_free(char **v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i])
-			OPENSSL_cleanse(v[i], strlen(v[i]));
-		free(v[i]);
-	}
-	free(v);
-}
-
 /* ---- Packages ------------------------------------------------------- */
-
-bool store_package_hash_valid(const char *hash)
-{
-	if (!hash)
-		return false;
-	for (size_t i = 0; i < STORE_PACKAGE_HASH_LEN; i++)
-		if (!((hash[i] >= '0' && hash[i] <= '9') || (hash[i] >= 'a' && hash[i] <= 'f')))
-			return false;
-	return hash[STORE_PACKAGE_HASH_LEN] == '\0';
-}
 
 static int check_hash(struct store *s, const char *hash)
 {
@@ -987,20 +949,6 @@ int store_session_history(struct store *s, const char *tenant, const char *id, u
 	if (rc == -ENOENT)
 		no_session(s, tenant, id);
 	return rc;
-}
-
-void store_history_free(struct store_history_row *rows, size_t n)
-{
-	if (!rows)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].code);
-		free(rows[i].result);
-		free(rows[i].out);
-		free(rows[i].err);
-		free(rows[i].error);
-	}
-	free(rows);
 }
 
 int store_sessions_expire(struct store *s, int64_t now)

@@ -22,7 +22,7 @@ const SUPPORTED = {
   events: () => require('./node/events.js'),
   fs: () => require('./node/fs.js'),
   'fs/promises': () => load('fs').promises,
-  module: () => require('./loader.js').Module,
+  module: () => provided('module'),
   os: () => require('./node/os.js'),
   path: () => require('./node/path.js'),
   'path/posix': () => load('path'),
@@ -88,6 +88,19 @@ const ALL = new Set([...Object.keys(SUPPORTED), ...Object.keys(FORBIDDEN), ...UN
 
 const cache = new Map();
 
+// A module whose file itself uses this one (the loader's Module) is handed
+// over by that file with provide(), so that require() goes one way only.
+const handed = new Map();
+
+function provide(name, value) {
+  handed.set(name, value);
+}
+
+function provided(name) {
+  if (!handed.has(name)) throw new Error(`corral: the runtime has not provided '${name}' yet`);
+  return handed.get(name);
+}
+
 function refused(name) {
   let msg;
   if (Object.prototype.hasOwnProperty.call(FORBIDDEN, name)) {
@@ -125,4 +138,4 @@ function isSupported(name) {
 
 const builtinModules = [...ALL].sort();
 
-module.exports = { load, builtinName, isSupported, builtinModules, refused };
+module.exports = { load, builtinName, isSupported, builtinModules, refused, provide };

@@ -341,6 +341,7 @@ Module.createRequire = (filename) => {
 };
 Module.wrap = (script) => `${WRAPPER_HEAD}${script}\n})`;
 Module.Module = Module;
+builtins.provide('module', Module);
 
 function loadModule(request, parent) {
   const name = builtins.builtinName(request);

@@ -1,0 +1,302 @@
+/* store/sqlite_functions — functions, their numbered versions and their
+ * env (002_functions.sql). A version names its package by hash; the blob
+ * itself is sqlite_packages.c's. */
+#include "supervisor/store/sqlite_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*        id                 sql */
+#define FNS_SQL(X) \
+	X(FN_UPSERT,         "INSERT INTO functions(tenant_id, name, created_at, latest_version, " \
+			     "timeout_ms, memory_mb) SELECT id, ?2, ?3, 0, ?4, ?5 FROM tenants " \
+			     "WHERE name = ?1 ON CONFLICT(tenant_id, name) DO UPDATE SET " \
+			     "timeout_ms = CASE WHEN excluded.timeout_ms > 0 THEN excluded.timeout_ms " \
+			     "ELSE functions.timeout_ms END, " \
+			     "memory_mb = CASE WHEN excluded.memory_mb > 0 THEN excluded.memory_mb " \
+			     "ELSE functions.memory_mb END RETURNING id") \
+	X(VER_INSERT,        "INSERT INTO versions(function_id, version, package_hash, files, bytes, " \
+			     "created_at) SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5 " \
+			     "FROM versions WHERE function_id = ?1 RETURNING version") \
+	X(FN_LATEST_BY_ID,   "UPDATE functions SET latest_version = ?2 WHERE id = ?1") \
+	X(FN_GET,            "SELECT f.id, t.name, f.name, f.created_at, f.latest_version, " \
+			     "f.timeout_ms, f.memory_mb FROM functions f " \
+			     "JOIN tenants t ON t.id = f.tenant_id WHERE t.name = ?1 AND f.name = ?2") \
+	X(FN_LIST,           "SELECT f.id, t.name, f.name, f.created_at, f.latest_version, " \
+			     "f.timeout_ms, f.memory_mb FROM functions f " \
+			     "JOIN tenants t ON t.id = f.tenant_id WHERE t.name = ?1 ORDER BY f.name") \
+	X(FN_VERSIONS,       "SELECT v.version, v.package_hash, v.files, v.bytes, v.created_at " \
+			     "FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "LEFT JOIN versions v ON v.function_id = f.id " \
+			     "WHERE t.name = ?1 AND f.name = ?2 ORDER BY v.version DESC") \
+	X(FN_VERSION,        "SELECT v.version, v.package_hash, v.files, v.bytes, v.created_at " \
+			     "FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "JOIN versions v ON v.function_id = f.id AND v.version = " \
+			     "CASE ?3 WHEN 0 THEN f.latest_version ELSE ?3 END " \
+			     "WHERE t.name = ?1 AND f.name = ?2") \
+	X(FN_SET_LATEST,     "UPDATE functions SET latest_version = ?3 WHERE name = ?2 " \
+			     "AND tenant_id = (SELECT id FROM tenants WHERE name = ?1) " \
+			     "AND EXISTS (SELECT 1 FROM versions v " \
+			     "WHERE v.function_id = functions.id AND v.version = ?3)") \
+	X(FN_DELETE,         "DELETE FROM functions WHERE name = ?2 " \
+			     "AND tenant_id = (SELECT id FROM tenants WHERE name = ?1)") \
+	X(FN_ID,             "SELECT f.id FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "WHERE t.name = ?1 AND f.name = ?2") \
+	X(ENV_CLEAR,         "DELETE FROM function_env WHERE function_id = ?1") \
+	X(ENV_INSERT,        "INSERT INTO function_env(function_id, name, value) VALUES (?1, ?2, ?3)") \
+	X(ENV_GET,           "SELECT CASE WHEN ?3 THEN e.name || '=' || e.value ELSE e.name END " \
+			     "FROM functions f JOIN tenants t ON t.id = f.tenant_id " \
+			     "LEFT JOIN function_env e ON e.function_id = f.id " \
+			     "WHERE t.name = ?1 AND f.name = ?2 ORDER BY e.name")
+
+SQ_TABLE(fns, SQ_T_FNS, FNS_SQL)
+
+/* Binds the (tenant, function name) pair every function statement starts with. */
+static int sq_fn_stmt(struct store *s, enum fns_id id, const char *tenant, const char *name,
+		      sqlite3_stmt **st)
+{
+	int rc = sq_stmt(s, id, st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(*st, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 2, name, -1, SQLITE_STATIC);
+	return 0;
+}
+
+static void sq_function_row(sqlite3_stmt *st, struct store_function *f)
+{
+	memset(f, 0, sizeof *f);
+	f->id = sqlite3_column_int64(st, 0);
+	sq_copy_text(f->tenant, sizeof f->tenant, st, 1);
+	sq_copy_text(f->name, sizeof f->name, st, 2);
+	f->created_at = sqlite3_column_int64(st, 3);
+	f->latest_version = sqlite3_column_int(st, 4);
+	f->timeout_ms = (uint64_t)sqlite3_column_int64(st, 5);
+	f->memory_mb = (uint64_t)sqlite3_column_int64(st, 6);
+}
+
+static void sq_version_row(sqlite3_stmt *st, struct store_version *v)
+{
+	memset(v, 0, sizeof *v);
+	v->version = sqlite3_column_int(st, 0);
+	sq_copy_text(v->package_hash, sizeof v->package_hash, st, 1);
+	v->files = (uint64_t)sqlite3_column_int64(st, 2);
+	v->bytes = (uint64_t)sqlite3_column_int64(st, 3);
+	v->created_at = sqlite3_column_int64(st, 4);
+}
+
+static int sq_version_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	sq_version_row(st, elem);
+	return 0;
+}
+
+static int sq_function_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	sq_function_row(st, elem);
+	return 0;
+}
+
+int sq__function_publish(struct store *s, const char *tenant, const char *name,
+			       const char *package_hash, uint64_t files, uint64_t bytes,
+			       uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
+			       struct store_version *out)
+{
+	const char *what = "cannot deploy a function";
+	bool nested;
+	int rc = sq__tx_begin(s, &nested);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0, version = 0;
+	rc = sq_fn_stmt(s, SQ_FN_UPSERT, tenant, name, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, (int64_t)timeout_ms);
+	sqlite3_bind_int64(st, 5, (int64_t)memory_mb);
+	rc = sq__step(s, st, what, &id); /* no row: no such tenant */
+	if (rc)
+		goto fail;
+
+	rc = sq_stmt(s, SQ_VER_INSERT, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, package_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)files);
+	sqlite3_bind_int64(st, 4, (int64_t)bytes);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sq__step(s, st, what, &version);
+	if (rc == 0 && (version < 1 || version > INT_MAX))
+		rc = store__fail(s, -EOVERFLOW, "cannot deploy function '%s': no version number left",
+				 name);
+	if (rc)
+		goto fail;
+
+	rc = sq_stmt(s, SQ_FN_LATEST_BY_ID, &st);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	rc = sq__step(s, st, what, NULL);
+fail:
+	rc = sq__tx_end(s, nested, rc);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof *out);
+	out->version = (int)version;
+	snprintf(out->package_hash, sizeof out->package_hash, "%s", package_hash);
+	out->files = files;
+	out->bytes = bytes;
+	out->created_at = now;
+	return 0;
+}
+
+int sq__function_get(struct store *s, const char *tenant, const char *name,
+			   struct store_function *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_GET, tenant, name, &st);
+	if (rc)
+		return rc;
+	return sq__one(s, st, "cannot read a function", sq_function_elem, out);
+}
+
+
+int sq__function_list(struct store *s, const char *tenant, struct store_function **out,
+			    size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_stmt(s, SQ_FN_LIST, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	return sq__collect(s, st, "cannot list functions", sizeof **out, SIZE_MAX, false, sq_function_elem, NULL,
+			   (void **)out, n);
+}
+
+
+int sq__function_versions(struct store *s, const char *tenant, const char *name,
+				struct store_version **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_VERSIONS, tenant, name, &st);
+	if (rc)
+		return rc;
+	/* need_parent: the function, even with no version (a LEFT JOIN of NULLs). */
+	return sq__collect(s, st, "cannot list versions", sizeof **out, SIZE_MAX, true, sq_version_elem, NULL,
+			   (void **)out, n);
+}
+
+int sq__function_version(struct store *s, const char *tenant, const char *name,
+			       int version, struct store_version *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_VERSION, tenant, name, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 3, version);
+	return sq__one(s, st, "cannot read a version", sq_version_elem, out);
+}
+
+int sq__function_set_latest(struct store *s, const char *tenant, const char *name,
+				  int version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_SET_LATEST, tenant, name, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 3, version);
+	rc = sq__step(s, st, "cannot set a function's latest version", NULL);
+	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int sq__function_delete(struct store *s, const char *tenant, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_FN_DELETE, tenant, name, &st);
+	if (rc)
+		return rc;
+	/* Versions and env go with it: ON DELETE CASCADE, foreign_keys=ON. */
+	rc = sq__step(s, st, "cannot delete a function", NULL);
+	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int sq__function_env_set(struct store *s, const char *tenant, const char *name,
+			       const char *const *names, const char *const *values, size_t n)
+{
+	const char *what = "cannot set a function's env";
+	bool nested;
+	int rc = sq__tx_begin(s, &nested);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	rc = sq_fn_stmt(s, SQ_FN_ID, tenant, name, &st);
+	if (rc)
+		goto end;
+	rc = sq__step(s, st, what, &id);
+	if (rc)
+		goto end;
+	rc = sq_stmt(s, SQ_ENV_CLEAR, &st);
+	if (rc)
+		goto end;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sq__step(s, st, what, NULL);
+	if (rc)
+		goto end;
+	for (size_t i = 0; i < n; i++) {
+		rc = sq_stmt(s, SQ_ENV_INSERT, &st);
+		if (rc)
+			goto end;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, values[i], -1, SQLITE_STATIC);
+		rc = sq__step(s, st, what, NULL);
+		if (rc)
+			goto end;
+	}
+end:
+	return sq__tx_end(s, nested, rc);
+}
+
+static void sq_strings_release(void *v, size_t n)
+{
+	store_strings_free(v, n);
+}
+
+static int sq_string_elem(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	const char *t = (const char *)sqlite3_column_text(st, 0);
+	size_t tl = (size_t)sqlite3_column_bytes(st, 0);
+	char *copy = malloc(tl + 1);
+	if (!copy)
+		return store__fail(s, -ENOMEM, "cannot read a function's env: %s", strerror(ENOMEM));
+	memcpy(copy, t, tl);
+	copy[tl] = '\0';
+	*(char **)elem = copy;
+	return 0;
+}
+
+int sq__function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
+			       char ***out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_fn_stmt(s, SQ_ENV_GET, tenant, name, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(st, 3, pairs ? 1 : 0);
+	/* need_parent: the function, even with no env (a LEFT JOIN of NULLs). */
+	return sq__collect(s, st, "cannot read a function's env", sizeof **out, SIZE_MAX, true, sq_string_elem,
+			   sq_strings_release, (void **)out, n);
+}
+
+
