@@ -158,12 +158,9 @@ static int sq_apply(struct store *s, const struct store_migration *m)
 		goto end;
 	}
 	sqlite3_stmt *st = NULL;
-	rc = sq_stmt(s, SQ_MIGRATION_DONE, &st);
+	rc = sq_bind(s, SQ_MIGRATION_DONE, &st, "dti", m->version, m->name, (int64_t)(sq_now_ms()));
 	if (rc)
 		goto end;
-	sqlite3_bind_int(st, 1, m->version);
-	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, sq_now_ms());
 	src = sqlite3_step(st);
 	if (src != SQLITE_DONE)
 		rc = sq__fail(s, src, "cannot record a migration");

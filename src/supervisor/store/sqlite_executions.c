@@ -30,18 +30,9 @@ int sq__execution_put(struct store *s, const struct store_execution *e)
 {
 	struct sq *q = sq_of(s);
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_EXEC_PUT, &st);
+	int rc = sq_bind(s, SQ_EXEC_PUT, &st, "tttiffitd", e->id, e->tenant, e->status, (int64_t)e->started_at, (double)e->wall_ms, (double)e->cpu_ms, (int64_t)e->peak_memory_bytes, e->logs, e->logs_truncated ? 1 : 0);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, e->started_at);
-	sqlite3_bind_double(st, 5, e->wall_ms);
-	sqlite3_bind_double(st, 6, e->cpu_ms);
-	sqlite3_bind_int64(st, 7, (int64_t)e->peak_memory_bytes);
-	sqlite3_bind_text(st, 8, e->logs, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, e->logs_truncated ? 1 : 0);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		rc = sq__fail(s, rc, "cannot record an execution");
@@ -51,34 +42,30 @@ int sq__execution_put(struct store *s, const struct store_execution *e)
 	return rc;
 }
 
+static int execution_row(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_execution *out = elem;
+	sq_copy_text(out->id, sizeof out->id, st, 0);
+	sq_copy_text(out->tenant, sizeof out->tenant, st, 1);
+	sq_copy_text(out->status, sizeof out->status, st, 2);
+	out->started_at = sqlite3_column_int64(st, 3);
+	out->wall_ms = sqlite3_column_double(st, 4);
+	out->cpu_ms = sqlite3_column_double(st, 5);
+	out->peak_memory_bytes = (uint64_t)sqlite3_column_int64(st, 6);
+	const char *logs = (const char *)sqlite3_column_text(st, 7);
+	out->logs = strdup(logs ? logs : "");
+	out->logs_truncated = sqlite3_column_int(st, 8) != 0;
+	return out->logs ? 0 : store__fail(s, -ENOMEM, "cannot read execution '%s': %s", out->id,
+					   strerror(ENOMEM));
+}
+
 int sq__execution_get(struct store *s, const char *id, struct store_execution *out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_EXEC_GET, &st);
+	int rc = sq_bind(s, SQ_EXEC_GET, &st, "t", id);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sq_copy_text(out->id, sizeof out->id, st, 0);
-		sq_copy_text(out->tenant, sizeof out->tenant, st, 1);
-		sq_copy_text(out->status, sizeof out->status, st, 2);
-		out->started_at = sqlite3_column_int64(st, 3);
-		out->wall_ms = sqlite3_column_double(st, 4);
-		out->cpu_ms = sqlite3_column_double(st, 5);
-		out->peak_memory_bytes = (uint64_t)sqlite3_column_int64(st, 6);
-		const char *logs = (const char *)sqlite3_column_text(st, 7);
-		out->logs = strdup(logs ? logs : "");
-		out->logs_truncated = sqlite3_column_int(st, 8) != 0;
-		rc = out->logs ? 0 : store__fail(s, -ENOMEM, "cannot read execution '%s': %s",
-						 id, strerror(ENOMEM));
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = sq__fail(s, rc, "cannot read an execution");
-	}
-	sq_done(st);
-	return rc;
+	return sq__one(s, st, "cannot read an execution", execution_row, out);
 }
 
 /* Runs prune statement @id with its one parameter, adding to *removed. */

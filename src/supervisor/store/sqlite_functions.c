@@ -122,14 +122,9 @@ int sq__function_publish(struct store *s, const char *tenant, const char *name,
 	if (rc)
 		goto fail;
 
-	rc = sq_stmt(s, SQ_VER_INSERT, &st);
+	rc = sq_bind(s, SQ_VER_INSERT, &st, "itiii", (int64_t)id, package_hash, (int64_t)files, (int64_t)bytes, (int64_t)now);
 	if (rc)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, package_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)files);
-	sqlite3_bind_int64(st, 4, (int64_t)bytes);
-	sqlite3_bind_int64(st, 5, now);
 	rc = sq__step(s, st, what, &version);
 	if (rc == 0 && (version < 1 || version > INT_MAX))
 		rc = store__fail(s, -EOVERFLOW, "cannot deploy function '%s': no version number left",
@@ -137,11 +132,9 @@ int sq__function_publish(struct store *s, const char *tenant, const char *name,
 	if (rc)
 		goto fail;
 
-	rc = sq_stmt(s, SQ_FN_LATEST_BY_ID, &st);
+	rc = sq_bind(s, SQ_FN_LATEST_BY_ID, &st, "ii", (int64_t)id, (int64_t)version);
 	if (rc)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, version);
 	rc = sq__step(s, st, what, NULL);
 fail:
 	rc = sq__tx_end(s, nested, rc);
@@ -171,10 +164,9 @@ int sq__function_list(struct store *s, const char *tenant, struct store_function
 			    size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_FN_LIST, &st);
+	int rc = sq_bind(s, SQ_FN_LIST, &st, "t", tenant);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
 	return sq__collect(s, st, "cannot list functions", sizeof **out, SIZE_MAX, false, sq_function_elem, NULL,
 			   (void **)out, n);
 }
@@ -246,20 +238,16 @@ int sq__function_env_set(struct store *s, const char *tenant, const char *name,
 	rc = sq__step(s, st, what, &id);
 	if (rc)
 		goto end;
-	rc = sq_stmt(s, SQ_ENV_CLEAR, &st);
+	rc = sq_bind(s, SQ_ENV_CLEAR, &st, "i", (int64_t)id);
 	if (rc)
 		goto end;
-	sqlite3_bind_int64(st, 1, id);
 	rc = sq__step(s, st, what, NULL);
 	if (rc)
 		goto end;
 	for (size_t i = 0; i < n; i++) {
-		rc = sq_stmt(s, SQ_ENV_INSERT, &st);
+		rc = sq_bind(s, SQ_ENV_INSERT, &st, "itt", (int64_t)id, names[i], values[i]);
 		if (rc)
 			goto end;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, values[i], -1, SQLITE_STATIC);
 		rc = sq__step(s, st, what, NULL);
 		if (rc)
 			goto end;

@@ -17,6 +17,7 @@
 #ifndef CORRAL_STORE_SQLITE_INTERNAL_H
 #define CORRAL_STORE_SQLITE_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,8 +59,9 @@ struct sq {
 };
 
 /* Defines a file's table of SQL from an X-macro list X(ID, "sql"): the ids
- * SQ_ID, the table @name at @index, and sq_stmt(s, SQ_ID, &st), which
- * prepares the statement on first use. */
+ * SQ_ID, the table @name at @index, sq_stmt(s, SQ_ID, &st), which prepares
+ * the statement on first use, and sq_bind(s, SQ_ID, &st, fmt, ...), which
+ * also binds its first parameters (see sq__vbind()). */
 #define SQ__ENUM(id, sql) SQ_##id,
 #define SQ__TEXT(id, sql) [SQ_##id] = sql,
 #define SQ_TABLE(name, index, LIST) \
@@ -69,6 +71,15 @@ struct sq {
 	static inline int sq_stmt(struct store *s, enum name##_id id, sqlite3_stmt **out) \
 	{ \
 		return sq__stmt(s, &name, (unsigned)id, out); \
+	} \
+	static inline int sq_bind(struct store *s, enum name##_id id, sqlite3_stmt **out, \
+				  const char *fmt, ...) \
+	{ \
+		va_list ap; \
+		va_start(ap, fmt); \
+		int rc = sq__vbind(s, &name, (unsigned)id, out, fmt, ap); \
+		va_end(ap); \
+		return rc; \
 	}
 
 static inline struct sq *sq_of(struct store *s)
@@ -97,6 +108,13 @@ int sq__fail(struct store *s, int rc, const char *what);
 /* Sets *out to statement @id of table @t, preparing it (persistent) on
  * first use. */
 int sq__stmt(struct store *s, const struct sq_table *t, unsigned id, sqlite3_stmt **out);
+
+/* sq__stmt(), then binds parameters ?1, ?2, ... from @ap, one argument per
+ * character of @fmt: 't' a const char * (text, SQLITE_STATIC, so it must
+ * outlive the statement's use; NULL binds NULL), 'i' an int64_t, 'd' an
+ * int, 'f' a double. The caller binds any further parameters itself. */
+int sq__vbind(struct store *s, const struct sq_table *t, unsigned id, sqlite3_stmt **out,
+	      const char *fmt, va_list ap);
 
 /* Finalizes every table's statements and frees their slots. */
 void sq__stmts_close(struct sq *q);

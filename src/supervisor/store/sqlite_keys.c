@@ -32,11 +32,9 @@ int sq__key_insert(struct store *s, const char *tenant, const char *prefix,
 {
 	struct sq *q = sq_of(s);
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_KEY_INSERT, &st);
+	int rc = sq_bind(s, SQ_KEY_INSERT, &st, "tt", tenant, prefix);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st);
@@ -52,46 +50,37 @@ int sq__key_insert(struct store *s, const char *tenant, const char *prefix,
 	return rc;
 }
 
+static int key_row(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_key_row *row = elem;
+	row->id = sqlite3_column_int64(st, 0);
+	sq_copy_text(row->tenant, sizeof row->tenant, st, 1);
+	const void *h = sqlite3_column_blob(st, 2);
+	if (h && sqlite3_column_bytes(st, 2) == 32)
+		memcpy(row->hash, h, 32);
+	else
+		memset(row->hash, 0, 32); /* matches no key's SHA-256 in practice */
+	row->last_used_at = sqlite3_column_int64(st, 3);
+	row->revoked_at = sqlite3_column_int64(st, 4);
+	return 0;
+}
+
 int sq__key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_KEY_BY_PREFIX, &st);
+	int rc = sq_bind(s, SQ_KEY_BY_PREFIX, &st, "t", prefix);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		row->id = sqlite3_column_int64(st, 0);
-		sq_copy_text(row->tenant, sizeof row->tenant, st, 1);
-		const void *h = sqlite3_column_blob(st, 2);
-		if (h && sqlite3_column_bytes(st, 2) == 32)
-			memcpy(row->hash, h, 32);
-		else
-			memset(row->hash, 0, 32); /* matches no key's SHA-256 in practice */
-		row->last_used_at = sqlite3_column_int64(st, 3);
-		row->revoked_at = sqlite3_column_int64(st, 4);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = sq__fail(s, rc, "cannot look up a key");
-	}
-	sq_done(st);
-	return rc;
+	return sq__one(s, st, "cannot look up a key", key_row, row);
 }
 
 int sq__key_touch(struct store *s, int64_t id, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_KEY_TOUCH, &st);
+	int rc = sq_bind(s, SQ_KEY_TOUCH, &st, "ii", (int64_t)id, (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? 0 : sq__fail(s, rc, "cannot record a key's use");
-	sq_done(st);
-	return rc;
+	return sq__step(s, st, "cannot record a key's use", NULL);
 }
 
 static int key_elem(struct store *s, sqlite3_stmt *st, void *elem)

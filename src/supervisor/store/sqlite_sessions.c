@@ -130,22 +130,18 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 		goto fail;
 
 	/* An expired session under this id is gone already; make it so. */
-	rc = sq_stmt(s, SQ_DROP_EXPIRED, &st);
+	rc = sq_bind(s, SQ_DROP_EXPIRED, &st, "ti", id, (int64_t)now);
 	if (rc)
 		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
 	rc = sq__step(s, st, what, NULL);
 	if (rc)
 		goto fail;
 
 	if (max_live > 0) {
 		int64_t live = 0;
-		rc = sq_stmt(s, SQ_COUNT_LIVE, &st);
+		rc = sq_bind(s, SQ_COUNT_LIVE, &st, "ti", tenant, (int64_t)now);
 		if (rc)
 			goto fail;
-		sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, now);
 		rc = sq__step(s, st, "cannot count sessions", &live);
 		if (rc)
 			goto fail;
@@ -155,14 +151,9 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 		}
 	}
 
-	rc = sq_stmt(s, SQ_INSERT, &st);
+	rc = sq_bind(s, SQ_INSERT, &st, "ttiid", tenant, id, (int64_t)now, (int64_t)ttl_ms, pii ? 1 : 0);
 	if (rc)
 		goto fail;
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, ttl_ms);
-	sqlite3_bind_int(st, 5, pii ? 1 : 0);
 	rc = sq__step(s, st, what, NULL);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT; /* the tenant went away: cannot happen inside the transaction */
@@ -206,13 +197,9 @@ int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t
 		    bool with_state, struct store_session *out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_GET, &st);
+	int rc = sq_bind(s, SQ_GET, &st, "ttid", id, tenant, (int64_t)now, with_state ? 1 : 0);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int(st, 4, with_state ? 1 : 0);
 	return sq__one(s, st, "cannot read a session", sqs_session_row, out);
 }
 
@@ -220,12 +207,9 @@ int sq__session_delete(struct store *s, const char *tenant, const char *id, int6
 {
 	sqlite3_stmt *st = NULL;
 	int64_t live = 0;
-	int rc = sq_stmt(s, SQ_DELETE, &st);
+	int rc = sq_bind(s, SQ_DELETE, &st, "tti", id, tenant, (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
 	/* History and tokens go with it: ON DELETE CASCADE. */
 	rc = sq__step(s, st, "cannot delete a session", &live);
 	if (rc == 0 && !live)
@@ -243,13 +227,9 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 		return rc;
 	sqlite3_stmt *st = NULL;
 	int64_t count = 0;
-	rc = sq_stmt(s, SQ_BUMP, &st);
+	rc = sq_bind(s, SQ_BUMP, &st, "ttii", e->session_id, e->tenant, (int64_t)now, (int64_t)e->finished_at);
 	if (rc)
 		goto end;
-	sqlite3_bind_text(st, 1, e->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, e->finished_at);
 	sqs_bind_text(st, 5, e->state, e->state_len);
 	sqs_bind_text(st, 6, e->secrets, e->secrets ? strlen(e->secrets) : 0);
 	sqlite3_bind_int(st, 7, e->not_run ? 0 : 1);
@@ -257,12 +237,9 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 	if (rc)
 		goto end;
 
-	rc = sq_stmt(s, SQ_HIST_INSERT, &st);
+	rc = sq_bind(s, SQ_HIST_INSERT, &st, "tti", e->exec_id, e->session_id, (int64_t)count);
 	if (rc)
 		goto end;
-	sqlite3_bind_text(st, 1, e->exec_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, count);
 	sqs_bind_text(st, 4, e->code ? e->code : "", e->code_len);
 	sqlite3_bind_text(st, 5, e->status, -1, SQLITE_STATIC);
 	sqs_bind_text(st, 6, e->result, e->result_len);
@@ -280,11 +257,9 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 		goto end;
 
 	if (keep > 0 && count > (int64_t)keep) {
-		rc = sq_stmt(s, SQ_HIST_PRUNE, &st);
+		rc = sq_bind(s, SQ_HIST_PRUNE, &st, "ti", e->session_id, (int64_t)(count - (int64_t)keep));
 		if (rc)
 			goto end;
-		sqlite3_bind_text(st, 1, e->session_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, count - (int64_t)keep);
 		rc = sq__step(s, st, "cannot prune a session's history", NULL);
 		if (rc)
 			goto end;
@@ -335,12 +310,9 @@ int sq__session_history(struct store *s, const char *tenant, const char *id, int
 			unsigned limit, struct store_history_row **rows, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_HIST_LIST, &st);
+	int rc = sq_bind(s, SQ_HIST_LIST, &st, "tti", id, tenant, (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
 	/* At least one row, so a session with no history (or limit 0) still
 	 * shows up as one row of NULLs from the LEFT JOIN. */
 	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 1);
@@ -352,10 +324,9 @@ int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
 {
 	sqlite3_stmt *st = NULL;
 	*removed = 0;
-	int rc = sq_stmt(s, SQ_EXPIRE, &st);
+	int rc = sq_bind(s, SQ_EXPIRE, &st, "i", (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, now);
 	rc = sq__step(s, st, "cannot delete expired sessions", NULL);
 	if (rc == 0)
 		*removed = (uint64_t)sqlite3_changes64(sq_of(s)->db);
@@ -366,10 +337,9 @@ int sq__sessions_count(struct store *s, int64_t now, uint64_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t v = 0;
-	int rc = sq_stmt(s, SQ_COUNT, &st);
+	int rc = sq_bind(s, SQ_COUNT, &st, "i", (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, now);
 	rc = sq__step(s, st, "cannot count sessions", &v);
 	if (rc == 0)
 		*n = (uint64_t)v;
@@ -381,11 +351,9 @@ static int sqs_token_find(struct store *s, const char *session_id, const char *k
 			  const char *value, size_t n, int64_t *num)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_TOKEN_FIND, &st);
+	int rc = sq_bind(s, SQ_TOKEN_FIND, &st, "tt", session_id, kind);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqs_bind_text(st, 3, value, n);
 	return sq__step(s, st, "cannot look up a token", num);
 }
@@ -430,22 +398,18 @@ int sq__session_token_value(struct store *s, const char *session_id, const char 
 			    unsigned num, char **value)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_TOKEN_VALUE, &st);
+	int rc = sq_bind(s, SQ_TOKEN_VALUE, &st, "tti", session_id, kind, (int64_t)num);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, num);
 	return sq__one(s, st, "cannot read a token", sqs_text_row, value);
 }
 
 int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_SETTINGS_GET, &st);
+	int rc = sq_bind(s, SQ_SETTINGS_GET, &st, "t", tenant);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = sqs_dup(s, st, 0, false, json, NULL);
@@ -458,12 +422,9 @@ int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
 int sq__tenant_settings_set(struct store *s, const char *tenant, const char *json, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_SETTINGS_SET, &st);
+	int rc = sq_bind(s, SQ_SETTINGS_SET, &st, "tti", tenant, json, (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
 	rc = sq__step(s, st, "cannot set tenant settings", NULL);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -EINVAL; /* not a JSON object: the statement wrote nothing */

@@ -95,6 +95,32 @@ int sq__stmt(struct store *s, const struct sq_table *t, unsigned id, sqlite3_stm
 	return sq_prepare(s, &q->stmts[t->index][id], t->sql[id], out);
 }
 
+int sq__vbind(struct store *s, const struct sq_table *t, unsigned id, sqlite3_stmt **out,
+	      const char *fmt, va_list ap)
+{
+	int rc = sq__stmt(s, t, id, out);
+	for (int i = 1; !rc && *fmt; fmt++, i++) {
+		switch (*fmt) {
+		case 't':
+			sqlite3_bind_text(*out, i, va_arg(ap, const char *), -1, SQLITE_STATIC);
+			break;
+		case 'i':
+			sqlite3_bind_int64(*out, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			sqlite3_bind_int(*out, i, va_arg(ap, int));
+			break;
+		case 'f':
+			sqlite3_bind_double(*out, i, va_arg(ap, double));
+			break;
+		default:
+			sq_done(*out);
+			rc = store__fail(s, -EINVAL, "bad bind format '%c'", *fmt);
+		}
+	}
+	return rc;
+}
+
 void sq__stmts_close(struct sq *q)
 {
 	for (int t = 0; t < SQ_T__COUNT; t++) {
@@ -163,15 +189,10 @@ int sq__int(struct store *s, const struct sq_table *t, unsigned id, const char *
 int sq__tenant_ensure(struct store *s, const char *name, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_stmt(s, SQ_TENANT_ENSURE, &st);
+	int rc = sq_bind(s, SQ_TENANT_ENSURE, &st, "ti", name, (int64_t)now);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? 0 : sq__fail(s, rc, "cannot create a tenant");
-	sq_done(st);
-	return rc;
+	return sq__step(s, st, "cannot create a tenant", NULL);
 }
 
 int sq__tx_begin(struct store *s, bool *nested)
