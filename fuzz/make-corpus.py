@@ -3,7 +3,7 @@
 
 Seeds are a few valid frames of each type and a few invalid ones, each close
 to valid so the fuzzer starts near the decoder's edges. The numbers mirror
-src/ipc.h; rerun this after changing the wire format there.
+src/common/ipc.h; rerun this after changing the wire format there.
 """
 import os
 import struct
