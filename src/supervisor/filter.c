@@ -25,7 +25,6 @@
 #include "supervisor/filter_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include <pcre2.h>
 
 #include "common/json.h"
+#include "supervisor/scan.h"
 
 /* Per match call of a configured pattern; JIT counts backtracking points.
  * A tenant's pattern is a CPU cost the supervisor pays, so it is bounded. */
@@ -458,17 +458,6 @@ static const struct {
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* CORRAL_REGEX_JIT=false turns PCRE2's JIT off: its machine code reads
  * whole vectors past a subject's end (inside the page, harmless), which
  * valgrind reports as invalid reads (tests/e2e/20-valgrind-serve.sh). */
@@ -502,7 +491,7 @@ int filter_rules_new(struct filter_rules **out, const json_t *patterns, bool bui
 {
 	*out = NULL;
 	if (patterns && !json_is_array(patterns)) {
-		errf(err, errlen, "patterns: not an array");
+		scan_errf(err, errlen, "patterns: not an array");
 		return -EINVAL;
 	}
 	struct filter_rules *r = calloc(1, sizeof *r);
@@ -528,8 +517,8 @@ int filter_rules_new(struct filter_rules **out, const json_t *patterns, bool bui
 		if (!pt->re) {
 			/* The built-ins are fixed: this is a PCRE2 too old for them. */
 			pcre2_get_error_message(ecode, (PCRE2_UCHAR *)msg, sizeof msg);
-			errf(err, errlen, "built-in pattern '%s': %s at offset %zu", builtins[i].name, msg,
-			     (size_t)eoff);
+			scan_errf(err, errlen, "built-in pattern '%s': %s at offset %zu", builtins[i].name,
+				  msg, (size_t)eoff);
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -539,13 +528,13 @@ int filter_rules_new(struct filter_rules **out, const json_t *patterns, bool bui
 		const char *key;
 		const json_t *v;
 		if (!json_is_object(e)) {
-			errf(err, errlen, "pattern %zu: not an object", i);
+			scan_errf(err, errlen, "pattern %zu: not an object", i);
 			rc = -EINVAL;
 			goto fail;
 		}
 		json_object_foreach((json_t *)e, key, v) {
 			if (strcmp(key, "name") && strcmp(key, "pattern")) {
-				errf(err, errlen, "pattern %zu: unknown key '%s'", i, key);
+				scan_errf(err, errlen, "pattern %zu: unknown key '%s'", i, key);
 				rc = -EINVAL;
 				goto fail;
 			}
@@ -553,14 +542,14 @@ int filter_rules_new(struct filter_rules **out, const json_t *patterns, bool bui
 		const char *name = json_string_value(json_object_get(e, "name"));
 		const char *re = json_string_value(json_object_get(e, "pattern"));
 		if (!name || !valid_name(name)) {
-			errf(err, errlen, "pattern %zu: 'name' must be 1-%d characters of [A-Z0-9_]", i,
-			     FILTER_NAME_MAX);
+			scan_errf(err, errlen, "pattern %zu: 'name' must be 1-%d characters of [A-Z0-9_]", i,
+				  FILTER_NAME_MAX);
 			rc = -EINVAL;
 			goto fail;
 		}
 		if (!re || !*re || strlen(re) != json_string_length(json_object_get(e, "pattern"))) {
-			errf(err, errlen, "pattern %zu '%s': 'pattern' must be a non-empty string", i,
-			     name);
+			scan_errf(err, errlen, "pattern %zu '%s': 'pattern' must be a non-empty string", i,
+				  name);
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -570,14 +559,15 @@ int filter_rules_new(struct filter_rules **out, const json_t *patterns, bool bui
 		r->n = nb + i + 1;
 		if (!pt->re) {
 			pcre2_get_error_message(ecode, (PCRE2_UCHAR *)msg, sizeof msg);
-			errf(err, errlen, "pattern %zu '%s': %s at offset %zu", i, name, msg, (size_t)eoff);
+			scan_errf(err, errlen, "pattern %zu '%s': %s at offset %zu", i, name, msg,
+				  (size_t)eoff);
 			rc = -EINVAL;
 			goto fail;
 		}
 		uint32_t minlen = 0;
 		pcre2_pattern_info(pt->re, PCRE2_INFO_MINLENGTH, &minlen);
 		if (!minlen) {
-			errf(err, errlen, "pattern %zu '%s': can match the empty string", i, name);
+			scan_errf(err, errlen, "pattern %zu '%s': can match the empty string", i, name);
 			rc = -EINVAL;
 			goto fail;
 		}

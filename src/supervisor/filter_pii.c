@@ -274,6 +274,32 @@ static bool phone_end_ok(const unsigned char *t, size_t n, size_t e, unsigned ch
 	return true;
 }
 
+/* Three digits at p and then a separator ('-', '.' or ' '), the one the
+ * number's later groups must repeat: returns that separator, or 0. */
+static unsigned char group3_sep(const unsigned char *t, size_t n, size_t p)
+{
+	if (!digits_at(t, n, p, 3) || p + 3 >= n)
+		return 0;
+	unsigned char sep = t[p + 3];
+	return sep == '-' || sep == '.' || sep == ' ' ? sep : 0;
+}
+
+/* Ends a national phone whose text is t[from, e): refused (0) when what
+ * follows would make it part of a longer number, else its digits go into
+ * norm after the k already there (nanp_at's leading 1, which lies before
+ * from), *nlen gets the total and e is returned. */
+static size_t phone_digits(const unsigned char *t, size_t n, size_t from, size_t e,
+			   unsigned char sep, char *norm, size_t k, size_t *nlen)
+{
+	if (!phone_end_ok(t, n, e, sep))
+		return 0;
+	for (size_t x = from; x < e; x++)
+		if (is_digit(t[x]))
+			norm[k++] = (char)t[x];
+	*nlen = k;
+	return e;
+}
+
 /* North American: [1<sep>]ddd<s>ddd<s>dddd, one separator kind s. */
 static size_t nanp_at(const unsigned char *t, size_t n, size_t i, char *norm, size_t *nlen)
 {
@@ -283,21 +309,12 @@ static size_t nanp_at(const unsigned char *t, size_t n, size_t i, char *norm, si
 		norm[k++] = '1';
 		p += 2;
 	}
-	if (!digits_at(t, n, p, 3) || p + 3 >= n)
-		return 0;
-	unsigned char sep = t[p + 3];
-	if (sep != '-' && sep != '.' && sep != ' ')
+	unsigned char sep = group3_sep(t, n, p);
+	if (!sep)
 		return 0;
 	if (!digits_at(t, n, p + 4, 3) || p + 7 >= n || t[p + 7] != sep || !digits_at(t, n, p + 8, 4))
 		return 0;
-	size_t e = p + 12;
-	if (!phone_end_ok(t, n, e, sep))
-		return 0;
-	for (size_t x = p; x < e; x++)
-		if (is_digit(t[x]))
-			norm[k++] = (char)t[x];
-	*nlen = k;
-	return e;
+	return phone_digits(t, n, p, p + 12, sep, norm, k, nlen);
 }
 
 /* "(ddd) ddd-dddd" at the '(' at i. */
@@ -309,21 +326,10 @@ static size_t paren_at(const unsigned char *t, size_t n, size_t i, char *norm, s
 	p += 4;
 	if (p < n && (t[p] == ' ' || t[p] == '-'))
 		p++;
-	if (!digits_at(t, n, p, 3) || p + 3 >= n)
+	unsigned char sep = group3_sep(t, n, p);
+	if (!sep || !digits_at(t, n, p + 4, 4))
 		return 0;
-	unsigned char sep = t[p + 3];
-	if (sep != '-' && sep != '.' && sep != ' ')
-		return 0;
-	if (!digits_at(t, n, p + 4, 4))
-		return 0;
-	size_t e = p + 8, k = 0;
-	if (!phone_end_ok(t, n, e, sep))
-		return 0;
-	for (size_t x = i; x < e; x++)
-		if (is_digit(t[x]))
-			norm[k++] = (char)t[x];
-	*nlen = k;
-	return e;
+	return phone_digits(t, n, i, p + 8, sep, norm, 0, nlen);
 }
 
 /* National trunk format: 0, a non-zero digit, 10-11 digits in 2-5 groups. */

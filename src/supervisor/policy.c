@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "supervisor/scan.h"
+
 /* Per-position backtracking limits for the forbidden patterns; the budget
  * in POLICY_MATCH_BUDGET_MS bounds the whole. PCRE2's heap limit is in KiB. */
 #define POLICY_MATCH_LIMIT 10000000u
@@ -49,17 +51,6 @@ struct policy {
 	struct policy_pattern *patterns;
 	size_t npatterns;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Cuts a trailing partial UTF-8 sequence off s, as snprintf may leave when
  * it truncates, so a message is always whole characters. */
@@ -711,8 +702,8 @@ static int parse_limit(const json_t *j, const char *key, json_int_t min, bool *h
 	if (json_is_null(j))
 		return 0;
 	if (!json_is_integer(j) || json_integer_value(j) < min) {
-		seterr(err, errlen, "validation.%s: must be an integer >= %" JSON_INTEGER_FORMAT,
-		       key, min);
+		scan_errf(err, errlen, "validation.%s: must be an integer >= %" JSON_INTEGER_FORMAT,
+			  key, min);
 		return -EINVAL;
 	}
 	*has = true;
@@ -761,13 +752,13 @@ static int parse_pattern(const struct policy *p, size_t i, const json_t *o,
 	int rc = -EINVAL;
 
 	if (!json_is_object(o)) {
-		seterr(err, errlen, "validation.forbidden_patterns[%zu]: must be an object", i);
+		scan_errf(err, errlen, "validation.forbidden_patterns[%zu]: must be an object", i);
 		return -EINVAL;
 	}
 	json_object_foreach((json_t *)o, key, val) {
 		if (strcmp(key, "name") && strcmp(key, "pattern") && strcmp(key, "message")) {
 			quote(q, sizeof q, key, strlen(key));
-			seterr(err, errlen, "validation.forbidden_patterns[%zu]: unknown key '%s'", i, q);
+			scan_errf(err, errlen, "validation.forbidden_patterns[%zu]: unknown key '%s'", i, q);
 			return -EINVAL;
 		}
 	}
@@ -775,15 +766,15 @@ static int parse_pattern(const struct policy *p, size_t i, const json_t *o,
 	const json_t *name = json_object_get(o, "name");
 	if (!name || !json_is_string(name) ||
 	    !valid_name(json_string_value(name), json_string_length(name))) {
-		seterr(err, errlen, "validation.forbidden_patterns[%zu].name: %s", i,
-		       !name ? "missing" : "must be 1-64 characters of A-Z, a-z, 0-9, '_', '.' and '-'");
+		scan_errf(err, errlen, "validation.forbidden_patterns[%zu].name: %s", i,
+			  !name ? "missing" : "must be 1-64 characters of A-Z, a-z, 0-9, '_', '.' and '-'");
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < p->npatterns; k++) {
 		if (strcmp(p->patterns[k].name, json_string_value(name)) == 0) {
-			seterr(err, errlen,
-			       "validation.forbidden_patterns[%zu].name: '%s' is already the name of "
-			       "forbidden_patterns[%zu]", i, json_string_value(name), k);
+			scan_errf(err, errlen,
+				  "validation.forbidden_patterns[%zu].name: '%s' is already the name of "
+				  "forbidden_patterns[%zu]", i, json_string_value(name), k);
 			return -EINVAL;
 		}
 	}
@@ -791,29 +782,30 @@ static int parse_pattern(const struct policy *p, size_t i, const json_t *o,
 
 	const json_t *pat = json_object_get(o, "pattern");
 	if (!pat || !json_is_string(pat) || json_string_length(pat) == 0) {
-		seterr(err, errlen, "validation.forbidden_patterns[%zu].pattern: %s", i,
-		       !pat ? "missing" : "must be a non-empty string");
+		scan_errf(err, errlen, "validation.forbidden_patterns[%zu].pattern: %s", i,
+			  !pat ? "missing" : "must be a non-empty string");
 		return -EINVAL;
 	}
 	if (json_string_length(pat) > POLICY_MAX_PATTERN_BYTES) {
-		seterr(err, errlen,
-		       "validation.forbidden_patterns[%zu].pattern: %zu bytes, over the limit of %d",
-		       i, json_string_length(pat), POLICY_MAX_PATTERN_BYTES);
+		scan_errf(err, errlen,
+			  "validation.forbidden_patterns[%zu].pattern: %zu bytes, over the limit of %d",
+			  i, json_string_length(pat), POLICY_MAX_PATTERN_BYTES);
 		return -EINVAL;
 	}
 
 	const json_t *msg = json_object_get(o, "message");
 	if (msg && !json_is_null(msg)) {
 		if (!json_is_string(msg)) {
-			seterr(err, errlen, "validation.forbidden_patterns[%zu].message: must be a string", i);
+			scan_errf(err, errlen,
+				  "validation.forbidden_patterns[%zu].message: must be a string", i);
 			return -EINVAL;
 		}
 		size_t ml = json_string_length(msg);
 		if (ml > POLICY_MAX_MESSAGE_BYTES || memchr(json_string_value(msg), '\0', ml)) {
-			seterr(err, errlen,
-			       "validation.forbidden_patterns[%zu].message: %s", i,
-			       ml > POLICY_MAX_MESSAGE_BYTES ? "must be at most "
-			       POLICY_STR(POLICY_MAX_MESSAGE_BYTES) " bytes" : "must not contain NUL");
+			scan_errf(err, errlen,
+				  "validation.forbidden_patterns[%zu].message: %s", i,
+				  ml > POLICY_MAX_MESSAGE_BYTES ? "must be at most "
+				  POLICY_STR(POLICY_MAX_MESSAGE_BYTES) " bytes" : "must not contain NUL");
 			return -EINVAL;
 		}
 	}
@@ -833,8 +825,8 @@ static int parse_pattern(const struct policy *p, size_t i, const json_t *o,
 			snprintf((char *)text, sizeof text, "PCRE2 error %d", ec);
 		if (ec == PCRE2_ERROR_NOMEMORY)
 			return -ENOMEM;
-		seterr(err, errlen, "validation.forbidden_patterns[%zu].pattern: %s at offset %zu",
-		       i, (const char *)text, (size_t)eoff);
+		scan_errf(err, errlen, "validation.forbidden_patterns[%zu].pattern: %s at offset %zu",
+			  i, (const char *)text, (size_t)eoff);
 		return -EINVAL;
 	}
 	pp->len = json_string_length(pat);
@@ -857,13 +849,13 @@ static int parse_patterns(struct policy *p, const json_t *a, char *err, size_t e
 	if (json_is_null(a))
 		return 0;
 	if (!json_is_array(a)) {
-		seterr(err, errlen, "validation.forbidden_patterns: must be an array");
+		scan_errf(err, errlen, "validation.forbidden_patterns: must be an array");
 		return -EINVAL;
 	}
 	size_t n = json_array_size(a);
 	if (n > POLICY_MAX_PATTERNS) {
-		seterr(err, errlen, "validation.forbidden_patterns: %zu patterns, over the limit of %d",
-		       n, POLICY_MAX_PATTERNS);
+		scan_errf(err, errlen, "validation.forbidden_patterns: %zu patterns, over the limit of %d",
+			  n, POLICY_MAX_PATTERNS);
 		return -EINVAL;
 	}
 	if (n == 0)
@@ -890,7 +882,7 @@ int policy_from_json(const json_t *j, struct policy **out, char *err, size_t err
 	if (!j || json_is_null(j))
 		return 0;
 	if (!json_is_object(j)) {
-		seterr(err, errlen, "validation: must be an object or null");
+		scan_errf(err, errlen, "validation: must be an object or null");
 		return -EINVAL;
 	}
 	struct policy *p = calloc(1, sizeof *p);
@@ -913,7 +905,7 @@ int policy_from_json(const json_t *j, struct policy **out, char *err, size_t err
 		} else {
 			char q[200];
 			quote(q, sizeof q, key, strlen(key));
-			seterr(err, errlen, "validation: unknown key '%s'", q);
+			scan_errf(err, errlen, "validation: unknown key '%s'", q);
 			rc = -EINVAL;
 		}
 		if (rc < 0)

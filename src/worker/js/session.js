@@ -573,25 +573,13 @@ function encodeObject(st, obj, depth) {
       const buffer = TypedArrayBuffer(obj);
       const offset = TypedArrayByteOffset(obj);
       const length = TypedArrayLength(obj);
-      let b;
-      try {
-        b = encodeObject(st, buffer, depth + 1);
-      } catch (e) {
-        throw unwind(st, e, '.buffer');
-      }
-      return `["t",${id},"${name}",${b},${offset},${length}]`;
+      return `["t",${id},"${name}",${encodeViewBuffer(st, buffer, depth)},${offset},${length}]`;
     }
     case K_VIEW: {
       const buffer = DataViewBuffer(obj);
       const offset = DataViewByteOffset(obj);
       const length = DataViewByteLength(obj);
-      let b;
-      try {
-        b = encodeObject(st, buffer, depth + 1);
-      } catch (e) {
-        throw unwind(st, e, '.buffer');
-      }
-      return `["v",${id},${b},${offset},${length}]`;
+      return `["v",${id},${encodeViewBuffer(st, buffer, depth)},${offset},${length}]`;
     }
     case K_ERROR: return encodeError(st, obj, id, name, depth);
     default: { // K_BOXED
@@ -605,9 +593,22 @@ function encodeObject(st, obj, depth) {
   }
 }
 
+// The ArrayBuffer under a typed array or DataView at depth, as an object of
+// its own (so views of one buffer share it by ID); a failure inside it is
+// reported at the view's ".buffer".
+function encodeViewBuffer(st, buffer, depth) {
+  try {
+    return encodeObject(st, buffer, depth + 1);
+  } catch (e) {
+    throw unwind(st, e, '.buffer');
+  }
+}
+
 // [[KEY,ENC]...] for keys[from...] of obj, its own enumerable string keys,
 // each read with [[Get]] as structuredClone reads them (a getter runs).
-function encodePairs(st, obj, keys, from, depth, skip) {
+// skip(key), when given, leaves a key out; segmentOf(key) names the key in
+// a failure's path (keySegment unless given).
+function encodePairs(st, obj, keys, from, depth, skip, segmentOf) {
   let out = '[';
   let key = '';
   try {
@@ -620,7 +621,7 @@ function encodePairs(st, obj, keys, from, depth, skip) {
       out += `${out.length > 1 ? ',' : ''}[${k},${encode(st, value, depth + 1)}]`;
     }
   } catch (e) {
-    throw unwind(st, e, keySegment(key));
+    throw unwind(st, e, segmentOf !== undefined ? segmentOf(key) : keySegment(key));
   }
   return `${out}]`;
 }
@@ -628,6 +629,12 @@ function encodePairs(st, obj, keys, from, depth, skip) {
 function isIndexKey(key) {
   const n = +key;
   return n >>> 0 === n && n !== 4294967295 && `${n}` === key;
+}
+
+// An array's key in a failure's path: an index as [i], other keys as
+// keySegment has them.
+function elementSegment(key) {
+  return isIndexKey(key) ? `[${key}]` : keySegment(key);
 }
 
 function encodeArray(st, arr, id, depth) {
@@ -653,20 +660,7 @@ function encodeArray(st, arr, id, depth) {
     return `${out}],${encodePairs(st, arr, keys, length, depth)}]`;
   }
   // With holes (or a Proxy's own order): every key as a pair.
-  let out = '[';
-  let key = '';
-  try {
-    for (let i = 0; i < keys.length; i++) {
-      key = keys[i];
-      const value = arr[key];
-      const k = encodeString(key);
-      grow(st, k.length + 4);
-      out += `${out.length > 1 ? ',' : ''}[${k},${encode(st, value, depth + 1)}]`;
-    }
-  } catch (e) {
-    throw unwind(st, e, isIndexKey(key) ? `[${key}]` : keySegment(key));
-  }
-  return `["A",${id},${length},${out}]]`;
+  return `["A",${id},${length},${encodePairs(st, arr, keys, 0, depth, undefined, elementSegment)}]`;
 }
 
 function mapKeyText(key) {
@@ -828,6 +822,24 @@ function entryNotPersisted(nameJSON, type, reason) {
     text(clip(reason, MAX_REASON))}}`;
 }
 
+// Calls fn(i, c), in order, for each code unit c (at index i) of s that
+// AWKWARD stands for: a NUL, or a surrogate that is not half of a pair. One
+// walk, so that encodeString and text agree on which units those are; the
+// callers test AWKWARD first, which spares the walk for almost every string.
+function forEachAwkward(s, fn) {
+  for (let i = 0; i < s.length; i++) {
+    const c = StringCharCodeAt(s, i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const next = StringCharCodeAt(s, i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (c === 0 || (c >= 0xd800 && c <= 0xdfff)) fn(i, c);
+  }
+}
+
 // JSON text of a string: as JSON.stringify writes it, or, when it holds a
 // NUL or a lone surrogate, ["w",PARTS]: its well-formed runs as strings and
 // each such code unit as a number.
@@ -838,21 +850,11 @@ function encodeString(s) {
   const piece = (end) => {
     if (end > start) out += `${out.length > 6 ? ',' : ''}${JSONStringify(StringSlice(s, start, end))}`;
   };
-  for (let i = 0; i < s.length; i++) {
-    const c = StringCharCodeAt(s, i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const next = StringCharCodeAt(s, i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-    }
-    if (c === 0 || (c >= 0xd800 && c <= 0xdfff)) {
-      piece(i);
-      out += `${out.length > 6 ? ',' : ''}${c}`;
-      start = i + 1;
-    }
-  }
+  forEachAwkward(s, (i, c) => {
+    piece(i);
+    out += `${out.length > 6 ? ',' : ''}${c}`;
+    start = i + 1;
+  });
   piece(s.length);
   return `${out}]]`;
 }
@@ -863,20 +865,10 @@ function text(s) {
   if (RegExpExec(AWKWARD, s) === null) return JSONStringify(s);
   let out = '';
   let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = StringCharCodeAt(s, i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const next = StringCharCodeAt(s, i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-    }
-    if (c === 0 || (c >= 0xd800 && c <= 0xdfff)) {
-      out += `${StringSlice(s, start, i)}\ufffd`;
-      start = i + 1;
-    }
-  }
+  forEachAwkward(s, (i) => {
+    out += `${StringSlice(s, start, i)}\ufffd`;
+    start = i + 1;
+  });
   return JSONStringify(out + StringSlice(s, start, s.length));
 }
 
