@@ -85,7 +85,7 @@ static void on_ready(struct wproc *w, void *ud)
 {
 	struct run *r = ud;
 	r->ready = true;
-	int rc = wproc_exec(w, &r->job);
+	int rc = wproc_exec(w, &r->job, r, NULL);
 	if (rc) {
 		fprintf(stderr, "corral: cannot send the code to the worker: %s\n", strerror(-rc));
 		wproc_kill(w, WPROC_KILL_RETIRE);
@@ -334,7 +334,7 @@ int run_main(int argc, char **argv)
 			buf_reset(&r.out);
 			buf_reset(&r.err);
 			buf_reset(&r.both);
-			rc = wproc_exec(w, &r.job);
+			rc = wproc_exec(w, &r.job, &r, NULL);
 			if (rc) {
 				fprintf(stderr, "corral: cannot send the code to the worker: %s\n", strerror(-rc));
 				code = RUN_EXIT_OTHER;

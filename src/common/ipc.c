@@ -44,11 +44,13 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_SESSION_SEQ] = U64,
 		[IPC_T_STATE] = STR(IPC_STATE_MAX),
 		[IPC_T_STATE_MAX] = U64,
+		[IPC_T_SLOT] = U64_REQ,
 	},
 	[IPC_MSG_READY] = {
 		[IPC_T_LAYERS] = U64,
 	},
 	[IPC_MSG_OUTPUT] = {
+		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_STREAM] = U64_REQ,
 		[IPC_T_DATA] = STR_REQ(1u << 20),
 	},
@@ -70,8 +72,10 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_WARM] = U64,
 		[IPC_T_STATE] = STR(IPC_STATE_MAX),
 		[IPC_T_RESTORED] = U64,
+		[IPC_T_SLOT] = U64_REQ,
 	},
 	[IPC_MSG_FETCH] = {
+		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_FETCH_ID] = U64_REQ,
 		[IPC_T_URL] = STR_REQ(8192),
 		[IPC_T_METHOD] = STR_REQ(16),
@@ -88,15 +92,16 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_ENTRY] = STR_REQ(1024),
 	},
 	[IPC_MSG_RESPONSE_HEAD] = {
-		[IPC_T_ID] = STR_REQ(64),
+		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_STATUS_CODE] = U64_REQ,
 		[IPC_T_HEADER] = STR_REPEAT(16384),
 	},
 	[IPC_MSG_RESPONSE_BODY] = {
-		[IPC_T_ID] = STR_REQ(64),
+		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_DATA] = STR_REQ(1u << 20),
 	},
 	[IPC_MSG_FETCH_RESULT] = {
+		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_FETCH_ID] = U64_REQ,
 		[IPC_T_ERROR] = STR(1024),
 		[IPC_T_STATUS_CODE] = U64,

@@ -7,7 +7,11 @@
  * against its type's schema (known tags only, each required tag present, no
  * repeats except where allowed, integer fields of the right size, per-field
  * length caps). Anything else is -EPROTO, and the supervisor kills a worker
- * that sends it: it trusts nothing a worker says. */
+ * that sends it: it trusts nothing a worker says.
+ *
+ * A worker runs many executions at once: every frame about one execution
+ * carries its slot (IPC_T_SLOT), the number the supervisor gave it in its
+ * EXEC frame, unique among the worker's executions in flight. */
 #ifndef CORRAL_IPC_H
 #define CORRAL_IPC_H
 
@@ -85,6 +89,7 @@ enum ipc_tag {
 	IPC_T_STATE,        /* a session's stored bindings (session.js snapshot JSON) */
 	IPC_T_STATE_MAX,    /* the most bytes a snapshot may take */
 	IPC_T_RESTORED,     /* RESULT: the session's context was rebuilt from its stored state */
+	IPC_T_SLOT,         /* the supervisor's number for one execution in a worker */
 	IPC_T__COUNT
 };
 

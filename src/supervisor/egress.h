@@ -40,6 +40,7 @@ struct egress_opts {
 struct egress_req {
 	/* In. */
 	uint64_t owner;           /* the caller's tag for the requester */
+	uint64_t slot;            /* ... and its execution's */
 	uint64_t id;              /* the requester's own id */
 	char *url;
 	char *method;

@@ -323,6 +323,12 @@ static int prom_all(struct buf *b, const struct metrics *m, const struct metrics
 		rc = prom_u64(b, "corral_queue_depth", "gauge",
 			      "Executions waiting for a worker.", g->queue_depth);
 	if (!rc)
+		rc = prom_u64(b, "corral_executions_in_flight", "gauge",
+			      "Executions running in workers (many may share one).", g->inflight);
+	if (!rc)
+		rc = prom_u64(b, "corral_worker_executions_in_flight_max", "gauge",
+			      "Executions running in the busiest worker.", g->inflight_worker_max);
+	if (!rc)
 		rc = prom_u64(b, "corral_sessions", "gauge", "Open sessions.", g->sessions);
 	if (!rc)
 		rc = prom_u64(b, "corral_pool_workers_created_total", "counter",
@@ -432,6 +438,8 @@ static int json_all(struct buf *b, const struct metrics *m, const struct metrics
 
 	if (!rc)
 		rc = json_u64(b, "queueDepth", g->queue_depth);
+	if (!rc)
+		rc = json_u64(b, "inFlight", g->inflight);
 	if (!rc)
 		rc = json_u64(b, "sessions", g->sessions);
 	if (!rc)

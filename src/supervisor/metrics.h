@@ -61,6 +61,7 @@ enum metrics_pool_event {
 /* Point-in-time values owned by other modules, gathered at render time. */
 struct metrics_gauges {
 	unsigned pool_total, pool_available, pool_active, pool_max, queue_depth, sessions;
+	unsigned inflight, inflight_worker_max;
 	uint64_t module_cache_size, module_cache_hits, module_cache_misses, module_cache_evictions;
 };
 

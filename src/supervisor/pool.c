@@ -20,8 +20,11 @@ struct pool_worker {
 	unsigned slot;
 	bool bound;
 	char tenant[200];            /* the binding (see struct pool_job) */
-	struct pool_job *job;    /* in flight, or NULL */
 	uint64_t idle_since;
+	/* What share of wall time its recent executions spent on the CPU
+	 * (a moving average): a busy tenant's next execution goes to another
+	 * worker, and so to another core, when this is high. */
+	double cpu_share;
 	bool dying;              /* killed or closed; waiting to be reaped */
 	bool retire;             /* its binding is gone: retire it once idle */
 	bool reaped;
@@ -68,18 +71,25 @@ static void worker_count(const struct pool *p, unsigned *total, unsigned *idle_u
 
 static void job_output(struct wproc *w, int stream, const char *d, size_t n, void *ud)
 {
-	struct pool_worker *pw = ud;
-	if (pw->job && pw->job->ops)
-		pw->job->ops->output(pw->job, stream, d, n);
+	struct pool_job *j = ud;
+	if (j && j->ops)
+		j->ops->output(j, stream, d, n);
 }
 
 static void job_done(struct wproc *w, struct result *r, void *ud)
 {
-	struct pool_worker *pw = ud;
-	struct pool_job *j = pw->job;
+	struct pool_job *j = ud;
+	struct pool_worker *pw = j ? j->worker : NULL;
+	if (!j) {
+		/* Cancelled while it ran: nobody waits for it. */
+		return;
+	}
 	struct pool *p = pw->pool;
-	pw->job = NULL;
 	pw->idle_since = clock_mono_ns();
+	if (r->wall_ns) {
+		double share = (double)r->cpu_ns / (double)r->wall_ns;
+		pw->cpu_share = pw->cpu_share * 0.7 + (share > 1 ? 1 : share) * 0.3;
+	}
 	if (p->o.metrics)
 		metrics_exec_done(p->o.metrics, r->status, (double)r->wall_ns / 1e6,
 				  j ? (double)(j->started_ns - j->enqueued_ns) / 1e6 : 0);
@@ -88,11 +98,9 @@ static void job_done(struct wproc *w, struct result *r, void *ud)
 		if (p->o.metrics)
 			metrics_pool_event(p->o.metrics, METRICS_WORKER_CORRUPTED);
 	}
-	if (j) {
-		j->worker = NULL;
-		if (j->ops)
-			j->ops->done(j, r, false);
-	}
+	j->worker = NULL;
+	if (j->ops)
+		j->ops->done(j, r, false);
 }
 
 static void on_ready(struct wproc *w, void *ud)
@@ -103,22 +111,26 @@ static void on_ready(struct wproc *w, void *ud)
 
 static void on_fetch(struct wproc *w, struct egress_req *r, void *ud)
 {
-	struct pool_worker *pw = ud;
-	egress_submit(pw->pool->o.egress, r);
+	struct pool_job *j = ud;
+	if (!j || !j->worker) {
+		egress_req_free(r);
+		return;
+	}
+	egress_submit(j->worker->pool->o.egress, r);
 }
 
 static void on_response_head(struct wproc *w, int status, const char *const *h, size_t n, void *ud)
 {
-	struct pool_worker *pw = ud;
-	if (pw->job && pw->job->ops && pw->job->ops->response_head)
-		pw->job->ops->response_head(pw->job, status, h, n);
+	struct pool_job *j = ud;
+	if (j && j->ops && j->ops->response_head)
+		j->ops->response_head(j, status, h, n);
 }
 
 static void on_response_body(struct wproc *w, const char *p, size_t n, void *ud)
 {
-	struct pool_worker *pw = ud;
-	if (pw->job && pw->job->ops && pw->job->ops->response_body)
-		pw->job->ops->response_body(pw->job, p, n);
+	struct pool_job *j = ud;
+	if (j && j->ops && j->ops->response_body)
+		j->ops->response_body(j, p, n);
 }
 
 static const struct wproc_cb worker_cb = {
@@ -200,7 +212,7 @@ static void on_sock(struct evsrc *src, uint32_t events)
 	/* Recycle after enough executions, and a function's worker after
 	 * every invocation when the module cache is off. */
 	struct pool *p = pw->pool;
-	if (pw->w->state == WPROC_IDLE && !pw->job &&
+	if (pw->w->state == WPROC_IDLE && !pw->w->inflight &&
 	    (pw->retire || (p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
 	     (!p->o.fn_module_cache && pw->bound && fn_binding(pw->tenant) && pw->w->execs > 0))) {
 		worker_dying(pw);
@@ -280,31 +292,61 @@ static int spawn_one(struct pool *p)
 
 /* --- scheduling --------------------------------------------------------- */
 
+/* How many executions a worker of this binding runs at once: one for a
+ * session's (one snippet at a time, in the session's own context) and
+ * for isolation "process" ("TENANT#process"); many otherwise. */
+static unsigned binding_cap(const struct pool *p, const char *b)
+{
+	if (!strncmp(b, "session:", 8) || strstr(b, "#process") || p->o.worker_concurrency <= 1)
+		return 1;
+	return p->o.worker_concurrency;
+}
+
+/* Executions that lean on the CPU more than this share of their wall
+ * time spread over more workers (cores) rather than queue in one. */
+#define POOL_CPU_BOUND 0.5
+
+static bool takes_more(const struct pool *p, const struct pool_worker *pw)
+{
+	return !pw->dying && wproc_has_room(pw->w) &&
+	       !(p->o.max_execs && pw->w->execs + pw->w->inflight >= p->o.max_execs);
+}
+
+/* A worker for a job of this binding: the least loaded of its own with
+ * room; an unbound one when it has none, or when its own are busy on the
+ * CPU (and the binding has fewer workers than there are cores). */
 static struct pool_worker *find_worker(struct pool *p, const char *binding)
 {
-	struct pool_worker *unbound = NULL;
+	struct pool_worker *unbound = NULL, *best = NULL;
+	unsigned mine = 0;
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
-		if (pw->dying || pw->job || !wproc_reusable(pw->w))
+		if (pw->dying)
 			continue;
-		if (pw->bound && strcmp(pw->tenant, binding) == 0)
-			return pw;
-		if (!pw->bound && !unbound)
+		if (pw->bound && strcmp(pw->tenant, binding) == 0) {
+			mine++;
+			if (takes_more(p, pw) && (!best || pw->w->inflight < best->w->inflight))
+				best = pw;
+		} else if (!pw->bound && !unbound && pw->w->state == WPROC_IDLE && takes_more(p, pw)) {
 			unbound = pw;
+		}
 	}
-	return unbound;
+	if (best && best->w->inflight && best->cpu_share > POOL_CPU_BOUND && unbound &&
+	    mine < p->o.cpus)
+		return unbound;
+	return best ? best : unbound;
 }
 
 static struct pool_worker *oldest_idle_other(struct pool *p, const char *binding)
 {
 	struct pool_worker *best = NULL;
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
-		if (!pw->dying && !pw->job && pw->bound && strcmp(pw->tenant, binding) != 0 &&
+		if (!pw->dying && !pw->w->inflight && pw->bound && strcmp(pw->tenant, binding) != 0 &&
 		    pw->w->state == WPROC_IDLE && (!best || pw->idle_since < best->idle_since))
 			best = pw;
 	return best;
 }
 
-static void job_refuse(struct pool_job *j, const char *why)
+static void job_refuse(struct pool *p, struct pool_job *j, const char *why)
 {
 	struct result r;
 	result_init(&r);
@@ -325,7 +367,7 @@ static void evict_loaded(struct pool *p)
 		if (pw->dying || !pw->bound || !fn_binding(pw->tenant))
 			continue;
 		loaded++;
-		if (!pw->job && pw->w->state == WPROC_IDLE && (!lru || pw->idle_since < lru->idle_since))
+		if (!pw->w->inflight && pw->w->state == WPROC_IDLE && (!lru || pw->idle_since < lru->idle_since))
 			lru = pw;
 	}
 	if (loaded > p->o.fn_cache_max && lru)
@@ -342,23 +384,22 @@ static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j
 	if (!pw->bound) {
 		pw->bound = true;
 		snprintf(pw->tenant, sizeof pw->tenant, "%s", binding_of(j));
+		rc = wproc_set_capacity(pw->w, binding_cap(p, pw->tenant), p->o.worker_memory_bytes);
 		/* A function's worker gets its package once, before anything. */
-		if (j->pkg)
+		if (!rc && j->pkg)
 			rc = wproc_load_package(pw->w, j->pkg);
 	}
 	j->started_ns = clock_mono_ns();
 	j->worker = pw;
-	pw->job = j;
 	if (j->cold && p->o.fn_cache_max && fn_binding(pw->tenant))
 		evict_loaded(p);
 	if (!rc)
-		rc = wproc_exec(pw->w, &j->job);
+		rc = wproc_exec(pw->w, &j->job, j, &j->slot);
 	if (rc == -EDQUOT && j->retries < POOL_MEMORY_RETRIES) {
 		/* The worker holds more than this job's memory cap: a fresher
 		 * worker (a warm one holds ~32 MB) can take it. */
 		log_msg(LOG_INFO, "worker_memory", "worker %d holds more than the job's %llu MB cap: retired, the job waits for another",
 			(int)pw->w->pid, (unsigned long long)(j->job.memory_bytes >> 20));
-		pw->job = NULL;
 		j->worker = NULL;
 		worker_dying(pw);
 		j->retries++;
@@ -371,9 +412,8 @@ static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j
 		return;
 	}
 	if (rc) {
-		pw->job = NULL;
 		j->worker = NULL;
-		log_msg(LOG_ERROR, "worker_exec_failed", "cannot send a job to worker %d: %s",
+			log_msg(LOG_ERROR, "worker_exec_failed", "cannot send a job to worker %d: %s",
 			(int)pw->w->pid, strerror(-rc));
 		worker_dying(pw);
 		struct result r;
@@ -399,12 +439,16 @@ static void dispatch(struct pool *p)
 {
 	/* Queued jobs, in order, onto workers that may take them. */
 	struct pool_job **pj = &p->qhead, *prev = NULL;
+	/* What still waits, in workers' worth: a job of a binding that runs
+	 * many at once needs a share of a worker, not one of its own. */
+	uint64_t units = 0, per = p->o.worker_concurrency > 1 ? p->o.worker_concurrency : 1;
 	unsigned waiting = 0;
 	while (*pj) {
 		struct pool_job *j = *pj;
 		struct pool_worker *pw = find_worker(p, binding_of(j));
 		if (!pw) {
 			waiting++;
+			units += binding_cap(p, binding_of(j)) == 1 ? per : 1;
 			prev = j;
 			pj = &j->next;
 			continue;
@@ -420,7 +464,8 @@ static void dispatch(struct pool *p)
 	/* Start workers for what still waits, and keep the warm target. */
 	unsigned total, idle_unbound, starting_unbound;
 	worker_count(p, &total, &idle_unbound, &starting_unbound);
-	unsigned want = waiting > starting_unbound ? waiting - starting_unbound : 0;
+	unsigned need = (unsigned)((units + per - 1) / per);
+	unsigned want = need > starting_unbound ? need - starting_unbound : 0;
 	if (!p->draining && idle_unbound + starting_unbound < p->o.size)
 		want = want > p->o.size - idle_unbound - starting_unbound ? want
 			: p->o.size - idle_unbound - starting_unbound;
@@ -472,8 +517,8 @@ void pool_retire_binding(struct pool *p, const char *binding)
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
 		if (!pw->bound || pw->dying || strcmp(pw->tenant, binding) != 0)
 			continue;
-		if (pw->job)
-			pw->retire = true; /* after the execution it runs */
+		if (pw->w->inflight)
+			pw->retire = true; /* after the executions it runs */
 		else
 			worker_dying(pw);
 	}
@@ -501,10 +546,20 @@ void pool_start(struct pool *p)
 	dispatch(p);
 }
 
+static unsigned inflight(const struct pool *p)
+{
+	unsigned n = 0;
+	for (const struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		n += pw->w->inflight;
+	return n;
+}
+
 int pool_submit(struct pool *p, struct pool_job *j)
 {
 	if (p->draining)
 		return -ESHUTDOWN;
+	if (p->o.node_max && inflight(p) + p->queued >= p->o.node_max)
+		return -EAGAIN;
 	j->enqueued_ns = clock_mono_ns();
 	j->worker = NULL;
 	j->next = NULL;
@@ -542,12 +597,13 @@ void pool_cancel(struct pool *p, struct pool_job *j)
 			p->queued--;
 		}
 		j->queued = false;
-		return;
+			return;
 	}
 	if (j->worker) {
-		j->worker->job = NULL; /* it finishes, and no one is told */
+		/* It finishes, and no one is told. */
+		wproc_forget(j->worker->w, j->slot);
 		j->worker = NULL;
-	}
+		}
 }
 
 void pool_tick(struct pool *p, uint64_t now)
@@ -568,7 +624,7 @@ void pool_tick(struct pool *p, uint64_t now)
 		p->queued--;
 		j->queued = false;
 		j->next = NULL;
-		job_refuse(j, "no worker became free in time");
+		job_refuse(p, j, "no worker became free in time");
 	}
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
 		if (pw->dying)
@@ -578,7 +634,7 @@ void pool_tick(struct pool *p, uint64_t now)
 			worker_dying(pw);
 			continue;
 		}
-		if (pw->bound && !pw->job && pw->w->state == WPROC_IDLE && p->o.idle_timeout_ms &&
+		if (pw->bound && !pw->w->inflight && pw->w->state == WPROC_IDLE && p->o.idle_timeout_ms &&
 		    now - pw->idle_since > p->o.idle_timeout_ms * 1000000ull)
 			worker_dying(pw);
 	}
@@ -613,19 +669,22 @@ void pool_stats(const struct pool *p, struct pool_stats *s)
 			s->fn_bound++;
 		if (pw->w->state == WPROC_STARTING)
 			s->starting++;
-		else if (pw->job)
+		else if (pw->w->inflight)
 			s->active++;
 		else
 			s->available++;
 		if (pw->w->state != WPROC_STARTING)
 			s->layers_min &= pw->w->layers;
+		s->inflight += pw->w->inflight;
+		if (pw->w->inflight > s->inflight_max)
+			s->inflight_max = pw->w->inflight;
 	}
 }
 
 void pool_fetch_done(struct pool *p, struct egress_req *r)
 {
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
-		if (!pw->dying && pw->w->serial == r->owner && pw->job) {
+		if (!pw->dying && pw->w->serial == r->owner) {
 			wproc_fetch_reply(pw->w, r);
 			break;
 		}
@@ -638,7 +697,7 @@ bool pool_drain(struct pool *p)
 	if (p->qhead)
 		return false;
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
-		if (pw->job)
+		if (pw->w->inflight)
 			return false;
 	return true;
 }

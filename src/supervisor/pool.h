@@ -2,13 +2,18 @@
  *
  * Theory of operation. The pool keeps ISOLATE_POOL_SIZE unbound workers
  * warm (started, sandboxed, idle) and at most ISOLATE_MAX_POOL_SIZE workers
- * in all. A worker is bound to the tenant of its first execution until it
- * dies: executions of different tenants never share a process. A job goes
- * to an idle worker of its tenant, else to an idle unbound one; else it
- * waits in a bounded FIFO queue while the pool starts a worker for it (or
- * retires the longest-idle worker of another tenant to make room). A job
- * that waits past the queue timeout, or finds the queue full, is refused
- * (the caller answers 503 with Retry-After).
+ * in all. A worker is bound to the binding of its first execution until it
+ * dies — a tenant's code mode, one function version, one session, or a
+ * tenant's isolation "process" — so executions of different tenants never
+ * share a process. A worker runs up to CORRAL_WORKER_CONCURRENCY of its
+ * binding's executions at once (one for a session's and for "process").
+ * A job goes to the least loaded worker of its binding with room, or to an
+ * idle unbound one (also when its own are busy on the CPU: a CPU-bound
+ * tenant spreads over the cores); else it waits in a bounded FIFO queue
+ * while the pool starts a worker for it (or retires the longest-idle worker
+ * of another binding to make room). A job that waits past the queue
+ * timeout, or finds the queue full, is refused (the caller answers 503 with
+ * Retry-After).
  *
  * Workers are recycled after CORRAL_WORKER_MAX_EXECUTIONS executions and
  * always after a timeout, crash or kill (wproc never reuses those); idle
@@ -55,6 +60,14 @@ struct pool_opts {
 	 * (loaded handlers); binding one more retires the longest-idle one.
 	 * 0: only the pool's max bounds them. */
 	unsigned fn_cache_max;
+	/* Many executions per worker: how many at once (1: one per process,
+	 * as before), and the memory cap their worker's cgroup then holds. */
+	unsigned worker_concurrency;
+	uint64_t worker_memory_bytes;
+	unsigned cpus;               /* cores: a CPU-bound binding spreads over as many workers */
+	/* In-flight executions (running + queued) on the node: -EAGAIN past
+	 * it; 0: no limit. (The tenant's limit is ratelimit.c's.) */
+	unsigned node_max;
 };
 
 struct pool_job;
@@ -88,6 +101,7 @@ struct pool_job {
 	struct pool_worker *worker;
 	bool queued;
 	bool cold;                   /* it was the first job of a freshly bound worker */
+	uint64_t slot;               /* its number in its worker */
 	unsigned retries;            /* workers that could not take it (memory) */
 };
 
@@ -97,8 +111,8 @@ struct pool;
 int pool_new(struct pool **out, const struct pool_opts *o);
 /* Starts the warm workers (in the background: they report READY later). */
 void pool_start(struct pool *p);
-/* Runs or queues the job. Returns 0, or -EAGAIN when the queue is full
- * (nothing was taken). */
+/* Runs or queues the job. Returns 0, or -EAGAIN (nothing was taken) when
+ * the node has node_max executions in flight or the queue is full. */
 int pool_submit(struct pool *p, struct pool_job *j);
 /* The caller no longer wants the job (its client went away): a queued job
  * is dropped; a running one finishes without callbacks. */
@@ -121,6 +135,8 @@ struct pool_stats {
 	 * holds its loaded modules. */
 	unsigned fn_bound;           /* live workers bound to a function */
 	uint64_t fn_evicted;         /* function-bound workers retired */
+	unsigned inflight;           /* executions running in workers */
+	unsigned inflight_max;       /* ... in the busiest worker */
 };
 void pool_stats(const struct pool *p, struct pool_stats *s);
 /* A finished fetch from the egress thread: answered to its worker if it

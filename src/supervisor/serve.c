@@ -58,12 +58,15 @@ static const struct setting {
 	U("CORRAL_MAX_CODE_BYTES", NULL, max_code, 1, 16u << 20, "102400"),
 	U("CORRAL_MAX_OUTPUT_BYTES", NULL, max_output, CONFIG_OUTPUT_MIN, CONFIG_OUTPUT_MAX, "1048576"),
 	U("CORRAL_MAX_MEMORY_MB", NULL, max_memory_mb, CONFIG_MEMORY_MB_MIN, CONFIG_MEMORY_MB_MAX, "2048"),
-	U("CORRAL_QUEUE_MAX", NULL, queue_max, 0, 1000000, "1000"),
+	U("CORRAL_QUEUE_MAX", NULL, queue_max, 0, 1000000, "10000"),
 	U("CORRAL_QUEUE_TIMEOUT_MS", NULL, queue_timeout_ms, 1, 600000, "10000"),
 	U("CORRAL_WORKER_MAX_EXECUTIONS", NULL, worker_max_execs, 0, 1000000000, "10000"),
+	U("CORRAL_WORKER_CONCURRENCY", NULL, worker_concurrency, 1, 100000, "2000"),
+	U("CORRAL_WORKER_MEMORY_MB", NULL, worker_memory_mb, CONFIG_MEMORY_MB_MIN, CONFIG_MEMORY_MB_MAX, "4096"),
+	U("CORRAL_MAX_INFLIGHT", NULL, max_inflight, 0, 10000000, "20000"),
 	U("CORRAL_RATE_LIMIT", NULL, rate_limit, 0, 1000000, "0"),
 	U("CORRAL_RATE_BURST", NULL, rate_burst, 0, 1000000, "0"),
-	U("CORRAL_TENANT_CONCURRENCY", NULL, tenant_concurrency, 0, 100000, "0"),
+	U("CORRAL_TENANT_CONCURRENCY", NULL, tenant_concurrency, 0, 1000000, "10000"),
 	U("CORRAL_MAX_CONNECTIONS", NULL, max_connections, 1, 1000000, "20000"),
 	U("CORRAL_MAX_CONNECTIONS_PER_IP", NULL, max_per_ip, 0, 1000000, "0"),
 	U("CORRAL_CONNECTION_TIMEOUT_S", NULL, conn_timeout_s, 1, 3600, "60"),
@@ -354,6 +357,10 @@ int serve_main(int argc, char **argv)
 		.egress = egress,
 		.fn_module_cache = c.module_cache,
 		.fn_cache_max = c.module_cache_max > UINT_MAX ? UINT_MAX : (unsigned)c.module_cache_max,
+		.worker_concurrency = (unsigned)c.worker_concurrency,
+		.worker_memory_bytes = c.worker_memory_mb << 20,
+		.cpus = (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1),
+		.node_max = (unsigned)c.max_inflight,
 	};
 	if (pool_new(&pool, &po)) {
 		fprintf(stderr, "corral serve: cannot create the worker pool\n");

@@ -18,6 +18,7 @@ struct serve_config {
 	uint64_t pool_size, pool_max, memory_mb, idle_timeout_ms, timeout_ms;
 	uint64_t max_body, max_code, max_output, max_memory_mb;
 	uint64_t queue_max, queue_timeout_ms, worker_max_execs;
+	uint64_t worker_concurrency, worker_memory_mb, max_inflight;
 	uint64_t rate_limit, rate_burst, tenant_concurrency;
 	uint64_t max_connections, max_per_ip, conn_timeout_s, drain_timeout_s;
 	uint64_t exec_retention_s, exec_retention_rows;

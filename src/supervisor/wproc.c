@@ -34,6 +34,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 	w->fd = -1;
 	w->jit = o->jit;
 	w->mem_cap = o->memory_bytes;
+	w->cap = 1;
 	ipc_reader_init(&w->rd, IPC_MAX_FRAME);
 	int rc;
 	if (o->cg_slot && o->cg_slot->version && (o->caps->layers & SANDBOX_CGROUP)) {
@@ -115,11 +116,32 @@ static int write_frame(struct wproc *w, const struct buf *b)
 	return 0;
 }
 
-int wproc_exec(struct wproc *w, const struct wproc_job *job)
+bool wproc_has_room(const struct wproc *w)
 {
-	if (w->state != WPROC_IDLE)
-		return -EBUSY;
+	return (w->state == WPROC_IDLE || w->state == WPROC_BUSY) && w->inflight < w->cap &&
+	       w->kill_reason == WPROC_KILL_NONE && !w->last;
+}
+
+int wproc_set_capacity(struct wproc *w, unsigned cap, uint64_t memory_bytes)
+{
+	w->cap = cap ? cap : 1;
+	if (w->cap == 1 || !memory_bytes)
+		return 0;
 	if (w->has_cg) {
+		int rc = cg_worker_set_memory(&w->cg, memory_bytes);
+		if (rc)
+			return rc;
+	}
+	w->mem_cap = memory_bytes;
+	return 0;
+}
+
+int wproc_exec(struct wproc *w, const struct wproc_job *job, void *user, uint64_t *slot)
+{
+	if (!wproc_has_room(w))
+		return -EBUSY;
+	bool alone = w->cap == 1;
+	if (alone && w->has_cg) {
 		if (job->memory_bytes && job->memory_bytes != w->mem_cap) {
 			/* v1 refuses (EBUSY) a cap below what the worker holds
 			 * now (a heap a larger job grew, not yet given back). */
@@ -128,10 +150,16 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 				return rc == -EBUSY ? -EDQUOT : rc;
 		}
 		cg_worker_reset_peak(&w->cg);
-		w->oom_before = cg_worker_oom_kills(&w->cg);
 	}
-	if (job->memory_bytes)
+	if (w->has_cg && w->inflight == 0)
+		w->oom_before = cg_worker_oom_kills(&w->cg);
+	if (alone && job->memory_bytes)
 		w->mem_cap = job->memory_bytes;
+	struct wproc_exec *x = calloc(1, sizeof *x);
+	if (!x)
+		return -ENOMEM;
+	x->slot = ++w->next_slot;
+	x->mem_cap = job->memory_bytes ? job->memory_bytes : w->mem_cap;
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	uint64_t flags = (job->allow_eval ? IPC_EXEC_ALLOW_EVAL : 0) |
 			 (job->function ? IPC_EXEC_FUNCTION : 0) |
@@ -139,6 +167,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 			 (job->typescript ? IPC_EXEC_TYPESCRIPT : 0) |
 			 (job->last ? IPC_EXEC_LAST_IN_LIFE : 0);
 	int rc = ipc_enc_begin(&b, IPC_MSG_EXEC);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SLOT, x->slot);
 	rc = rc ? rc : ipc_enc_str(&b, IPC_T_ID, job->id);
 	rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_CODE, job->code, job->code_len);
 	if (job->filename)
@@ -146,7 +175,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TIMEOUT_MS, job->timeout_ms);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FLAGS, flags);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_OUTPUT_CAP, job->output_cap);
-	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MEMORY_MB, w->mem_cap >> 20);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MEMORY_MB, x->mem_cap >> 20);
 	if (job->tmp_cap)
 		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_TMP_CAP, job->tmp_cap);
 	if (job->function) {
@@ -173,23 +202,80 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job)
 	if (!rc)
 		rc = write_frame(w, &b);
 	buf_release(&b);
-	if (rc)
+	if (!rc)
+		rc = idmap_put(&w->jobs, x->slot, x);
+	if (rc) {
+		free(x);
 		return rc;
-	snprintf(w->exec_id, sizeof w->exec_id, "%s", job->id);
-	w->exec_start_ns = clock_mono_ns();
-	w->timeout_ms = job->timeout_ms;
+	}
+	snprintf(x->id, sizeof x->id, "%s", job->id);
+	x->start_ns = clock_mono_ns();
+	x->timeout_ms = job->timeout_ms;
 	/* A session's snapshot runs after the code, on a budget of its own. */
-	w->kill_at_ns = w->exec_start_ns + (job->timeout_ms + WPROC_GRACE_MS +
-					    (job->session.id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
-	w->session = job->session.id != NULL;
-	w->state_max = job->session.state_max;
-	w->out_bytes = 0;
-	w->fetches = 0;
-	w->resp_head = false;
-	w->out_cap = job->output_cap;
-	w->last = job->last;
+	x->kill_at_ns = x->start_ns + (job->timeout_ms + WPROC_GRACE_MS +
+				       (job->session.id ? WPROC_SNAPSHOT_MS : 0)) * 1000000ull;
+	x->session = job->session.id != NULL;
+	x->state_max = job->session.state_max;
+	x->out_cap = job->output_cap;
+	x->user = user;
+	if (!w->inflight || x->kill_at_ns < w->next_kill_ns)
+		w->next_kill_ns = x->kill_at_ns;
+	if (job->last)
+		w->last = true;
+	if (slot)
+		*slot = x->slot;
+	w->inflight++;
 	w->state = WPROC_BUSY;
 	return 0;
+}
+
+void wproc_forget(struct wproc *w, uint64_t slot)
+{
+	struct wproc_exec *x = idmap_get(&w->jobs, slot);
+	if (x)
+		x->user = NULL;
+}
+
+/* Records x as the execution the worker is killed for. */
+static void blame(struct wproc *w, const struct wproc_exec *x)
+{
+	if (!x || w->blame)
+		return;
+	w->blame = x->slot;
+	snprintf(w->blame_id, sizeof w->blame_id, "%s", x->id);
+}
+
+/* The execution a frame is about (its SLOT), or NULL. */
+static struct wproc_exec *job_of(struct wproc *w, const struct ipc_msg *m)
+{
+	return idmap_get(&w->jobs, ipc_get_u64(m, IPC_T_SLOT, 0));
+}
+
+/* x has ended (its result is handed on): forget it. */
+static void job_drop(struct wproc *w, struct wproc_exec *x)
+{
+	idmap_del(&w->jobs, x->slot);
+	free(x);
+	w->inflight--;
+	if (!w->inflight && w->state == WPROC_BUSY)
+		w->state = WPROC_IDLE;
+}
+
+struct each_ctx {
+	void (*fn)(void *ud, void *user);
+	void *ud;
+};
+
+static void each_one(void *ud, uint64_t key, void *v)
+{
+	struct each_ctx *c = ud;
+	c->fn(c->ud, ((struct wproc_exec *)v)->user);
+}
+
+void wproc_each(struct wproc *w, void (*fn)(void *ud, void *user), void *ud)
+{
+	struct each_ctx c = { fn, ud };
+	idmap_each(&w->jobs, each_one, &c);
 }
 
 static char *field_dup(const struct ipc_msg *m, enum ipc_tag tag)
@@ -223,17 +309,18 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 {
 	const struct ipc_field *id = ipc_get(m, IPC_T_ID);
 	const struct ipc_field *st = ipc_get(m, IPC_T_STATUS);
+	struct wproc_exec *x = job_of(w, m);
 	char status[40];
 	struct result r;
-	if (w->state != WPROC_BUSY || id->len != strlen(w->exec_id) ||
-	    memcmp(id->data, w->exec_id, id->len) != 0 || st->len >= sizeof status)
+	if (!x || id->len != strlen(x->id) || memcmp(id->data, x->id, id->len) != 0 ||
+	    st->len >= sizeof status)
 		return -EPROTO;
 	memcpy(status, st->data, st->len);
 	status[st->len] = '\0';
 	result_init(&r);
 	if (outcome_parse(status, &r.status))
 		return -EPROTO;
-	snprintf(r.id, sizeof r.id, "%s", w->exec_id);
+	snprintf(r.id, sizeof r.id, "%s", x->id);
 	r.result_json = field_dup(m, IPC_T_RESULT);
 	/* The result is spliced into our JSON as it is: it must be exactly one
 	 * JSON value, or a worker could add keys of its own to the answer. */
@@ -261,7 +348,7 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	if (state) {
 		/* Stored as it is and given back to this session's next worker:
 		 * it must be one JSON object of the snapshot's shape. */
-		int ok = w->session && state->len <= w->state_max ? state_check(state->data, state->len) : -1;
+		int ok = x->session && state->len <= x->state_max ? state_check(state->data, state->len) : -1;
 		if (ok < 0) {
 			result_release(&r);
 			return -EPROTO;
@@ -273,29 +360,37 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	}
 	if (ipc_get(m, IPC_T_EXIT_CODE))
 		r.exit_code = (int)(ipc_get_u64(m, IPC_T_EXIT_CODE, 0) & 0xff);
-	if (w->has_cg) {
+	/* Alone in its worker, an execution's peak is the cgroup's; beside
+	 * others, the worker's own account of what it charged to it. */
+	if (w->has_cg && w->cap == 1) {
 		uint64_t peak = cg_worker_peak(&w->cg);
 		if (peak)
 			r.peak_memory = peak;
 	}
+	void *user = x->user;
 	w->execs++;
-	w->state = WPROC_IDLE;
-	if (needs_recycle(r.status) || w->last)
+	job_drop(w, x);
+	/* A worker that ran one execution alone is not trusted after a bad
+	 * end; one that runs many ended it itself and goes on. */
+	if ((w->cap == 1 && needs_recycle(r.status)) || r.status == OUTCOME_INTERNAL ||
+	    r.status == OUTCOME_KILLED || (w->last && !w->inflight))
 		wproc_kill(w, WPROC_KILL_RETIRE);
 	if (cb->done)
-		cb->done(w, &r, ud);
+		cb->done(w, &r, user);
 	result_release(&r);
 	return 0;
 }
 
 static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct wproc_cb *cb, void *ud)
 {
-	if (w->state != WPROC_BUSY)
+	struct wproc_exec *x = job_of(w, m);
+	if (!x)
 		return -EPROTO;
 	struct egress_req *r = calloc(1, sizeof *r);
 	if (!r)
 		return -ENOMEM;
 	r->owner = w->serial;
+	r->slot = x->slot;
 	r->id = ipc_get_u64(m, IPC_T_FETCH_ID, 0);
 	r->url = field_dup(m, IPC_T_URL);
 	r->method = field_dup(m, IPC_T_METHOD);
@@ -308,7 +403,7 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 	}
 	r->headers = ipc_get_all(m, IPC_T_HEADER, &r->nheaders);
 	uint64_t now = clock_mono_ns();
-	uint64_t left = w->kill_at_ns > now ? (w->kill_at_ns - now) / 1000000 : 1;
+	uint64_t left = x->kill_at_ns > now ? (x->kill_at_ns - now) / 1000000 : 1;
 	uint64_t asked = ipc_get_u64(m, IPC_T_TIMEOUT_MS, left);
 	r->timeout_ms = asked < left ? asked : left;
 	buf_init(&r->resp_headers, 1);
@@ -317,7 +412,7 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 		egress_req_free(r);
 		return -ENOMEM;
 	}
-	if (++w->fetches > 64) {
+	if (++x->fetches > 64) {
 		snprintf(r->error, sizeof r->error, "refused: too many fetches in one execution");
 		wproc_fetch_reply(w, r);
 		egress_req_free(r);
@@ -329,13 +424,13 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 		egress_req_free(r);
 		return 0;
 	}
-	cb->fetch(w, r, ud);
+	cb->fetch(w, r, x->user);
 	return 0;
 }
 
 int wproc_load_package(struct wproc *w, const struct package *p)
 {
-	if (w->state != WPROC_IDLE)
+	if (w->state != WPROC_IDLE || w->inflight)
 		return -EBUSY;
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	int rc = 0;
@@ -357,10 +452,11 @@ int wproc_load_package(struct wproc *w, const struct package *p)
 
 int wproc_fetch_reply(struct wproc *w, const struct egress_req *r)
 {
-	if (w->state != WPROC_BUSY || w->kill_reason != WPROC_KILL_NONE)
+	if (!idmap_get(&w->jobs, r->slot) || w->kill_reason != WPROC_KILL_NONE)
 		return -ESRCH;
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
 	int rc = ipc_enc_begin(&b, IPC_MSG_FETCH_RESULT);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SLOT, r->slot);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FETCH_ID, r->id);
 	if (r->error[0]) {
 		rc = rc ? rc : ipc_enc_str(&b, IPC_T_ERROR, r->error);
@@ -400,17 +496,19 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 	case IPC_MSG_OUTPUT: {
 		uint64_t stream = ipc_get_u64(m, IPC_T_STREAM, 0);
 		const struct ipc_field *d = ipc_get(m, IPC_T_DATA);
-		if (w->state != WPROC_BUSY || (stream != IPC_STREAM_STDOUT && stream != IPC_STREAM_STDERR))
+		struct wproc_exec *x = job_of(w, m);
+		if (!x || (stream != IPC_STREAM_STDOUT && stream != IPC_STREAM_STDERR))
 			return -EPROTO;
 		size_t n = d->len;
-		bool over = w->out_bytes + n > w->out_cap;
+		bool over = x->out_bytes + n > x->out_cap;
 		if (over)
-			n = (size_t)(w->out_cap - w->out_bytes);
-		w->out_bytes += n;
+			n = (size_t)(x->out_cap - x->out_bytes);
+		x->out_bytes += n;
 		if (n && cb->output)
-			cb->output(w, (int)stream, d->data, n, ud);
+			cb->output(w, (int)stream, d->data, n, x->user);
 		if (over) {
 			/* The worker's own count should have stopped it: it did not. */
+			blame(w, x);
 			wproc_kill(w, WPROC_KILL_OUTPUT);
 			return -ECANCELED;
 		}
@@ -421,10 +519,9 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 	case IPC_MSG_FETCH:
 		return handle_fetch(w, m, cb, ud);
 	case IPC_MSG_RESPONSE_HEAD: {
-		const struct ipc_field *id = ipc_get(m, IPC_T_ID);
+		struct wproc_exec *x = job_of(w, m);
 		uint64_t status = ipc_get_u64(m, IPC_T_STATUS_CODE, 0);
-		if (w->state != WPROC_BUSY || w->resp_head || status < 100 || status > 999 ||
-		    id->len != strlen(w->exec_id) || memcmp(id->data, w->exec_id, id->len))
+		if (!x || x->resp_head || status < 100 || status > 999)
 			return -EPROTO;
 		size_t n = 0;
 		const char *hs[512];
@@ -442,9 +539,9 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 			hs[n] = copies[n];
 			n++;
 		}
-		w->resp_head = true;
+		x->resp_head = true;
 		if (cb->response_head)
-			cb->response_head(w, (int)status, hs, n, ud);
+			cb->response_head(w, (int)status, hs, n, x->user);
 		for (size_t i = 0; i < n; i++)
 			free(copies[i]);
 		return 0;
@@ -454,17 +551,18 @@ bad_head:
 		return -EPROTO;
 	}
 	case IPC_MSG_RESPONSE_BODY: {
-		const struct ipc_field *id = ipc_get(m, IPC_T_ID), *d = ipc_get(m, IPC_T_DATA);
-		if (w->state != WPROC_BUSY || !w->resp_head || id->len != strlen(w->exec_id) ||
-		    memcmp(id->data, w->exec_id, id->len))
+		const struct ipc_field *d = ipc_get(m, IPC_T_DATA);
+		struct wproc_exec *x = job_of(w, m);
+		if (!x || !x->resp_head)
 			return -EPROTO;
-		if (w->out_bytes + d->len > w->out_cap) {
+		if (x->out_bytes + d->len > x->out_cap) {
+			blame(w, x);
 			wproc_kill(w, WPROC_KILL_OUTPUT);
 			return -ECANCELED;
 		}
-		w->out_bytes += d->len;
+		x->out_bytes += d->len;
 		if (cb->response_body)
-			cb->response_body(w, d->data, d->len, ud);
+			cb->response_body(w, d->data, d->len, x->user);
 		return 0;
 	}
 	default:
@@ -524,17 +622,40 @@ static uint64_t rss_bytes(pid_t pid)
 	return resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+struct overdue {
+	uint64_t now, slot, next;
+};
+
+static void find_overdue(void *ud, uint64_t key, void *v)
+{
+	struct overdue *o = ud;
+	struct wproc_exec *x = v;
+	if (x->kill_at_ns <= o->now && !o->slot)
+		o->slot = x->slot;
+	if (x->kill_at_ns < o->next)
+		o->next = x->kill_at_ns;
+}
+
 void wproc_tick(struct wproc *w, uint64_t now)
 {
-	if (w->state == WPROC_BUSY && now >= w->kill_at_ns) {
-		wproc_kill(w, WPROC_KILL_DEADLINE);
-		return;
+	if (w->inflight && now >= w->next_kill_ns) {
+		struct overdue o = { now, 0, UINT64_MAX };
+		idmap_each(&w->jobs, find_overdue, &o);
+		w->next_kill_ns = o.next;
+		if (o.slot) {
+			/* The worker should have ended it at its deadline and did
+			 * not answer in the grace after: it is stuck in JS that
+			 * never yields (or it is not ours any more). */
+			blame(w, idmap_get(&w->jobs, o.slot));
+			wproc_kill(w, WPROC_KILL_DEADLINE);
+			return;
+		}
 	}
 	if (w->state == WPROC_STARTING && now - w->started_ns > WPROC_READY_TIMEOUT_MS * 1000000ull) {
 		wproc_kill(w, WPROC_KILL_RETIRE);
 		return;
 	}
-	if (w->state == WPROC_BUSY && !w->has_cg && w->mem_cap && rss_bytes(w->pid) > w->mem_cap)
+	if (w->inflight && !w->has_cg && w->mem_cap && rss_bytes(w->pid) > w->mem_cap)
 		wproc_kill(w, WPROC_KILL_MEMORY);
 }
 
@@ -550,14 +671,18 @@ void wproc_kill(struct wproc *w, enum wproc_kill_reason why)
 
 bool wproc_reusable(const struct wproc *w)
 {
-	return w->state == WPROC_IDLE && w->kill_reason == WPROC_KILL_NONE;
+	return w->state == WPROC_IDLE && w->kill_reason == WPROC_KILL_NONE && !w->last;
 }
 
-static void died_result(struct wproc *w, int st, const struct rusage *ru, struct result *r)
+/* The outcome of x, in flight in a worker that has died: its own when it
+ * is the execution the worker died of (or it was alone), else `killed`
+ * with the reason its neighbour gave. */
+static void died_result(struct wproc *w, const struct wproc_exec *x, unsigned at_death, int st,
+			const struct rusage *ru, struct result *r)
 {
-	char msg[160];
-	snprintf(r->id, sizeof r->id, "%s", w->exec_id);
-	r->wall_ns = clock_mono_ns() - w->exec_start_ns;
+	char msg[200];
+	snprintf(r->id, sizeof r->id, "%s", x->id);
+	r->wall_ns = clock_mono_ns() - x->start_ns;
 	r->cpu_ns = ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000ull +
 		    ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000ull;
 	r->peak_memory = (uint64_t)ru->ru_maxrss * 1024;
@@ -568,18 +693,53 @@ static void died_result(struct wproc *w, int st, const struct rusage *ru, struct
 	}
 	bool oom = w->has_cg && cg_worker_oom_kills(&w->cg) > w->oom_before;
 	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	/* Alone at its death (or in a worker of one), what killed the worker
+	 * was this execution's doing. */
+	bool own = w->cap == 1 || x->slot == w->blame || (!w->blame && at_death == 1);
+	if (!own) {
+		const char *why = NULL;
+		switch (w->kill_reason) {
+		case WPROC_KILL_DEADLINE:
+			why = "did not yield at its deadline";
+			break;
+		case WPROC_KILL_OUTPUT:
+			why = "passed its output cap unstopped";
+			break;
+		case WPROC_KILL_MEMORY:
+			why = NULL;
+			break;
+		default:
+			break;
+		}
+		r->status = OUTCOME_KILLED;
+		r->signal = SIGKILL;
+		if (why && w->blame)
+			snprintf(msg, sizeof msg, "the worker was killed because execution %s, running beside this one, %s",
+				 w->blame_id, why);
+		else if (oom || w->kill_reason == WPROC_KILL_MEMORY)
+			snprintf(msg, sizeof msg, "the worker was killed: the executions in it held more than its shared %llu MB memory cap",
+				 (unsigned long long)(w->mem_cap >> 20));
+		else if (w->kill_reason == WPROC_KILL_PROTOCOL)
+			snprintf(msg, sizeof msg, "the worker sent a malformed frame and was killed");
+		else if (sig && sig != SIGKILL)
+			snprintf(msg, sizeof msg, "the worker crashed (SIG%s)", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		else
+			snprintf(msg, sizeof msg, "the worker was killed (SIGKILL)");
+		result_set_error(r, "KilledError", msg);
+		return;
+	}
 	switch (w->kill_reason) {
 	case WPROC_KILL_DEADLINE:
 		r->status = OUTCOME_TIMEOUT;
 		snprintf(msg, sizeof msg, "execution exceeded its %llu ms deadline and was killed",
-			 (unsigned long long)w->timeout_ms);
+			 (unsigned long long)x->timeout_ms);
 		result_set_error(r, "TimeoutError", msg);
 		return;
 	case WPROC_KILL_OUTPUT:
 		r->status = OUTCOME_OUTPUT_LIMIT;
 		r->truncated = true;
 		snprintf(msg, sizeof msg, "stdout and stderr passed their %llu-byte cap",
-			 (unsigned long long)w->out_cap);
+			 (unsigned long long)x->out_cap);
 		result_set_error(r, "OutputLimitError", msg);
 		return;
 	case WPROC_KILL_MEMORY:
@@ -622,6 +782,13 @@ static void died_result(struct wproc *w, int st, const struct rusage *ru, struct
 	}
 }
 
+static void first_job(void *ud, uint64_t key, void *v)
+{
+	struct wproc_exec **out = ud;
+	if (!*out)
+		*out = v;
+}
+
 void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud)
 {
 	if (w->pid <= 0)
@@ -642,13 +809,20 @@ void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud)
 	while (wait4(w->pid, &st, 0, &ru) < 0 && errno == EINTR)
 		;
 reaped:
-	if (w->state == WPROC_BUSY) {
+	w->state = WPROC_DEAD;
+	unsigned at_death = w->inflight;
+	while (w->inflight) {
+		struct wproc_exec *x = NULL;
+		idmap_each(&w->jobs, first_job, &x);
+		if (!x)
+			break;
 		struct result r;
 		result_init(&r);
-		died_result(w, st, &ru, &r);
-		w->state = WPROC_DEAD;
+		died_result(w, x, at_death, st, &ru, &r);
+		void *user = x->user;
+		job_drop(w, x);
 		if (cb && cb->done)
-			cb->done(w, &r, ud);
+			cb->done(w, &r, user);
 		result_release(&r);
 	}
 	w->state = WPROC_DEAD;
@@ -656,6 +830,11 @@ reaped:
 	if (w->own_cg)
 		cg_worker_destroy(&w->cg);
 	w->has_cg = w->own_cg = false;
+}
+
+static void free_job(void *ud, uint64_t key, void *v)
+{
+	free(v);
 }
 
 /* Kills the worker (waiting for it with reap) and frees the handle. */
@@ -673,6 +852,8 @@ static void release(struct wproc *w, bool reap)
 	if (w->pidfd >= 0)
 		close(w->pidfd);
 	ipc_reader_release(&w->rd);
+	idmap_each(&w->jobs, free_job, NULL);
+	idmap_release(&w->jobs);
 	free(w);
 }
 

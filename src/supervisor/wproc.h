@@ -2,16 +2,25 @@
  *
  * Starts a worker (spawn.c) with its own cgroup, sends it executions, reads
  * its frames, enforces what the worker cannot be trusted to enforce on
- * itself (the wall deadline plus grace, the output cap, the memory cap when
- * there is no cgroup, well-formed frames), and maps every way a worker can
- * end to one outcome. It does no waiting of its own: the caller's loop
- * (poll in `corral run`, epoll in `corral serve`) calls wproc_on_readable
- * when wproc->fd is readable and wproc_tick at least every WPROC_TICK_MS
- * while an execution runs. A worker that timed out, crashed or was killed
- * is never reused: wproc_reusable() says so.
+ * itself (each execution's wall deadline plus grace, its output cap, the
+ * memory cap when there is no cgroup, well-formed frames), and maps every
+ * way a worker can end to one outcome per execution in flight. It does no
+ * waiting of its own: the caller's loop (poll in `corral run`, epoll in
+ * `corral serve`) calls wproc_on_readable when wproc->fd is readable and
+ * wproc_tick at least every WPROC_TICK_MS while executions run.
  *
- * States: STARTING → (READY frame) → IDLE → (wproc_exec) → BUSY → (RESULT)
- * → IDLE …; any protocol error, kill or exit → DEAD. */
+ * Capacity. A worker runs up to wproc->cap executions at once (engine.h),
+ * each under the slot number wproc_exec gave it (every frame about one
+ * execution carries it). With cap 1 (isolation "process", sessions,
+ * `corral run`) the cgroup's memory cap is each execution's own, and a
+ * worker that timed out, crashed or was killed is never reused. With a
+ * larger cap the cgroup holds the worker's shared cap (wproc_set_capacity)
+ * and the worker enforces each execution's limits itself: a timeout or a
+ * memory_limit ends one execution, not the worker. If the worker dies all
+ * the same, every execution in it ends with an outcome that names why.
+ *
+ * States: STARTING → (READY frame) → IDLE ⇄ BUSY (executions in flight);
+ * any protocol error, kill or exit → DEAD. */
 #ifndef CORRAL_WPROC_H
 #define CORRAL_WPROC_H
 
@@ -21,6 +30,7 @@
 
 #include "sandbox/cg.h"
 #include "supervisor/egress.h"
+#include "common/idmap.h"
 #include "common/ipc.h"
 #include "common/result.h"
 #include "sandbox/sandbox.h"
@@ -79,6 +89,8 @@ struct wproc_job {
 
 struct wproc;
 
+/* ready gets the ud given to wproc_on_readable; the others get the user
+ * pointer of the execution they are about (wproc_exec's). */
 struct wproc_cb {
 	void (*ready)(struct wproc *w, void *ud);
 	void (*output)(struct wproc *w, int stream, const char *p, size_t n, void *ud);
@@ -110,28 +122,52 @@ struct wproc {
 	struct ipc_reader rd;
 	enum wproc_kill_reason kill_reason;
 
-	/* The execution in flight (BUSY). */
-	char exec_id[65];
-	uint64_t exec_start_ns;
+	/* The executions in flight, by slot. */
+	struct idmap jobs;
+	unsigned inflight;
+	unsigned cap;             /* at most this many at once (1 unless set) */
+	uint64_t next_slot;
+	uint64_t mem_cap;         /* the cgroup's (or the RSS poll's) cap */
+	uint64_t oom_before;
+	uint64_t blame;           /* the slot whose overrun made wproc kill the worker */
+	char blame_id[65];        /* ... and its id */
+	uint64_t next_kill_ns;    /* no execution is overdue before this */
+	bool last;                /* no more executions: it ends after these */
+	void *user;               /* for the caller */
+};
+
+/* One execution in a worker (wproc.c's). */
+struct wproc_exec {
+	uint64_t slot;
+	char id[65];
+	uint64_t start_ns;
 	uint64_t kill_at_ns;      /* deadline + grace */
 	uint64_t timeout_ms;
 	uint64_t out_bytes, out_cap;
 	uint64_t mem_cap;
-	uint64_t oom_before;
-	unsigned fetches;         /* in flight for this execution */
+	unsigned fetches;         /* asked for by this execution */
 	bool resp_head;           /* function mode: the head came */
 	bool session;             /* a session's execution: a state may come back */
 	uint64_t state_max;       /* ... of at most this many bytes */
-	bool last;
-	void *user;               /* for the caller */
+	void *user;               /* the caller's, given to the callbacks */
 };
 
 /* Starts a worker; it is STARTING until its READY frame. Caller frees with
  * wproc_free. Returns 0 or -errno. */
 int wproc_start(struct wproc **out, const struct wproc_opts *o);
-/* Sends one execution to an IDLE worker. Returns 0 or -errno: -EDQUOT
- * when the worker holds more memory than the job's cap allows. */
-int wproc_exec(struct wproc *w, const struct wproc_job *job);
+/* Sends one execution to a worker that has room (wproc_has_room). Returns 0
+ * or -errno: -EDQUOT when a cap-1 worker holds more memory than the job's
+ * cap allows. */
+int wproc_exec(struct wproc *w, const struct wproc_job *job, void *user, uint64_t *slot);
+/* The caller no longer wants to hear of the execution in slot: it runs
+ * to its end, and the callbacks get NULL for it. */
+void wproc_forget(struct wproc *w, uint64_t slot);
+bool wproc_has_room(const struct wproc *w);
+/* Lets the worker run cap executions at once; with cap > 1 its cgroup's
+ * memory cap becomes memory_bytes, shared by them. Returns 0 or -errno. */
+int wproc_set_capacity(struct wproc *w, unsigned cap, uint64_t memory_bytes);
+/* The user pointer of each execution in flight. */
+void wproc_each(struct wproc *w, void (*fn)(void *ud, void *user), void *ud);
 /* Reads and handles what the worker sent. Returns 0, or -errno when the
  * worker is gone or was killed for what it sent (then call wproc_reap). */
 int wproc_on_readable(struct wproc *w, const struct wproc_cb *cb, void *ud);
@@ -147,7 +183,8 @@ struct package;
 /* Sends a function's package to an IDLE worker (before its first
  * invocation). Returns 0 or -errno. */
 int wproc_load_package(struct wproc *w, const struct package *p);
-/* Sends the answer to a fetch (r->error set for a refusal). */
+/* Sends the answer to a fetch (r->error set for a refusal); -ESRCH when
+ * its execution has ended. */
 int wproc_fetch_reply(struct wproc *w, const struct egress_req *r);
 void wproc_free(struct wproc *w);
 /* For a process about to exit: kills the worker and frees the handle

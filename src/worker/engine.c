@@ -1,14 +1,16 @@
 /* engine — see engine.h for the theory of operation.
  *
  * This file is the VM's life (creation, warm-up, the watchdog), the
- * contexts an execution runs in (fresh, a session's, a function's), its
- * event loop, and function mode; it is built on jsval (C and JS values),
+ * contexts an execution runs in (fresh, a session's, a function's), the
+ * turns of the executions in flight and their scheduling, and function mode; it is built on jsval (C and JS values),
  * bundles (the embedded JS), exec (an execution's state), report (its
  * result), session (a session's context) and the host_*.c modules (its
  * globals). */
 #include "worker/engine_internal.h"
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +27,57 @@
 
 /* --- the VM ------------------------------------------------------------- */
 
+/* Resident bytes of this process now, or 0 when they cannot be read. */
+static uint64_t rss_now(struct engine *e)
+{
+	char b[96];
+	if (e->statm_fd < 0)
+		return 0;
+	ssize_t n = pread(e->statm_fd, b, sizeof b - 1, 0);
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	unsigned long long size, resident;
+	if (sscanf(b, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	static uint64_t page;
+	if (!page)
+		page = (uint64_t)sysconf(_SC_PAGESIZE);
+	return resident * page;
+}
+
+/* Charges x with the growth of resident memory since its turn's last
+ * reading (a shrink pays back what it held, never below nothing), and
+ * stops it when it holds more than its cap. */
+static void charge(struct exec *x, uint64_t rss)
+{
+	if (!rss || !x->turn_rss)
+		return;
+	if (rss >= x->turn_rss)
+		x->mem_held += rss - x->turn_rss;
+	else
+		x->mem_held = x->turn_rss - rss > x->mem_held ? 0 : x->mem_held - (x->turn_rss - rss);
+	x->turn_rss = rss;
+	if (x->mem_held > x->mem_peak)
+		x->mem_peak = x->mem_held;
+	if (x->req->memory_bytes && x->mem_held > x->req->memory_bytes && x->term == TERM_NONE)
+		x->term = TERM_MEMORY;
+}
+
 static bool watchdog_cb(JSContextRef ctx, void *data)
 {
 	struct engine *e = data;
 	struct exec *x = e->cur;
-	if (x && x->term == TERM_NONE && clock_mono_ns() >= x->deadline_ns)
-		x->term = TERM_TIMEOUT;
-	if (x && x->term != TERM_NONE)
+	if (x && x->term == TERM_NONE) {
+		if (clock_mono_ns() >= x->deadline_ns)
+			x->term = TERM_TIMEOUT;
+		else
+			charge(x, rss_now(e));
+	}
+	if (x && x->term != TERM_NONE) {
+		e->terminated = true;
 		return true;
+	}
 	/* JSC does not re-arm a watchdog whose callback declined: setting the
 	 * limit again from inside the callback does (it restarts the timer for
 	 * the entry in progress). */
@@ -40,12 +85,14 @@ static bool watchdog_cb(JSContextRef ctx, void *data)
 	return false;
 }
 
-int engine_new(struct engine **out, const struct engine_opts *opts)
+int engine_new(struct engine **out, const struct engine_opts *opts, const struct engine_io *io)
 {
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return -ENOMEM;
 	e->jit = opts->jit;
+	e->io = *io;
+	e->statm_fd = opts->statm_fd;
 	if (!opts->jit) {
 		jsc_options_set_boolean("useJIT", 0);
 		jsc_options_set_boolean("useDFGJIT", 0);
@@ -87,6 +134,10 @@ void engine_free(struct engine *e)
 	session_drop(e);
 	vfs_free(e->pkg);
 	free(e->pkg_entry);
+	idmap_release(&e->live);
+	idmap_release(&e->fetches);
+	free(e->wheap);
+	free(e->touched);
 	if (e->on_rejection)
 		JSValueUnprotect(e->host_ctx, e->on_rejection);
 	JSGlobalContextRelease(e->host_ctx);
@@ -140,10 +191,10 @@ static struct exec *exec_of(JSContextRef ctx)
 }
 
 /* The completion value's promise settled: state is what it became. */
-static JSValueRef settle(JSContextRef ctx, int state, size_t argc, const JSValueRef argv[])
+static JSValueRef settle(struct exec *x, JSContextRef ctx, int state, size_t argc,
+			 const JSValueRef argv[])
 {
-	struct exec *x = exec_of(ctx);
-	if (x && x->pstate == PROMISE_PENDING) {
+	if (x->pstate == PROMISE_PENDING) {
 		x->pstate = state;
 		x->pvalue = argc ? argv[0] : JSValueMakeUndefined(ctx);
 		JSValueProtect(ctx, x->pvalue);
@@ -151,16 +202,16 @@ static JSValueRef settle(JSContextRef ctx, int state, size_t argc, const JSValue
 	return JSValueMakeUndefined(ctx);
 }
 
-static JSValueRef on_fulfilled(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+static JSValueRef on_fulfilled(struct exec *x, JSContextRef ctx, JSObjectRef self,
 			       size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	return settle(ctx, PROMISE_FULFILLED, argc, argv);
+	return settle(x, ctx, PROMISE_FULFILLED, argc, argv);
 }
 
-static JSValueRef on_rejected(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+static JSValueRef on_rejected(struct exec *x, JSContextRef ctx, JSObjectRef self,
 			      size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	return settle(ctx, PROMISE_REJECTED, argc, argv);
+	return settle(x, ctx, PROMISE_REJECTED, argc, argv);
 }
 
 static JSValueRef on_unhandled_rejection(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
@@ -181,8 +232,8 @@ static bool await_value(struct exec *x, JSValueRef v)
 	if (!then || !JSValueIsObject(x->ctx, then) || !JSObjectIsFunction(x->ctx, (JSObjectRef)then))
 		return false;
 	JSValueRef args[2] = {
-		jsval_make_fn(x->ctx, "onFulfilled", on_fulfilled),
-		jsval_make_fn(x->ctx, "onRejected", on_rejected),
+		exec_bind_fn(x, "onFulfilled", on_fulfilled),
+		exec_bind_fn(x, "onRejected", on_rejected),
 	};
 	x->pstate = PROMISE_PENDING;
 	JSValueRef exc = NULL;
@@ -250,11 +301,15 @@ void engine_prepare(struct engine *e)
 		return;
 	struct exec x = { 0 };
 	x.eng = e;
+	uint64_t before = rss_now(e);
 	x.ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!x.ctx)
 		return;
 	install_common(&x);
 	e->spare = x.ctx;
+	uint64_t after = rss_now(e);
+	if (after > before && after - before > e->ctx_cost)
+		e->ctx_cost = after - before;
 }
 
 /* Puts a fresh context in x: the one made while the worker was idle, or a
@@ -296,53 +351,181 @@ static int enter_session(struct exec *x)
 	return session_begin(x);
 }
 
-/* Waits until `until` (a monotonic deadline), handling fetch answers from
- * the supervisor as they come. */
-static void wait_until(struct exec *x, uint64_t until)
+/* --- turns and their scheduling ---------------------------------------- */
+
+static bool wake_before(const struct exec *a, const struct exec *b)
 {
-	for (;;) {
-		uint64_t now = clock_mono_ns();
-		if (now >= until || x->term != TERM_NONE || x->uncaught)
-			return;
-		if (!x->nfetches || !x->io || !x->io->next) {
-			struct timespec ts = { (time_t)(until / 1000000000ull), (long)(until % 1000000000ull) };
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-				;
-			return;
-		}
-		struct ipc_msg m;
-		int ms = (int)((until - now + 999999) / 1000000);
-		int r = x->io->next(x->io->ud, &m, ms > 0 ? ms : 1);
-		if (r < 0) {
-			/* The supervisor is gone: nothing will answer. */
-			host_fetch_clear(x);
-			return;
-		}
-		if (r == 1 && m.type == IPC_MSG_FETCH_RESULT) {
-			host_fetch_result(x, &m);
-			host_output_flush(x);
-			return;
-		}
-	}
+	return a->wake_ns < b->wake_ns || (a->wake_ns == b->wake_ns && a->serial < b->serial);
 }
 
-static void event_loop(struct exec *x)
+static void wheap_set(struct engine *e, size_t i, struct exec *x)
 {
-	while (x->term == TERM_NONE && !x->uncaught) {
-		host_output_flush(x);
-		uint64_t next = host_timers_run_due(x);
-		if (x->term != TERM_NONE || x->uncaught || (next == 0 && x->nfetches == 0))
+	e->wheap[i] = x;
+	x->heap_index = i;
+}
+
+static void wheap_up(struct engine *e, size_t i)
+{
+	struct exec *x = e->wheap[i];
+	while (i > 0 && wake_before(x, e->wheap[(i - 1) / 2])) {
+		wheap_set(e, i, e->wheap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	wheap_set(e, i, x);
+}
+
+static void wheap_down(struct engine *e, size_t i)
+{
+	struct exec *x = e->wheap[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m = l;
+		if (l >= e->nwheap)
 			break;
-		uint64_t now = clock_mono_ns();
-		if (now >= x->deadline_ns) {
-			x->term = TERM_TIMEOUT;
+		if (l + 1 < e->nwheap && wake_before(e->wheap[l + 1], e->wheap[l]))
+			m = l + 1;
+		if (!wake_before(e->wheap[m], x))
 			break;
+		wheap_set(e, i, e->wheap[m]);
+		i = m;
+	}
+	wheap_set(e, i, x);
+}
+
+static void wheap_remove(struct engine *e, struct exec *x)
+{
+	size_t i = x->heap_index;
+	if (i >= e->nwheap || e->wheap[i] != x)
+		return;
+	struct exec *last = e->wheap[--e->nwheap];
+	x->heap_index = SIZE_MAX;
+	if (last == x)
+		return;
+	wheap_set(e, i, last);
+	wheap_down(e, i);
+	wheap_up(e, last->heap_index);
+}
+
+/* Puts x in the heap at its next wake: its first timer or its deadline. */
+static int wheap_schedule(struct engine *e, struct exec *x)
+{
+	uint64_t wake = x->deadline_ns;
+	if (x->ntimers && x->timers[0].when_ns < wake)
+		wake = x->timers[0].when_ns;
+	x->wake_ns = wake;
+	if (x->heap_index < e->nwheap && e->wheap[x->heap_index] == x) {
+		wheap_down(e, x->heap_index);
+		wheap_up(e, x->heap_index);
+		return 0;
+	}
+	if (e->nwheap == e->wheap_alloc) {
+		size_t n = e->wheap_alloc ? e->wheap_alloc * 2 : 64;
+		struct exec **h = realloc(e->wheap, n * sizeof *h);
+		if (!h)
+			return -ENOMEM;
+		e->wheap = h;
+		e->wheap_alloc = n;
+	}
+	wheap_set(e, e->nwheap++, x);
+	wheap_up(e, x->heap_index);
+	return 0;
+}
+
+/* A turn: one entry into x's JavaScript and the microtasks it queues. */
+static void turn_begin(struct exec *x)
+{
+	x->eng->cur = x;
+	exec_current = x;
+	x->turn_cpu_ns = clock_thread_cpu_ns();
+	x->turn_rss = rss_now(x->eng);
+}
+
+static void turn_end(struct exec *x)
+{
+	struct engine *e = x->eng;
+	x->cpu_ns += clock_thread_cpu_ns() - x->turn_cpu_ns;
+	charge(x, rss_now(e));
+	if (e->terminated) {
+		/* A termination that came during the microtasks JSC drains as
+		 * the entry returns is not reported to it, and stays pending:
+		 * the next call into the VM would fail. Spend it here. */
+		e->terminated = false;
+		JSStringRef z = JSStringCreateWithUTF8CString("0");
+		JSEvaluateScript(e->host_ctx, z, NULL, NULL, 1, NULL);
+		JSStringRelease(z);
+	}
+	host_output_flush(x);
+	e->cur = NULL;
+	exec_current = NULL;
+}
+
+/* Whether x has nothing left that could run: it was stopped, it threw,
+ * or no timer and no fetch of its own is pending. */
+static bool settled(const struct exec *x)
+{
+	return x->term != TERM_NONE || x->uncaught || (x->ntimers == 0 && x->nfetches == 0);
+}
+
+static void finish(struct exec *x);
+
+static void set_parked(struct exec *x, bool on)
+{
+	if (x->parked == on)
+		return;
+	x->parked = on;
+	if (on)
+		x->eng->fn_parked++;
+	else
+		x->eng->fn_parked--;
+}
+
+/* Every function invocation in flight is parked: none can settle another,
+ * so each ends (finish_function reports one that never answered). */
+static void end_parked(struct engine *e)
+{
+	if (e->ending_parked)
+		return;
+	e->ending_parked = true;
+	while (e->fn_inflight && e->fn_inflight == e->fn_parked) {
+		struct exec *p = e->execs;
+		while (p && !p->parked)
+			p = p->next;
+		if (!p)
+			break;
+		finish(p);
+	}
+	e->ending_parked = false;
+}
+
+static void after_one(struct exec *x)
+{
+	struct engine *e = x->eng;
+	if (x->term == TERM_NONE && !x->uncaught && clock_mono_ns() >= x->deadline_ns)
+		x->term = TERM_TIMEOUT;
+	bool idle = x->term == TERM_NONE && !x->uncaught && !x->ntimers && !x->nfetches;
+	if (x->req->function && idle && x->pstate == PROMISE_PENDING && !x->resp_ended) {
+		set_parked(x, true);
+		if (e->fn_inflight > e->fn_parked && !wheap_schedule(e, x))
+			return; /* another invocation may still settle it */
+		end_parked(e);
+		return;
+	}
+	set_parked(x, false);
+	if (settled(x) || wheap_schedule(e, x))
+		finish(x);
+}
+
+/* After a turn of x: ends it, or schedules its next wake; the same for
+ * the executions the turn reached through their bound functions. */
+static void after_turn(struct exec *x)
+{
+	struct engine *e = x->eng;
+	after_one(x);
+	while (e->ntouched) {
+		struct exec *t = idmap_get(&e->live, e->touched[--e->ntouched]);
+		if (t) {
+			t->touched = false;
+			after_one(t);
 		}
-		if (next == 0 || next > x->deadline_ns)
-			next = x->deadline_ns;
-		if (next > now && x->io && x->io->flush)
-			x->io->flush(x->io->ud);
-		wait_until(x, next);
 	}
 }
 
@@ -471,9 +654,10 @@ static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
 	JSStringRelease(wrapped);
 }
 
-/* One invocation of the package's handler (host_invoke.c). The first one
- * makes the function's context and loads the runtime and the module; later
- * ones find them warm. */
+/* One invocation of the package's handler (host_invoke.c), its first turn.
+ * The first one makes the function's context and loads the runtime and the
+ * module; later ones find them warm. Returns 1 when the invocation goes on
+ * (finish_function ends it), 0 when it ended already (res set), -errno. */
 static int exec_function(struct exec *x)
 {
 	struct engine *e = x->eng;
@@ -522,64 +706,55 @@ static int exec_function(struct exec *x)
 			exec_uncaught(x, exc);
 	} else {
 		JSValueProtect(x->ctx, p);
+		x->value = p;
 		if (x->term == TERM_NONE)
 			await_value(x, p);
-		event_loop(x);
-		JSValueUnprotect(x->ctx, p);
 	}
+	return 1;
+}
+
+/* The end of a function's invocation (x->value is its promise). */
+static void finish_function(struct exec *x)
+{
 	bool stuck = x->pstate == PROMISE_PENDING && x->term == TERM_NONE && !x->uncaught;
 	report_finish(x, NULL, false);
 	if (stuck && !x->resp_ended) {
 		/* Express would hang here until the client gave up: nothing is
 		 * left that could end the response, so it is the timeout now. */
-		res->status = OUTCOME_TIMEOUT;
-		report_set_error(res, "TimeoutError", "the handler returned without ending the response, and nothing is left to run that could");
+		x->res->status = OUTCOME_TIMEOUT;
+		report_set_error(x->res, "TimeoutError", "the handler returned without ending the response, and nothing is left to run that could");
 	}
-	return 0;
 }
 
-int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *res,
-		const struct engine_io *io)
+/* The first turn of a code-mode execution (or a session's, or a deploy's
+ * check): compile and evaluate. Returns 1 when it goes on in later turns,
+ * 0 when it has ended with its result reported. */
+static int first_turn(struct exec *x)
 {
-	struct exec x = { 0 };
-	int rc = 0;
-	exec_res_init(res);
-	x.eng = e;
-	x.req = req;
-	x.res = res;
-	x.io = io;
-	x.start_ns = clock_mono_ns();
-	x.cpu_start_ns = clock_process_cpu_ns();
-	x.deadline_ns = x.start_ns + req->timeout_ms * 1000000ull;
-	x.next_timer_id = 1;
-	{
-		struct timespec rt;
-		clock_gettime(CLOCK_REALTIME, &rt);
-		x.time_origin_ms = (double)rt.tv_sec * 1e3 + (double)rt.tv_nsec / 1e6;
-	}
-	buf_init(&x.pending, (1u << 20) + 4096);
-	e->cur = &x;
-	exec_current = &x;
+	struct engine *e = x->eng;
+	const struct exec_req *req = x->req;
+	struct exec_res *res = x->res;
 	if (req->function) {
-		rc = exec_function(&x);
-		goto cleanup;
+		int rc = exec_function(x);
+		x->reported = rc <= 0;
+		return rc > 0;
 	}
+	x->reported = true; /* until the code runs */
 	if (req->session.id) {
-		if (enter_session(&x))
-			goto cleanup;
+		if (enter_session(x))
+			return 0;
 	} else {
-		if (fresh_context(&x)) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		install_request(&x);
+		if (fresh_context(x))
+			return 0;
+		install_request(x);
 	}
 
+	int go = 0;
 	JSStringRef src = jsval_from_utf8(req->code, req->code_len);
 	JSStringRef url = JSStringCreateWithUTF8CString(req->filename ? req->filename : "main.js");
 	if (req->check) {
-		exec_check(&x, src, url);
-		goto rejected;
+		exec_check(x, src, url);
+		goto out;
 	}
 	if (req->typescript) {
 		char terr[512];
@@ -587,7 +762,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		if (!js) {
 			res->status = OUTCOME_REJECTED;
 			report_set_error(res, "SyntaxError", terr);
-			goto rejected;
+			goto out;
 		}
 		JSStringRelease(src);
 		src = js;
@@ -602,7 +777,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 		JSStringRef rw = req->typescript || session_needs_rewrite(req->code, req->code_len)
 			? bundles_rewrite(&e->bundles, "rewriteSession", src) : NULL;
 		if (rw) {
-			x.tla = session_rewrite_is_async(rw);
+			x->tla = session_rewrite_is_async(rw);
 			script = JSScriptCreateFromString(e->group, url, 1, rw, &err_msg, &err_line);
 			JSStringRelease(rw);
 			if (err_msg)
@@ -619,7 +794,7 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 	if (err_msg)
 		JSStringRelease(err_msg);
 	err_msg = NULL;
-	if (!script && x.term == TERM_NONE && !req->session.id) {
+	if (!script && x->term == TERM_NONE && !req->session.id) {
 		JSStringRef rewritten = bundles_rewrite(&e->bundles, "rewriteTopLevelAwait", src);
 		if (rewritten) {
 			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
@@ -627,80 +802,199 @@ int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *r
 				JSStringRelease(err_msg);
 			err_msg = NULL;
 			JSStringRelease(rewritten);
-			x.tla = true;
+			x->tla = true;
 		}
 	}
 	if (!script) {
-		if (x.term != TERM_NONE)
-			report_finish(&x, NULL, false);
+		if (x->term != TERM_NONE)
+			report_finish(x, NULL, false);
 		else
-			report_syntax_error(&x, src, url);
-	} else {
-		JSValueRef exc = NULL;
-		JSValueRef v = JSScriptEvaluate(x.ctx, script, NULL, &exc);
-		JSScriptRelease(script);
-		bool have = false;
-		if (exc && x.term == TERM_NONE) {
-			exec_uncaught(&x, exc);
-		} else if (!exc && v) {
-			JSValueProtect(x.ctx, v);
-			have = true;
-			if (x.term == TERM_NONE)
-				await_value(&x, v);
-			event_loop(&x);
-		}
-		report_finish(&x, v, have);
-		if (have)
-			JSValueUnprotect(x.ctx, v);
+			report_syntax_error(x, src, url);
+		goto out;
 	}
-	if (req->session.id && x.term == TERM_NONE &&
-	    (res->status == OUTCOME_OK || res->status == OUTCOME_ERROR))
-		session_snapshot(&x);
-rejected:
+	JSValueRef exc = NULL;
+	JSValueRef v = JSScriptEvaluate(x->ctx, script, NULL, &exc);
+	JSScriptRelease(script);
+	x->reported = false;
+	x->ran = true;
+	go = 1;
+	if (exc && x->term == TERM_NONE) {
+		exec_uncaught(x, exc);
+	} else if (!exc && v) {
+		JSValueProtect(x->ctx, v);
+		x->value = v;
+		x->have_value = true;
+		if (x->term == TERM_NONE)
+			await_value(x, v);
+	}
+out:
 	JSStringRelease(url);
 	JSStringRelease(src);
-cleanup:
-	host_output_flush(&x);
-	vfs_free(x.vfs);
-	host_timers_clear(&x);
-	host_fetch_clear(&x);
-	if (x.ctx) {
-		if (x.uncaught)
-			JSValueUnprotect(x.ctx, x.uncaught);
-		if (x.pvalue)
-			JSValueUnprotect(x.ctx, x.pvalue);
-		if (x.inspect)
-			JSValueUnprotect(x.ctx, x.inspect);
-		if (x.ctx == e->sess_ctx) {
+	return go;
+}
+
+/* Ends x: its result (unless reported already), a session's snapshot, the
+ * release of what it holds, and io->done. */
+static void finish(struct exec *x)
+{
+	struct engine *e = x->eng;
+	const struct exec_req *req = x->req;
+	struct exec_res *res = x->res;
+	wheap_remove(e, x);
+	if (!x->reported) {
+		turn_begin(x);
+		if (req->function)
+			finish_function(x);
+		else
+			report_finish(x, x->value, x->have_value);
+		if (req->session.id && x->ran && x->term == TERM_NONE &&
+		    (res->status == OUTCOME_OK || res->status == OUTCOME_ERROR))
+			session_snapshot(x);
+		turn_end(x);
+	}
+	host_output_flush(x);
+	vfs_free(x->vfs);
+	host_timers_clear(x);
+	host_fetch_clear(x);
+	if (x->ctx) {
+		if (x->uncaught)
+			JSValueUnprotect(x->ctx, x->uncaught);
+		if (x->pvalue)
+			JSValueUnprotect(x->ctx, x->pvalue);
+		if (x->value)
+			JSValueUnprotect(x->ctx, x->value);
+		if (x->inspect)
+			JSValueUnprotect(x->ctx, x->inspect);
+		if (x->ctx == e->sess_ctx) {
 			/* The session's context serves its next execution, with the
 			 * runtime it loaded; one whose VM was stopped does not. */
-			if (x.rt_obj && !e->sess_rt)
-				e->sess_rt = x.rt_obj;
-			x.rt_obj = NULL;
-			if (x.term == TERM_NONE && res->status != OUTCOME_INTERNAL)
+			if (x->rt_obj && !e->sess_rt)
+				e->sess_rt = x->rt_obj;
+			x->rt_obj = NULL;
+			if (x->term == TERM_NONE && res->status != OUTCOME_INTERNAL)
 				e->sess_seq = req->session.seq + 1;
 			else
 				session_drop(e);
-			if (x.term != TERM_NONE)
+			if (x->term != TERM_NONE)
 				res->reusable = false;
-			x.ctx = NULL;
+			x->ctx = NULL;
 		}
-		if (x.ctx && x.rt_obj && x.ctx != e->fn_ctx)
-			JSValueUnprotect(x.ctx, x.rt_obj);
+		if (x->ctx && x->rt_obj && x->ctx != e->fn_ctx)
+			JSValueUnprotect(x->ctx, x->rt_obj);
 		/* A function's context serves its next invocation too. */
-		if (x.ctx && x.ctx != e->fn_ctx)
-			JSGlobalContextRelease(x.ctx);
+		if (x->ctx && x->ctx != e->fn_ctx)
+			JSGlobalContextRelease(x->ctx);
 	}
-out:
-	e->cur = NULL;
-	exec_current = NULL;
-	buf_release(&x.pending);
+	buf_release(&x->pending);
+	res->wall_ns = clock_mono_ns() - x->start_ns;
+	res->cpu_ns = x->cpu_ns;
+	res->peak_mem = x->mem_peak > e->ctx_cost ? x->mem_peak : e->ctx_cost;
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		e->execs = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	idmap_del(&e->live, x->serial);
+	e->inflight--;
+	bool fn = req->function;
+	if (fn) {
+		set_parked(x, false);
+		e->fn_inflight--;
+	}
+	e->io.done(e->io.ud, (struct exec_req *)req, res);
+	exec_res_release(res);
+	free(x);
+	if (fn && e->fn_inflight && e->fn_inflight == e->fn_parked)
+		end_parked(e);
+}
+
+void engine_start(struct engine *e, struct exec_req *req)
+{
+	struct exec *x = calloc(1, sizeof *x);
+	if (!x || idmap_put(&e->live, e->serials + 1, x)) {
+		struct exec_res res;
+		exec_res_init(&res);
+		report_set_error(&res, "InternalError", "out of memory for one more execution");
+		e->io.done(e->io.ud, req, &res);
+		exec_res_release(&res);
+		free(x);
+		return;
+	}
+	x->eng = e;
+	x->serial = ++e->serials;
+	x->req = req;
+	x->res = &x->own_res;
+	exec_res_init(x->res);
+	x->io = &e->io;
+	x->heap_index = SIZE_MAX;
+	x->start_ns = clock_mono_ns();
+	x->deadline_ns = x->start_ns + req->timeout_ms * 1000000ull;
+	x->next_timer_id = 1;
 	{
-		struct rusage ru;
-		getrusage(RUSAGE_SELF, &ru);
-		res->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		x->time_origin_ms = (double)rt.tv_sec * 1e3 + (double)rt.tv_nsec / 1e6;
 	}
-	res->wall_ns = clock_mono_ns() - x.start_ns;
-	res->cpu_ns = clock_process_cpu_ns() - x.cpu_start_ns;
-	return rc;
+	buf_init(&x->pending, (1u << 20) + 4096);
+	x->next = e->execs;
+	if (e->execs)
+		e->execs->prev = x;
+	e->execs = x;
+	e->inflight++;
+	if (req->function)
+		e->fn_inflight++;
+	/* The context it takes (or makes) is its own memory. */
+	turn_begin(x);
+	if (e->spare && !req->function && !req->session.id)
+		x->mem_held = x->mem_peak = e->ctx_cost;
+	int go = first_turn(x);
+	turn_end(x);
+	if (go)
+		after_turn(x);
+	else
+		finish(x);
+}
+
+void engine_frame(struct engine *e, const struct ipc_msg *m)
+{
+	if (m->type != IPC_MSG_FETCH_RESULT)
+		return;
+	struct exec *x = idmap_get(&e->fetches, ipc_get_u64(m, IPC_T_FETCH_ID, 0));
+	if (!x)
+		return; /* the answer to a fetch of an execution that is over */
+	turn_begin(x);
+	host_fetch_result(x, m);
+	turn_end(x);
+	after_turn(x);
+}
+
+/* engine_run returns after this long even when more is due, so that the
+ * worker reads its socket (fetch answers, new executions) in between. */
+#define ENGINE_RUN_SLICE_NS 10000000ull
+
+uint64_t engine_run(struct engine *e)
+{
+	uint64_t start = clock_mono_ns(), now = start;
+	while (e->nwheap && e->wheap[0]->wake_ns <= now) {
+		struct exec *x = e->wheap[0];
+		if (now >= x->deadline_ns) {
+			x->term = TERM_TIMEOUT;
+			finish(x);
+		} else {
+			turn_begin(x);
+			host_timers_run_due(x);
+			turn_end(x);
+			after_turn(x);
+		}
+		now = clock_mono_ns();
+		if (now - start > ENGINE_RUN_SLICE_NS)
+			return now;
+	}
+	return e->nwheap ? e->wheap[0]->wake_ns : 0;
+}
+
+unsigned engine_inflight(const struct engine *e)
+{
+	return e->inflight;
 }

@@ -1,18 +1,30 @@
-/* engine — the JavaScriptCore VM inside a worker, and one execution in it.
+/* engine — the JavaScriptCore VM inside a worker, and the executions in it.
  *
  * Theory of operation. A worker owns one engine: one JSC context group (a VM,
  * with its heap, JIT and code cache) created before the sandbox closes. Each
- * execution gets a fresh global context in that group, so no global, prototype
- * or closure of one execution is visible to the next, while compiled code and
- * the embedded libraries stay warm. The worker's own event loop (timers, the
- * result promise) runs inside engine_exec; JSC drains microtasks each time a
- * call into JS returns.
+ * code-mode execution gets a fresh global context in that group, so no
+ * global, prototype or closure of one execution is visible to another, while
+ * compiled code and the embedded libraries stay warm. A function's
+ * invocations share the function's one context (its module state), each
+ * with its own request and response.
  *
- * Deadlines are enforced twice in here: JSC's watchdog fires every
- * ENGINE_WATCHDOG_SLICE of CPU time spent in one entry into JS and asks our
- * callback, which decides from the execution's own wall deadline (so a chain
- * of timers or promises cannot reset the clock); between entries the event
- * loop stops waiting at the deadline. The supervisor is the third enforcer. */
+ * Many executions are in flight at once, interleaved on the worker's one
+ * thread: an execution runs in turns — its first evaluation, a due timer, a
+ * fetch's answer — each one entry into JS plus the microtasks it queues
+ * (JSC drains them when the entry returns). Between turns an execution
+ * costs only its context. engine_start runs an execution's first turn,
+ * engine_frame delivers a fetch's answer, engine_run runs what is due and
+ * says when to call it next; an execution that has nothing left to run (or
+ * was stopped) ends, and io->done gets its result.
+ *
+ * Limits are each execution's own: JSC's watchdog fires every
+ * ENGINE_WATCHDOG_SLICE of CPU time spent in one entry and asks our
+ * callback, which stops the entry when the execution in its turn is past its
+ * wall deadline or has grown the process's resident memory past its own
+ * memory cap (growth is charged to the execution whose turn it happened in);
+ * between turns engine_run ends an execution at its deadline. A stopped
+ * turn ends only its execution: the VM goes on serving the others. The
+ * supervisor is the backstop (a worker that stops answering is killed). */
 #ifndef CORRAL_ENGINE_H
 #define CORRAL_ENGINE_H
 
@@ -32,14 +44,17 @@ struct engine;
 
 struct engine_opts {
 	bool jit;
+	int statm_fd;             /* /proc/self/statm, opened before the sandbox closes; -1: none */
 };
 
 struct exec_req {
+	uint64_t slot;            /* the supervisor's number for it (ipc.h) */
 	const char *id;
 	const char *code;
 	size_t code_len;
 	const char *filename;     /* shown in stacks; "main.js" if NULL */
 	uint64_t timeout_ms;
+	uint64_t memory_bytes;    /* resident growth it may cause; 0: no cap of its own */
 	uint64_t output_cap;      /* stdout + stderr bytes */
 	bool allow_eval;
 	bool typescript;
@@ -50,6 +65,8 @@ struct exec_req {
 	/* Compile the code as a CommonJS module (transpiled first when it is
 	 * TypeScript or an ES module) and report rejected or ok: nothing runs. */
 	bool check;
+	/* The worker ends after this execution (and those in flight). */
+	bool last;
 	/* Function mode: invoke the loaded package's handler with this request. */
 	bool function;
 	struct ipc_http http;
@@ -69,7 +86,8 @@ struct exec_res {
 	char *err_message;
 	char *err_stack;
 	uint64_t err_line, err_column; /* 0 when unknown */
-	uint64_t wall_ns, cpu_ns, peak_rss;
+	uint64_t wall_ns, cpu_ns;  /* cpu: the sum over its own turns */
+	uint64_t peak_mem;        /* the most resident memory charged to it at once */
 	bool truncated;
 	bool reusable;            /* false: the worker must not run anything else */
 	int exit_code;            /* process.exit's code, or -1 */
@@ -79,22 +97,19 @@ struct exec_res {
 };
 
 struct engine_io {
-	/* Called with output as it is produced, in the order written. */
-	void (*output)(void *ud, int stream, const char *p, size_t n);
-	/* Called before the execution waits (timers): output given so far
-	 * must reach the supervisor now. */
-	void (*flush)(void *ud);
-	/* Sends one encoded frame to the supervisor now (fetch requests,
-	 * a handler's response). */
+	/* Called with an execution's output as it is produced, in order. */
+	void (*output)(void *ud, uint64_t slot, int stream, const char *p, size_t n);
+	/* Sends one encoded frame to the supervisor (fetch requests, a
+	 * handler's response). */
 	int (*send)(void *ud, const char *p, size_t n);
-	/* Waits up to timeout_ms for a frame from the supervisor: 1 with *m
-	 * set (valid until the next call), 0 on timeout, -errno. */
-	int (*next)(void *ud, struct ipc_msg *m, int timeout_ms);
+	/* The execution ended: res is valid during the call; req goes back
+	 * to the caller (it gave it to engine_start). */
+	void (*done)(void *ud, struct exec_req *req, struct exec_res *res);
 	void *ud;
 };
 
 /* Caller frees with engine_free. Returns 0 or -errno. */
-int engine_new(struct engine **out, const struct engine_opts *opts);
+int engine_new(struct engine **out, const struct engine_opts *opts, const struct engine_io *io);
 void engine_free(struct engine *e);
 /* Runs a little JS before the sandbox closes. Nothing in JSC needs it to
  * work under the sandbox (measured: Intl, regexps, Date, GC and the JIT all
@@ -106,11 +121,17 @@ int engine_warm(struct engine *e, bool full);
  * ~0.1 ms of context creation and global installation leave the request's
  * path. */
 void engine_prepare(struct engine *e);
-/* Runs one execution to its end. res is initialized by the call; release it
- * with exec_res_release. Returns 0, or -errno when the engine itself failed
- * (res->status is then OUTCOME_INTERNAL). */
-int engine_exec(struct engine *e, const struct exec_req *req, struct exec_res *res,
-		const struct engine_io *io);
+/* Starts an execution and runs its first turn; req is the engine's until
+ * io->done hands it back (possibly before this returns). */
+void engine_start(struct engine *e, struct exec_req *req);
+/* Handles a frame from the supervisor for an execution in flight
+ * (FETCH_RESULT); frames for executions that have ended are dropped. */
+void engine_frame(struct engine *e, const struct ipc_msg *m);
+/* Runs every turn that is due (timers, deadlines). Returns the monotonic
+ * time at which to call it again, or 0 when nothing waits on time. */
+uint64_t engine_run(struct engine *e);
+/* Executions in flight. */
+unsigned engine_inflight(const struct engine *e);
 
 /* Function mode: the package a worker serves, loaded once (before its
  * first invocation). begin drops any earlier one. Returns 0 or -errno. */

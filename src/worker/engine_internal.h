@@ -7,6 +7,7 @@
 #include <JavaScriptCore/JavaScript.h>
 #include <stdbool.h>
 
+#include "common/idmap.h"
 #include "common/ipc.h"
 #include "worker/bundles.h"
 #include "worker/engine.h"
@@ -50,7 +51,33 @@ struct engine {
 	char sess_id[65];
 	uint64_t sess_seq;
 	bool jit;
-	struct exec *cur;             /* the execution running now, if any */
+
+	/* The executions in flight: a list, by serial (bound functions),
+	 * and a binary min-heap on wake_ns (the next timer or deadline). */
+	struct engine_io io;
+	struct exec *execs;
+	unsigned inflight;
+	uint64_t serials;
+	struct idmap live;            /* serial -> exec */
+	struct idmap fetches;         /* fetch id -> exec */
+	struct exec **wheap;
+	size_t nwheap, wheap_alloc;
+
+	struct exec *cur;             /* the execution whose turn it is, if any */
+	/* Executions that a bound function reached during another's turn (a
+	 * function's invocations share a context): their state changed, and
+	 * after_turn must look at them too. By serial. */
+	uint64_t *touched;
+	size_t ntouched, touched_alloc;
+	/* Function invocations in flight, and those parked: nothing of their
+	 * own left to run, their promise pending — another invocation's turn
+	 * may still settle it (a promise they share). When every one in
+	 * flight is parked, nothing can, and they end. */
+	unsigned fn_inflight, fn_parked;
+	bool ending_parked;
+	bool terminated;              /* the watchdog stopped the turn in progress */
+	int statm_fd;                 /* /proc/self/statm, or -1 */
+	uint64_t ctx_cost;            /* resident bytes a fresh context took, at most */
 };
 
 /* host_console.c: writes to the execution's output, enforcing the cap. */

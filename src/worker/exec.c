@@ -1,6 +1,8 @@
 /* exec — see exec.h. */
 #include "worker/engine_internal.h"
 
+#include <stdlib.h>
+
 struct exec *exec_current;
 
 void exec_uncaught(struct exec *x, JSValueRef err)
@@ -22,4 +24,58 @@ JSObjectRef exec_inspect(struct exec *x)
 	x->inspect = (JSObjectRef)v;
 	JSValueProtect(x->ctx, v);
 	return x->inspect;
+}
+
+/* A bound function's private data: which execution, and what to call. */
+struct bound {
+	struct engine *eng;
+	uint64_t serial;
+	exec_fn cb;
+};
+
+static JSValueRef bound_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self, size_t argc,
+			     const JSValueRef argv[], JSValueRef *exc)
+{
+	struct bound *b = JSObjectGetPrivate(fn);
+	struct exec *x = b ? idmap_get(&b->eng->live, b->serial) : NULL;
+	if (!x)
+		return JSValueMakeUndefined(ctx); /* its execution is over */
+	struct engine *e = b->eng;
+	if (e->cur != x && !x->touched) {
+		if (e->ntouched == e->touched_alloc) {
+			size_t n = e->touched_alloc ? e->touched_alloc * 2 : 16;
+			uint64_t *t = realloc(e->touched, n * sizeof *t);
+			if (t) {
+				e->touched = t;
+				e->touched_alloc = n;
+			}
+		}
+		if (e->ntouched < e->touched_alloc) {
+			e->touched[e->ntouched++] = x->serial;
+			x->touched = true;
+		}
+	}
+	return b->cb(x, ctx, self, argc, argv, exc);
+}
+
+static void bound_finalize(JSObjectRef fn)
+{
+	free(JSObjectGetPrivate(fn));
+}
+
+JSObjectRef exec_bind_fn(struct exec *x, const char *name, exec_fn cb)
+{
+	static JSClassRef cls;
+	if (!cls) {
+		JSClassDefinition def = kJSClassDefinitionEmpty;
+		def.className = "Function";
+		def.callAsFunction = bound_call;
+		def.finalize = bound_finalize;
+		cls = JSClassCreate(&def);
+	}
+	struct bound *b = malloc(sizeof *b);
+	if (!b)
+		return JSObjectMake(x->ctx, NULL, NULL); /* not callable: a call throws */
+	*b = (struct bound){ x->eng, x->serial, cb };
+	return JSObjectMake(x->ctx, cls, b);
 }

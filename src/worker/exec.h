@@ -2,9 +2,12 @@
  * timers, pending fetches and output, shared by the engine and the host_*
  * modules that install its globals.
  *
- * The worker runs one execution's JavaScript at a time on one thread, and
- * exec_current is the execution whose JavaScript runs now: host functions
- * find their execution through it. */
+ * Many executions are in flight in a worker (engine.h), but one thread runs
+ * one turn of one execution's JavaScript at a time, and exec_current is the
+ * execution whose turn it is: host functions find their execution through
+ * it. Functions that must reach one execution whatever turn calls them (a
+ * function's response sink, the handlers of its invocation's promise: the
+ * invocations share one context) are bound to it with exec_bind_fn. */
 #ifndef CORRAL_EXEC_H
 #define CORRAL_EXEC_H
 
@@ -23,6 +26,7 @@ enum exec_term {
 	TERM_NONE = 0,
 	TERM_TIMEOUT,
 	TERM_OUTPUT,
+	TERM_MEMORY,
 };
 
 struct timer {
@@ -37,13 +41,31 @@ struct timer {
 
 struct exec {
 	struct engine *eng;
+	uint64_t serial;      /* unique in the worker, never reused: for bound functions */
 	JSGlobalContextRef ctx;
 	const struct exec_req *req;
 	struct exec_res *res;
 	const struct engine_io *io;
+	struct exec_res own_res;
+	struct exec *prev, *next;   /* the engine's executions in flight */
+	size_t heap_index;          /* in the engine's wake heap */
+	uint64_t wake_ns;           /* its next timer or its deadline */
 
-	uint64_t start_ns, deadline_ns, cpu_start_ns;
+	uint64_t start_ns, deadline_ns;
 	enum exec_term term;
+
+	/* Accounting over its own turns. */
+	uint64_t cpu_ns, turn_cpu_ns;
+	uint64_t mem_held, mem_peak, turn_rss;
+
+	/* The completion value (code mode) or the invocation's promise
+	 * (function mode), kept until the end; protected. */
+	JSValueRef value;
+	bool have_value;
+	bool ran;             /* its code was evaluated */
+	bool reported;        /* its result is in res already */
+	bool touched;         /* in the engine's touched list */
+	bool parked;          /* see engine_internal.h */
 
 	/* Output not yet handed to io, all of one stream. */
 	struct buf pending;
@@ -92,5 +114,12 @@ extern struct exec *exec_current;
 void exec_uncaught(struct exec *x, JSValueRef err);
 /* The inspect bundle's exports in x's context (loaded on first use), or NULL. */
 JSObjectRef exec_inspect(struct exec *x);
+
+/* A function object that calls cb with x for as long as x is in flight,
+ * from whatever turn it is called, and does nothing (returns undefined)
+ * once x has ended. */
+typedef JSValueRef (*exec_fn)(struct exec *x, JSContextRef ctx, JSObjectRef self, size_t argc,
+			      const JSValueRef argv[], JSValueRef *exc);
+JSObjectRef exec_bind_fn(struct exec *x, const char *name, exec_fn cb);
 
 #endif

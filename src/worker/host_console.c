@@ -20,7 +20,7 @@ void host_output_flush(struct exec *x)
 	if (!x->pending.len)
 		return;
 	if (x->io && x->io->output)
-		x->io->output(x->io->ud, x->pending_stream, x->pending.data, x->pending.len);
+		x->io->output(x->io->ud, x->req->slot, x->pending_stream, x->pending.data, x->pending.len);
 	buf_reset(&x->pending);
 }
 

@@ -64,6 +64,7 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		bad = "fetch: the method must be a token like GET or POST";
 	uint64_t id = next_fetch_id++;
 	ipc_enc_begin(&b, IPC_MSG_FETCH);
+	ipc_enc_u64(&b, IPC_T_SLOT, x->req->slot);
 	ipc_enc_u64(&b, IPC_T_FETCH_ID, id);
 	if (!bad) {
 		ipc_enc_str(&b, IPC_T_URL, url);
@@ -122,6 +123,10 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		result = jsval_throw(ctx, exc, "TypeError", "fetch: cannot reach the supervisor");
 		goto out;
 	}
+	if (idmap_put(&x->eng->fetches, id, x)) {
+		result = jsval_throw(ctx, exc, "RangeError", "out of memory for fetches");
+		goto out;
+	}
 	x->fetches[x->nfetches].id = id;
 	x->fetches[x->nfetches].cb = (JSObjectRef)argv[4];
 	JSValueProtect(ctx, argv[4]);
@@ -142,6 +147,7 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	if (i == x->nfetches)
 		return; /* an answer for an execution that is over */
 	JSObjectRef cb = x->fetches[i].cb;
+	idmap_del(&x->eng->fetches, id);
 	x->fetches[i] = x->fetches[--x->nfetches];
 	JSContextRef ctx = x->ctx;
 	JSValueRef args[5];
@@ -206,7 +212,9 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 
 void host_fetch_clear(struct exec *x)
 {
-	for (unsigned i = 0; i < x->nfetches; i++)
+	for (unsigned i = 0; i < x->nfetches; i++) {
+		idmap_del(&x->eng->fetches, x->fetches[i].id);
 		JSValueUnprotect(x->ctx, x->fetches[i].cb);
+	}
 	x->nfetches = 0;
 }

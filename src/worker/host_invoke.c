@@ -35,11 +35,10 @@ static int send_frame(struct exec *x, struct buf *b)
 	return x->io && x->io->send ? x->io->send(x->io->ud, b->data, b->len) : -1;
 }
 
-static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+static JSValueRef sink_head(struct exec *x, JSContextRef ctx, JSObjectRef self,
 			    size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = exec_current;
-	if (!x || !x->req->function)
+	if (!x->req->function)
 		return JSValueMakeUndefined(ctx);
 	if (x->resp_head_sent)
 		return jsval_throw(ctx, exc, "Error", "the response head was already sent");
@@ -48,7 +47,7 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		return jsval_throw(ctx, exc, "RangeError", "invalid status code");
 	struct buf b = BUF_INIT(IPC_MAX_FRAME);
 	ipc_enc_begin(&b, IPC_MSG_RESPONSE_HEAD);
-	ipc_enc_str(&b, IPC_T_ID, x->req->id);
+	ipc_enc_u64(&b, IPC_T_SLOT, x->req->slot);
 	ipc_enc_u64(&b, IPC_T_STATUS_CODE, (uint64_t)status);
 	if (argc > 1 && JSValueIsArray(ctx, argv[1])) {
 		JSObjectRef arr = (JSObjectRef)argv[1];
@@ -90,11 +89,10 @@ static JSValueRef sink_head(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return JSValueMakeUndefined(ctx);
 }
 
-static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+static JSValueRef sink_write(struct exec *x, JSContextRef ctx, JSObjectRef self,
 			     size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = exec_current;
-	if (!x || !x->req->function)
+	if (!x->req->function)
 		return JSValueMakeUndefined(ctx);
 	if (!x->resp_head_sent || x->resp_ended)
 		return jsval_throw(ctx, exc, "Error", "write before the head or after the end");
@@ -115,7 +113,7 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		size_t k = n < BODY_CHUNK ? n : BODY_CHUNK;
 		struct buf b = BUF_INIT(IPC_MAX_FRAME);
 		ipc_enc_begin(&b, IPC_MSG_RESPONSE_BODY);
-		ipc_enc_str(&b, IPC_T_ID, x->req->id);
+		ipc_enc_u64(&b, IPC_T_SLOT, x->req->slot);
 		ipc_enc_bytes(&b, IPC_T_DATA, p, k);
 		send_frame(x, &b);
 		buf_release(&b);
@@ -125,11 +123,10 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return JSValueMakeUndefined(ctx);
 }
 
-static JSValueRef sink_end(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+static JSValueRef sink_end(struct exec *x, JSContextRef ctx, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
-	struct exec *x = exec_current;
-	if (!x || !x->req->function)
+	if (!x->req->function)
 		return JSValueMakeUndefined(ctx);
 	if (!x->resp_head_sent)
 		return jsval_throw(ctx, exc, "Error", "end before the head");
@@ -206,9 +203,11 @@ JSValueRef host_invoke(struct exec *x, JSObjectRef rt, JSValueRef *exc)
 		return NULL;
 	}
 	JSObjectRef sink = JSObjectMake(ctx, NULL, NULL);
-	jsval_set(ctx, sink, "head", jsval_make_fn(ctx, "head", sink_head), 0);
-	jsval_set(ctx, sink, "write", jsval_make_fn(ctx, "write", sink_write), 0);
-	jsval_set(ctx, sink, "end", jsval_make_fn(ctx, "end", sink_end), 0);
+	/* Bound to x: the invocations share one context, and another
+	 * invocation's turn may run this one's continuation. */
+	jsval_set(ctx, sink, "head", exec_bind_fn(x, "head", sink_head), 0);
+	jsval_set(ctx, sink, "write", exec_bind_fn(x, "write", sink_write), 0);
+	jsval_set(ctx, sink, "end", exec_bind_fn(x, "end", sink_end), 0);
 	char entry[1100];
 	snprintf(entry, sizeof entry, "/%s", x->eng->pkg_entry);
 	JSValueRef args[3] = { jsval_str(ctx, entry), make_request(x), sink };

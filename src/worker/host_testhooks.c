@@ -119,6 +119,7 @@ static JSValueRef t_raw(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		char *data = malloc(n ? n : 1);
 		memset(data, 'A', n);
 		ipc_enc_begin(&b, IPC_MSG_OUTPUT);
+		ipc_enc_u64(&b, IPC_T_SLOT, exec_current ? exec_current->req->slot : 0);
 		ipc_enc_u64(&b, IPC_T_STREAM, IPC_STREAM_STDOUT);
 		ipc_enc_bytes(&b, IPC_T_DATA, data, n);
 		ipc_enc_end(&b);

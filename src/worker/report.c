@@ -278,7 +278,12 @@ void report_finish(struct exec *x, JSValueRef completion, bool have_completion)
 			 (unsigned long long)x->req->timeout_ms);
 		res->status = OUTCOME_TIMEOUT;
 		report_set_error(res, "TimeoutError", msg);
-		res->reusable = false;
+	} else if (x->term == TERM_MEMORY) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "execution exceeded its %llu MB memory cap",
+			 (unsigned long long)(x->req->memory_bytes >> 20));
+		res->status = OUTCOME_MEMORY_LIMIT;
+		report_set_error(res, "MemoryLimitError", msg);
 	} else if (x->term == TERM_OUTPUT) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "stdout and stderr passed their %llu-byte cap",
@@ -286,7 +291,6 @@ void report_finish(struct exec *x, JSValueRef completion, bool have_completion)
 		res->status = OUTCOME_OUTPUT_LIMIT;
 		report_set_error(res, "OutputLimitError", msg);
 		res->truncated = true;
-		res->reusable = false;
 	} else if (x->uncaught && is_process_exit(x, x->uncaught)) {
 		/* process.exit(code): 0 is a normal end, anything else an error
 		 * the way a shell sees a non-zero exit. */

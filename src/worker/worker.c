@@ -2,6 +2,7 @@
 #include "worker/worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct worker {
 	struct buf send;  /* frames waiting to go, written together */
 	uint64_t sent_ns; /* when send was last written */
 	bool broken;      /* the socket failed: stop */
+	bool last;        /* an execution was the last of the worker's life */
 };
 
 #define SEND_AT (256u << 10)
@@ -50,25 +52,6 @@ static int io_send(void *ud, const char *p, size_t n)
 	return 0;
 }
 
-static int io_next(void *ud, struct ipc_msg *m, int timeout_ms)
-{
-	struct worker *wk = ud;
-	for (;;) {
-		int r = ipc_reader_next(&wk->rd, m);
-		if (r)
-			return r < 0 ? -EPROTO : 1;
-		struct pollfd p = { wk->fd, POLLIN, 0 };
-		int n = poll(&p, 1, timeout_ms);
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			return errno == EINTR ? 0 : -errno;
-		long got = ipc_reader_fill(&wk->rd, wk->fd);
-		if (got <= 0 && got != -EAGAIN && got != -EINTR)
-			return -EPIPE;
-	}
-}
-
 static void send_frame(struct worker *wk)
 {
 	if (wk->broken || ipc_enc_end(&wk->out) || buf_append(&wk->send, wk->out.data, wk->out.len)) {
@@ -81,12 +64,13 @@ static void send_frame(struct worker *wk)
 		flush_frames(wk);
 }
 
-static void on_output(void *ud, int stream, const char *p, size_t n)
+static void on_output(void *ud, uint64_t slot, int stream, const char *p, size_t n)
 {
 	struct worker *wk = ud;
 	while (n && !wk->broken) {
 		size_t k = n < (256u << 10) ? n : (256u << 10);
 		ipc_enc_begin(&wk->out, IPC_MSG_OUTPUT);
+		ipc_enc_u64(&wk->out, IPC_T_SLOT, slot);
 		ipc_enc_u64(&wk->out, IPC_T_STREAM, (uint64_t)stream);
 		ipc_enc_bytes(&wk->out, IPC_T_DATA, p, k);
 		send_frame(wk);
@@ -95,11 +79,12 @@ static void on_output(void *ud, int stream, const char *p, size_t n)
 	}
 }
 
-static void send_result(struct worker *wk, const char *id, const struct exec_res *r)
+static void send_result(struct worker *wk, const struct exec_req *req, const struct exec_res *r)
 {
 	struct buf *b = &wk->out;
 	ipc_enc_begin(b, IPC_MSG_RESULT);
-	ipc_enc_str(b, IPC_T_ID, id);
+	ipc_enc_u64(b, IPC_T_SLOT, req->slot);
+	ipc_enc_str(b, IPC_T_ID, req->id);
 	ipc_enc_str(b, IPC_T_STATUS, outcome_name(r->status));
 	if (r->result.len)
 		ipc_enc_bytes(b, IPC_T_RESULT, r->result.data, r->result.len);
@@ -115,7 +100,7 @@ static void send_result(struct worker *wk, const char *id, const struct exec_res
 	}
 	ipc_enc_u64(b, IPC_T_WALL_NS, r->wall_ns);
 	ipc_enc_u64(b, IPC_T_CPU_NS, r->cpu_ns);
-	ipc_enc_u64(b, IPC_T_PEAK_RSS, r->peak_rss);
+	ipc_enc_u64(b, IPC_T_PEAK_RSS, r->peak_mem);
 	ipc_enc_u64(b, IPC_T_TRUNCATED, r->truncated);
 	if (r->exit_code >= 0)
 		ipc_enc_u64(b, IPC_T_EXIT_CODE, (uint64_t)r->exit_code);
@@ -128,92 +113,118 @@ static void send_result(struct worker *wk, const char *id, const struct exec_res
 	send_frame(wk);
 }
 
-/* Runs one EXEC frame. Returns whether the worker may run another. */
-static bool run_exec(struct worker *wk, struct engine *eng, const struct ipc_msg *m)
-{
-	const struct ipc_field *id = ipc_get(m, IPC_T_ID);
-	const struct ipc_field *code = ipc_get(m, IPC_T_CODE);
-	uint64_t flags = ipc_get_u64(m, IPC_T_FLAGS, 0);
-	char idbuf[65];
-	char *filename = NULL;
-	const struct ipc_field *fn = ipc_get(m, IPC_T_FILENAME);
-	snprintf(idbuf, sizeof idbuf, "%.*s", (int)id->len, id->data);
-	if (fn)
-		filename = strndup(fn->data, fn->len);
+/* What an EXEC frame asks, copied out of the frame: the engine keeps it
+ * until the execution ends (on_done frees it). */
+struct owned_req {
+	struct exec_req req;
+	char id[65];
+	char *code, *filename, *method, *url, *path, *ip, *body, *session, *state;
+	char **env, **headers;
+	size_t nenv, nheaders;
+};
 
-	size_t nenv = 0, nh = 0;
-	char **env = ipc_get_all(m, IPC_T_ENV, &nenv);
-	char **headers = ipc_get_all(m, IPC_T_HEADER, &nh);
-	const struct ipc_field *fbody = ipc_get(m, IPC_T_BODY);
-	char *method = NULL, *url = NULL, *path = NULL, *ip = NULL, *body = NULL;
-	const struct ipc_field *f;
-	if ((f = ipc_get(m, IPC_T_METHOD)))
-		method = strndup(f->data, f->len);
-	if ((f = ipc_get(m, IPC_T_URL)))
-		url = strndup(f->data, f->len);
-	if ((f = ipc_get(m, IPC_T_PATH)))
-		path = strndup(f->data, f->len);
-	if ((f = ipc_get(m, IPC_T_CLIENT_IP)))
-		ip = strndup(f->data, f->len);
-	if (fbody) {
-		body = malloc(fbody->len ? fbody->len : 1);
-		if (body)
-			memcpy(body, fbody->data, fbody->len);
+static char *dup_field(const struct ipc_msg *m, enum ipc_tag tag, size_t *len)
+{
+	const struct ipc_field *f = ipc_get(m, tag);
+	if (!f)
+		return NULL;
+	char *p = malloc(f->len + 1);
+	if (p) {
+		memcpy(p, f->data, f->len);
+		p[f->len] = '\0';
+		if (len)
+			*len = f->len;
 	}
-	char *session = NULL;
-	if ((f = ipc_get(m, IPC_T_SESSION)))
-		session = strndup(f->data, f->len);
-	const struct ipc_field *state = ipc_get(m, IPC_T_STATE);
-	struct exec_req req = {
-		.id = idbuf,
-		.code = code->data,
-		.code_len = code->len,
-		.filename = filename,
+	return p;
+}
+
+static void owned_req_free(struct owned_req *o)
+{
+	ipc_strings_free(o->env, o->nenv);
+	ipc_strings_free(o->headers, o->nheaders);
+	free(o->code);
+	free(o->filename);
+	free(o->method);
+	free(o->url);
+	free(o->path);
+	free(o->ip);
+	free(o->body);
+	free(o->session);
+	free(o->state);
+	free(o);
+}
+
+static struct owned_req *owned_req_new(const struct ipc_msg *m)
+{
+	struct owned_req *o = calloc(1, sizeof *o);
+	if (!o)
+		return NULL;
+	const struct ipc_field *id = ipc_get(m, IPC_T_ID);
+	snprintf(o->id, sizeof o->id, "%.*s", (int)id->len, id->data);
+	uint64_t flags = ipc_get_u64(m, IPC_T_FLAGS, 0);
+	size_t code_len = 0, body_len = 0, state_len = 0;
+	o->code = dup_field(m, IPC_T_CODE, &code_len);
+	o->filename = dup_field(m, IPC_T_FILENAME, NULL);
+	o->method = dup_field(m, IPC_T_METHOD, NULL);
+	o->url = dup_field(m, IPC_T_URL, NULL);
+	o->path = dup_field(m, IPC_T_PATH, NULL);
+	o->ip = dup_field(m, IPC_T_CLIENT_IP, NULL);
+	o->body = dup_field(m, IPC_T_BODY, &body_len);
+	o->session = dup_field(m, IPC_T_SESSION, NULL);
+	o->state = dup_field(m, IPC_T_STATE, &state_len);
+	o->env = ipc_get_all(m, IPC_T_ENV, &o->nenv);
+	o->headers = ipc_get_all(m, IPC_T_HEADER, &o->nheaders);
+	if (!o->code) {
+		owned_req_free(o);
+		return NULL;
+	}
+	o->req = (struct exec_req){
+		.slot = ipc_get_u64(m, IPC_T_SLOT, 0),
+		.id = o->id,
+		.code = o->code,
+		.code_len = code_len,
+		.filename = o->filename,
 		.timeout_ms = ipc_get_u64(m, IPC_T_TIMEOUT_MS, 5000),
+		.memory_bytes = ipc_get_u64(m, IPC_T_MEMORY_MB, 0) << 20,
 		.output_cap = ipc_get_u64(m, IPC_T_OUTPUT_CAP, 1u << 20),
 		.allow_eval = (flags & IPC_EXEC_ALLOW_EVAL) != 0,
 		.typescript = (flags & IPC_EXEC_TYPESCRIPT) != 0,
-		.env = (const char *const *)env,
-		.nenv = env ? nenv : 0,
+		.env = (const char *const *)o->env,
+		.nenv = o->env ? o->nenv : 0,
 		.tmp_cap = ipc_get_u64(m, IPC_T_TMP_CAP, 0),
 		.function = (flags & IPC_EXEC_FUNCTION) != 0,
 		.check = (flags & IPC_EXEC_CHECK) != 0,
 		.http = {
-			.method = method,
-			.url = url,
-			.path = path,
-			.client_ip = ip,
-			.headers = (const char *const *)headers,
-			.nheaders = headers ? nh : 0,
-			.body = body,
-			.body_len = fbody ? fbody->len : 0,
-			.has_body = body != NULL,
+			.method = o->method,
+			.url = o->url,
+			.path = o->path,
+			.client_ip = o->ip,
+			.headers = (const char *const *)o->headers,
+			.nheaders = o->headers ? o->nheaders : 0,
+			.body = o->body,
+			.body_len = body_len,
+			.has_body = o->body != NULL,
 		},
 		.session = {
-			.id = session,
+			.id = o->session,
 			.seq = ipc_get_u64(m, IPC_T_SESSION_SEQ, 0),
-			.state = state ? state->data : NULL,
-			.state_len = state ? state->len : 0,
+			.state = o->state,
+			.state_len = state_len,
 			.state_max = ipc_get_u64(m, IPC_T_STATE_MAX, 8u << 20),
 		},
 	};
-	struct engine_io io = { on_output, flush_frames, io_send, io_next, wk };
-	struct exec_res res;
-	engine_exec(eng, &req, &res, &io);
-	send_result(wk, idbuf, &res);
-	flush_frames(wk);
-	bool again = res.reusable && !(flags & IPC_EXEC_LAST_IN_LIFE) && !wk->broken;
-	exec_res_release(&res);
-	ipc_strings_free(env, nenv);
-	ipc_strings_free(headers, nh);
-	free(method);
-	free(url);
-	free(path);
-	free(ip);
-	free(body);
-	free(session);
-	free(filename);
-	return again;
+	if (flags & IPC_EXEC_LAST_IN_LIFE)
+		o->req.last = true;
+	return o;
+}
+
+static void on_done(void *ud, struct exec_req *req, struct exec_res *res)
+{
+	struct worker *wk = ud;
+	send_result(wk, req, res);
+	if (!res->reusable || req->last)
+		wk->last = true;
+	owned_req_free((struct owned_req *)req);
 }
 
 /* A function's package arrives as PACKAGE_FILE frames and a PACKAGE_END,
@@ -248,6 +259,36 @@ static unsigned long arg_num(int argc, char **argv, const char *name, unsigned l
 	return dflt;
 }
 
+/* Handles one frame from the supervisor. Returns 0, or -1 when the worker
+ * must stop (a frame it cannot take). */
+static int on_frame(struct worker *wk, struct engine *eng, const struct ipc_msg *m, bool *pkg_open)
+{
+	switch (m->type) {
+	case IPC_MSG_EXEC: {
+		struct owned_req *o = owned_req_new(m);
+		if (!o) {
+			fprintf(stderr, "corral worker: out of memory for an execution\n");
+			return -1;
+		}
+		engine_start(eng, &o->req);
+		return 0;
+	}
+	case IPC_MSG_FETCH_RESULT:
+		engine_frame(eng, m);
+		return 0;
+	case IPC_MSG_PACKAGE_FILE:
+	case IPC_MSG_PACKAGE_END:
+		if (load_package(eng, m, pkg_open)) {
+			fprintf(stderr, "corral worker: a package frame could not be loaded\n");
+			return -1;
+		}
+		return 0;
+	default:
+		fprintf(stderr, "corral worker: malformed frame from the supervisor\n");
+		return -1;
+	}
+}
+
 int worker_main(int argc, char **argv)
 {
 	struct worker wk = {
@@ -261,11 +302,17 @@ int worker_main(int argc, char **argv)
 		.gid = (gid_t)arg_num(argc, argv, "--gid", 65534),
 		.userns = arg_num(argc, argv, "--userns", 0) != 0,
 	};
-	struct engine_opts eo = { .jit = arg_num(argc, argv, "--jit", 1) != 0 };
+	/* Opened before the sandbox closes: each execution is charged with
+	 * the resident memory its turns add. */
+	struct engine_opts eo = {
+		.jit = arg_num(argc, argv, "--jit", 1) != 0,
+		.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC),
+	};
+	struct engine_io io = { on_output, io_send, on_done, &wk };
 	struct engine *eng = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
-	int rc = engine_new(&eng, &eo);
+	int rc = engine_new(&eng, &eo, &io);
 	if (rc) {
 		fprintf(stderr, "corral worker: cannot create the engine: %s\n", strerror(-rc));
 		return 1;
@@ -285,34 +332,37 @@ int worker_main(int argc, char **argv)
 	flush_frames(&wk);
 
 	ipc_reader_init(&wk.rd, IPC_MAX_FRAME);
-	bool again = true, pkg_open = false;
-	while (again && !wk.broken) {
+	bool pkg_open = false, gone = false;
+	while (!wk.broken && !gone) {
+		/* Frames that have arrived, then what is due. */
 		struct ipc_msg m;
-		int r = ipc_reader_next(&wk.rd, &m);
-		if (r == 0) {
-			long n = ipc_reader_fill(&wk.rd, wk.fd);
-			if (n == -EINTR)
-				continue;
-			if (n <= 0)
-				break; /* the supervisor is gone, or told us to stop */
-			continue;
+		int r;
+		while (!gone && (r = ipc_reader_next(&wk.rd, &m)) != 0) {
+			if (r < 0 || on_frame(&wk, eng, &m, &pkg_open))
+				gone = true;
 		}
-		if (r == 1 && m.type == IPC_MSG_FETCH_RESULT)
-			continue; /* the answer to a fetch of an execution that is over */
-		if (r == 1 && (m.type == IPC_MSG_PACKAGE_FILE || m.type == IPC_MSG_PACKAGE_END)) {
-			if (load_package(eng, &m, &pkg_open)) {
-				fprintf(stderr, "corral worker: a package frame could not be loaded\n");
-				break;
-			}
-			continue;
-		}
-		if (r < 0 || m.type != IPC_MSG_EXEC) {
-			fprintf(stderr, "corral worker: malformed frame from the supervisor\n");
+		if (gone)
 			break;
-		}
-		again = run_exec(&wk, eng, &m);
-		if (again)
+		uint64_t wake = engine_run(eng);
+		flush_frames(&wk);
+		if (wk.last && engine_inflight(eng) == 0)
+			break;
+		if (engine_inflight(eng) == 0)
 			engine_prepare(eng);
+		int timeout = -1;
+		if (wake) {
+			uint64_t now = clock_mono_ns();
+			timeout = wake <= now ? 0 : (int)((wake - now + 999999) / 1000000);
+		}
+		struct pollfd p = { wk.fd, POLLIN, 0 };
+		int n = poll(&p, 1, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0) {
+			long got = ipc_reader_fill(&wk.rd, wk.fd);
+			if (got <= 0 && got != -EAGAIN && got != -EINTR)
+				break; /* the supervisor is gone, or told us to stop */
+		}
 	}
 	ipc_reader_release(&wk.rd);
 	buf_release(&wk.out);

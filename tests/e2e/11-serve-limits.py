@@ -82,7 +82,10 @@ if srv:
     srv.stop()
 
 # ---- a saturated pool and queue: 503 ----------------------------------------
+# One execution per worker (CORRAL_WORKER_CONCURRENCY=1), so one worker is a
+# full pool; 60-concurrency.py covers the many-per-worker default.
 sat_env = {"ISOLATE_POOL_SIZE": "1", "ISOLATE_MAX_POOL_SIZE": "1", "CORRAL_QUEUE_MAX": "1",
+           "CORRAL_WORKER_CONCURRENCY": "1",
            "CORRAL_QUEUE_TIMEOUT_MS": "200", "CORRAL_TENANT_CONCURRENCY": "100", "CORRAL_RATE_LIMIT": "0"}
 srv = start("server with one worker, queue 1, queue timeout 200 ms starts", env=sat_env, ready=True)
 if srv:

@@ -89,6 +89,7 @@ static void fb_u64(uint16_t tag, uint64_t v)
 static void fb_exec_min(void)
 {
 	fb_begin(IPC_MSG_EXEC);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_str(IPC_T_ID, "e1");
 	fb_str(IPC_T_CODE, "1+1");
 	fb_u64(IPC_T_TIMEOUT_MS, 1000);
@@ -97,6 +98,7 @@ static void fb_exec_min(void)
 static void fb_result_min(void)
 {
 	fb_begin(IPC_MSG_RESULT);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_str(IPC_T_ID, "e1");
 	fb_str(IPC_T_STATUS, "ok");
 }
@@ -104,6 +106,7 @@ static void fb_result_min(void)
 static void fb_output_min(void)
 {
 	fb_begin(IPC_MSG_OUTPUT);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_u64(IPC_T_STREAM, IPC_STREAM_STDOUT);
 	fb_str(IPC_T_DATA, "hi\n");
 }
@@ -213,6 +216,7 @@ static void test_round_trips(void)
 	for (int i = 0; i < 256; i++)
 		all_bytes[i] = (char)i;
 	const struct spec exec[] = {
+		U(IPC_T_SLOT, 7),
 		S(IPC_T_ID, "exec-0123456789"),
 		S(IPC_T_CODE, "console.log(\"hi\");\n\0// after a NUL"),
 		S(IPC_T_FILENAME, "dir/main.ts"),
@@ -231,14 +235,15 @@ static void test_round_trips(void)
 	round_trip("READY with layers", IPC_MSG_READY, ready, 1);
 	round_trip("READY with no field", IPC_MSG_READY, ready, 0);
 
-	const struct spec out1[] = { U(IPC_T_STREAM, IPC_STREAM_STDOUT), S(IPC_T_DATA, "hello\n") };
-	round_trip("OUTPUT stdout", IPC_MSG_OUTPUT, out1, 2);
-	struct spec out2[] = { U(IPC_T_STREAM, IPC_STREAM_STDERR), { IPC_T_DATA, 0, 0, all_bytes, 256 } };
-	round_trip("OUTPUT stderr, all 256 byte values", IPC_MSG_OUTPUT, out2, 2);
-	const struct spec out3[] = { S(IPC_T_DATA, ""), U(IPC_T_STREAM, 0) };
-	round_trip("OUTPUT with empty data, fields in another order", IPC_MSG_OUTPUT, out3, 2);
+	const struct spec out1[] = { U(IPC_T_SLOT, 1), U(IPC_T_STREAM, IPC_STREAM_STDOUT), S(IPC_T_DATA, "hello\n") };
+	round_trip("OUTPUT stdout", IPC_MSG_OUTPUT, out1, 3);
+	struct spec out2[] = { U(IPC_T_SLOT, 2), U(IPC_T_STREAM, IPC_STREAM_STDERR), { IPC_T_DATA, 0, 0, all_bytes, 256 } };
+	round_trip("OUTPUT stderr, all 256 byte values", IPC_MSG_OUTPUT, out2, 3);
+	const struct spec out3[] = { S(IPC_T_DATA, ""), U(IPC_T_STREAM, 0), U(IPC_T_SLOT, 3) };
+	round_trip("OUTPUT with empty data, fields in another order", IPC_MSG_OUTPUT, out3, 3);
 
 	const struct spec result[] = {
+		U(IPC_T_SLOT, UINT64_MAX),
 		S(IPC_T_ID, "exec-0123456789"),
 		S(IPC_T_STATUS, "error"),
 		S(IPC_T_RESULT, "{\"a\":[1,2,3]}"),
@@ -254,8 +259,8 @@ static void test_round_trips(void)
 		U(IPC_T_SIGNAL, 31),
 	};
 	round_trip("RESULT, every field", IPC_MSG_RESULT, result, sizeof result / sizeof *result);
-	const struct spec result_min[] = { S(IPC_T_ID, ""), S(IPC_T_STATUS, "ok") };
-	round_trip("RESULT, required fields only, empty id", IPC_MSG_RESULT, result_min, 2);
+	const struct spec result_min[] = { U(IPC_T_SLOT, 1), S(IPC_T_ID, ""), S(IPC_T_STATUS, "ok") };
+	round_trip("RESULT, required fields only, empty id", IPC_MSG_RESULT, result_min, 3);
 }
 
 static void test_encoding(void)
@@ -341,11 +346,12 @@ static void test_reject_header(void)
 static void test_reject_max(void)
 {
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN + 16);
-	size_t fixed = (6 + 1) + (6 + 8) + 6;
+	size_t fixed = (6 + 8) + (6 + 1) + (6 + 8) + 6;
 	char *code = malloc(IPC_MAX_FRAME);
 	memset(code, ' ', IPC_MAX_FRAME);
 
 	ipc_enc_begin(&b, IPC_MSG_EXEC);
+	ipc_enc_u64(&b, IPC_T_SLOT, 1);
 	ipc_enc_str(&b, IPC_T_ID, "x");
 	ipc_enc_u64(&b, IPC_T_TIMEOUT_MS, 1);
 	ipc_enc_bytes(&b, IPC_T_CODE, code, IPC_MAX_FRAME - fixed);
@@ -354,6 +360,7 @@ static void test_reject_max(void)
 	is_int(decode_exact(b.data, b.len), 0, "accepts: payload of exactly IPC_MAX_FRAME");
 
 	ipc_enc_begin(&b, IPC_MSG_EXEC);
+	ipc_enc_u64(&b, IPC_T_SLOT, 1);
 	ipc_enc_str(&b, IPC_T_ID, "x");
 	ipc_enc_u64(&b, IPC_T_TIMEOUT_MS, 1);
 	ipc_enc_bytes(&b, IPC_T_CODE, code, IPC_MAX_FRAME - fixed + 1);
@@ -434,6 +441,7 @@ static void test_reject_lengths(void)
 	REJECTS("u64 STREAM of 4 bytes");
 
 	fb_begin(IPC_MSG_EXEC);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_str(IPC_T_ID, "");
 	fb_str(IPC_T_CODE, "");
 	fb_u64(IPC_T_TIMEOUT_MS, 0);
@@ -478,6 +486,7 @@ static void test_reject_repeats(void)
 static void test_reject_missing(void)
 {
 	fb_begin(IPC_MSG_EXEC);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_str(IPC_T_ID, "e1");
 	fb_u64(IPC_T_TIMEOUT_MS, 1000);
 	REJECTS("EXEC without CODE");
@@ -486,12 +495,14 @@ static void test_reject_missing(void)
 	fb_u64(IPC_T_TIMEOUT_MS, 1000);
 	REJECTS("EXEC without ID");
 	fb_begin(IPC_MSG_EXEC);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_str(IPC_T_ID, "e1");
 	fb_str(IPC_T_CODE, "1");
 	REJECTS("EXEC without TIMEOUT_MS");
 	fb_begin(IPC_MSG_EXEC);
 	REJECTS("EXEC with no field");
 	fb_begin(IPC_MSG_RESULT);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_str(IPC_T_ID, "e1");
 	fb_str(IPC_T_RESULT, "1");
 	REJECTS("RESULT without STATUS");
@@ -502,8 +513,23 @@ static void test_reject_missing(void)
 	fb_str(IPC_T_DATA, "x");
 	REJECTS("OUTPUT without STREAM");
 	fb_begin(IPC_MSG_OUTPUT);
+	fb_u64(IPC_T_SLOT, 1);
 	fb_u64(IPC_T_STREAM, 1);
 	REJECTS("OUTPUT without DATA");
+	/* A worker runs many executions: a frame about one must say which. */
+	fb_begin(IPC_MSG_EXEC);
+	fb_str(IPC_T_ID, "e1");
+	fb_str(IPC_T_CODE, "1");
+	fb_u64(IPC_T_TIMEOUT_MS, 1000);
+	REJECTS("EXEC without SLOT");
+	fb_begin(IPC_MSG_RESULT);
+	fb_str(IPC_T_ID, "e1");
+	fb_str(IPC_T_STATUS, "ok");
+	REJECTS("RESULT without SLOT");
+	fb_begin(IPC_MSG_OUTPUT);
+	fb_u64(IPC_T_STREAM, 1);
+	fb_str(IPC_T_DATA, "x");
+	REJECTS("OUTPUT without SLOT");
 }
 
 static void test_reject_caps(void)
@@ -527,6 +553,7 @@ static void test_reject_caps(void)
 		for (size_t extra = 0; extra < 2; extra++) {
 			size_t n = caps[i].cap + extra;
 			fb_begin(caps[i].type);
+			fb_u64(IPC_T_SLOT, 1);
 			/* The capped field replaces the base frame's field of that tag. */
 			if (caps[i].type == IPC_MSG_EXEC) {
 				if (caps[i].tag != IPC_T_ID)
@@ -551,7 +578,7 @@ static void test_reject_caps(void)
 static void test_field_count(void)
 {
 	fb_exec_min();
-	for (int i = 3; i < IPC_MAX_FIELDS; i++) {
+	for (int i = 4; i < IPC_MAX_FIELDS; i++) {
 		char env[16];
 		snprintf(env, sizeof env, "V%d=%d", i, i);
 		fb_str(IPC_T_ENV, env);
@@ -561,10 +588,10 @@ static void test_field_count(void)
 	memcpy(p, fb.data, fb.len);
 	struct ipc_msg m;
 	is_int(ipc_decode(p, fb.len, &m), 0, "accepts: %d fields, ENV repeated %d times", IPC_MAX_FIELDS,
-	       IPC_MAX_FIELDS - 3);
+	       IPC_MAX_FIELDS - 4);
 	is_int(m.nfields, IPC_MAX_FIELDS, "all %d fields decoded", IPC_MAX_FIELDS);
 	const struct ipc_field *env = ipc_get(&m, IPC_T_ENV);
-	ok(env && env->len == 4 && !memcmp(env->data, "V3=3", 4) && env == &m.fields[3],
+	ok(env && env->len == 4 && !memcmp(env->data, "V4=4", 4) && env == &m.fields[4],
 	   "ipc_get returns the first ENV");
 	char last[32];
 	int ll = snprintf(last, sizeof last, "V%d=%d", IPC_MAX_FIELDS - 1, IPC_MAX_FIELDS - 1);

@@ -470,7 +470,7 @@ static void test_json(void)
 		return;
 	}
 	static const char *const top[] = { "isolatePool", "moduleCache", "executions",
-					   "queueDepth",  "sessions",    "latencyMs", NULL };
+					   "queueDepth",  "inFlight",    "sessions",    "latencyMs", NULL };
 	static const char *const pool[] = { "total",   "available", "active", "corrupted",
 					    "created", "destroyed", "max",    NULL };
 	static const char *const cache[] = { "size", "hits", "misses", "evictions", "hitRate", NULL };

@@ -55,6 +55,8 @@ static void handle_execute(struct api *a, struct http_req *r, bool compat)
 	if (!x)
 		return;
 	snprintf(x->pj.tenant, sizeof x->pj.tenant, "%s", tenant);
+	if (x->own_process)
+		snprintf(x->pj.binding, sizeof x->pj.binding, "%s#process", tenant);
 	if (!compat) {
 		const char *accept = http_header(r, "Accept");
 		if (accept && strstr(accept, "text/event-stream"))

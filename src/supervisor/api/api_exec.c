@@ -338,6 +338,16 @@ struct api_exec *api__exec_parse(struct api *a, struct http_req *r, bool compat)
 	json_t *in = json_object_get(root, "stdin");
 	if (in && !json_is_null(in) && !json_is_string(in))
 		FAIL(400, "invalid_field", "stdin", "stdin must be a string");
+	/* "shared" (the default): the execution runs in a worker beside the
+	 * tenant's other executions, each in its own context; "process": in a
+	 * worker of its own, as one execution per process. */
+	json_t *iso = json_object_get(root, "isolation");
+	if (iso && !json_is_null(iso)) {
+		const char *iv = json_is_string(iso) ? json_string_value(iso) : NULL;
+		if (!iv || (strcmp(iv, "shared") && strcmp(iv, "process")))
+			FAIL(400, "invalid_field", "isolation", "isolation must be \"shared\" or \"process\"");
+		x->own_process = !strcmp(iv, "process");
+	}
 	json_decref(root);
 	root = NULL;
 

@@ -40,6 +40,7 @@ struct api_exec {
 	char **env;
 	size_t nenv;
 	int pii;                  /* the request's "pii": 1, 0, or -1 when not given */
+	bool own_process;         /* isolation "process": a worker of its own */
 	struct buf out, err, both;
 	struct filter *flt;       /* what leaves the execution goes through it */
 	struct api_tenant_cfg *tc; /* held while flt borrows its rules */

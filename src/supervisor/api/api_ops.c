@@ -21,6 +21,8 @@ static void gauges(struct api *a, struct metrics_gauges *g)
 	g->pool_active = ps.active;
 	g->pool_max = ps.max;
 	g->queue_depth = ps.queued;
+	g->inflight = ps.inflight;
+	g->inflight_worker_max = ps.inflight_max;
 	g->sessions = a->sessions;
 	/* The module cache is the loaded handlers of function-bound workers:
 	 * a warm invocation is a hit, a cold one (the package loaded) a miss. */

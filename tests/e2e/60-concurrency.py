@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Many executions per worker (docs/design.md, "Many executions per worker"):
+with one worker in the whole pool, concurrent executions of a tenant run in
+it at once, each in its own context, each held to its own limits; a worker
+that dies takes its executions with an outcome naming why; isolation
+"process" keeps one execution per worker; function invocations share the
+handler's context but never each other's response; 1,000 sleeping
+executions in flight all end ok."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "helpers"))
+from corraltest import Tap  # noqa: E402
+from server import start_or_fail  # noqa: E402
+
+t = Tap("60-concurrency")
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOADGEN = os.path.join(HERE, "..", "..", "bench", "loadgen.py")
+
+
+def at_once(srv, reqs):
+    """Sends every (delay, fields) of reqs on its own thread; returns
+    [(status, JSON or {}, seconds from the first send to the answer)]."""
+    out = [None] * len(reqs)
+    t0 = time.monotonic()
+
+    def go(i, delay, fields):
+        time.sleep(delay)
+        body = dict(fields)
+        code = body.pop("code")
+        s, r, _ = srv.execute(code, timeout=120, **body)
+        out[i] = (s, r if isinstance(r, dict) else {}, time.monotonic() - t0)
+
+    ths = [threading.Thread(target=go, args=(i, d, f)) for i, (d, f) in enumerate(reqs)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(180)
+    return out
+
+
+ONE = {"ISOLATE_POOL_SIZE": "1", "ISOLATE_MAX_POOL_SIZE": "1", "CORRAL_LOG_LEVEL": "warn"}
+srv = start_or_fail(t, "a server with one worker starts", env=ONE, ready=True)
+if srv:
+    # 1. Two executions in one worker at once see nothing of each other.
+    A = ("globalThis.mark = 'A'; Array.prototype.leak = 'A'; Object.prototype.polluted = 1;"
+         "setTimeout(() => console.log('A timer'), 300); console.log('A starts');"
+         "await new Promise(r => setTimeout(r, 700));"
+         "[typeof globalThis.other, typeof [].other, typeof globalThis.mark]")
+    B = ("globalThis.other = 'B'; Array.prototype.other = 'B'; console.log('B starts');"
+         "await new Promise(r => setTimeout(r, 700));"
+         "[typeof globalThis.mark, typeof [].leak, typeof ({}).polluted, typeof globalThis.other]")
+    (sa, ra, ta), (sb, rb, tb) = at_once(srv, [(0, {"code": A}), (0.1, {"code": B})])
+    t.eq((sa, ra.get("status"), ra.get("result")), (200, "ok", ["undefined", "undefined", "string"]),
+         "two at once: A sees none of B's globals or builtin changes")
+    t.eq((sb, rb.get("status"), rb.get("result")), (200, "ok", ["undefined", "undefined", "undefined", "string"]),
+         "two at once: B sees none of A's globals, prototype changes or Object.prototype pollution")
+    t.eq((ra.get("stdout"), rb.get("stdout")), ("A starts\nA timer\n", "B starts\n"),
+         "two at once: each one's output and timers are its own")
+    t.ok(max(ta, tb) < 1.6, f"two at once: they ran side by side in the one worker ({ta:.2f} s, {tb:.2f} s; one after the other takes 1.4+)")
+
+    # 2. A busy loop ends `timeout` at its own deadline; its sleeping neighbour ends ok.
+    (s1, r1, t1), (s2, r2, t2) = at_once(srv, [
+        (0, {"code": "await new Promise(r => setTimeout(r, 800)); 'slept'", "timeout_ms": 10000}),
+        (0.1, {"code": "while (true) {}", "timeout_ms": 300}),
+    ])
+    t.eq((r2.get("status"), (r2.get("error") or {}).get("name")), ("timeout", "TimeoutError"),
+         "busy loop: ends timeout at its 300 ms deadline")
+    t.eq((s1, r1.get("status"), r1.get("result")), (200, "ok", "slept"), "busy loop: the sleeping neighbour ends ok")
+    t.ok(t2 < 1.5, f"busy loop: stopped promptly ({t2:.2f} s after the first send)")
+    cpu = (r2.get("usage") or {}).get("cpu_ms", 0)
+    t.ok(50 <= cpu <= 600, f"busy loop: its CPU time is its own (cpu_ms {cpu})", r2.get("usage"))
+    t.ok(((r1.get("usage") or {}).get("cpu_ms", 1e9)) < 100,
+         "busy loop: the neighbour is not charged the loop's CPU", r1.get("usage"))
+
+    # 3. A heap bomb ends memory_limit; its neighbour ends ok.
+    (s1, r1, _), (s2, r2, _) = at_once(srv, [
+        (0, {"code": "const keep = new Array(1000).fill('x'); await new Promise(r => setTimeout(r, 800)); keep.length"}),
+        (0.1, {"code": "const a = []; while (true) a.push(new Array(1e5).fill(1))", "memory_mb": 64,
+               "timeout_ms": 20000}),
+    ])
+    t.eq(r2.get("status"), "memory_limit", "heap bomb: ends memory_limit at its own 64 MB")
+    t.eq((s1, r1.get("status"), r1.get("result")), (200, "ok", 1000), "heap bomb: the neighbour ends ok")
+    t.ok((r1.get("usage") or {}).get("peak_memory_bytes", 1 << 40) < (16 << 20),
+         "heap bomb: the neighbour is not charged the bomb's memory", r1.get("usage"))
+
+    # 4. Output caps are per execution.
+    (s1, r1, _), (s2, r2, _) = at_once(srv, [
+        (0, {"code": "await new Promise(r => setTimeout(r, 500)); console.log('fine'); 1"}),
+        (0.1, {"code": "while (true) console.log('x'.repeat(1000))", "timeout_ms": 20000}),
+    ])
+    t.eq((r2.get("status"), r2.get("truncated")), ("output_limit", True), "output flood: ends output_limit")
+    t.eq((r1.get("status"), r1.get("stdout")), ("ok", "fine\n"), "output flood: the neighbour's output is its own and whole")
+
+    # 5. JS that never yields (a microtask loop: the watchdog cannot stop it)
+    # makes the supervisor kill the worker: it ends timeout, its neighbour
+    # killed with a reason naming it, and the next execution gets a new worker.
+    (s1, r1, _), (s2, r2, _) = at_once(srv, [
+        (0, {"code": "await new Promise(r => setTimeout(r, 3000)); 'never'", "timeout_ms": 10000}),
+        (0.2, {"code": "(function spin() { return Promise.resolve().then(spin) })(); 1", "timeout_ms": 300}),
+    ])
+    t.eq(r2.get("status"), "timeout", "never yields: the spinning execution ends timeout")
+    msg = (r1.get("error") or {}).get("message", "")
+    t.ok(r1.get("status") == "killed" and r2.get("id", "?") in msg and "beside" in msg,
+         "never yields: the neighbour ends killed, and the message names the execution it died of", r1)
+    s, r = srv.execute("'after'")[:2]
+    t.eq((s, (r or {}).get("status"), (r or {}).get("result")), (200, "ok", "after"), "never yields: the next execution runs")
+
+    # 6. isolation "process": one execution per worker, as before.
+    slow = "await new Promise(r => setTimeout(r, 600)); 1"
+    outs = at_once(srv, [(0, {"code": slow, "isolation": "process"}), (0.05, {"code": slow, "isolation": "process"})])
+    t.ok(all(o[0] == 200 and o[1].get("status") == "ok" for o in outs), "isolation process: both end ok", outs)
+    t.ok(max(o[2] for o in outs) >= 1.15, f"isolation process: one after the other in the one worker "
+         f"({max(o[2] for o in outs):.2f} s for two 0.6 s sleeps)")
+    s, r = srv.execute("1", isolation="thread")[:2]
+    t.ok(s == 400 and ((r or {}).get("error") or {}).get("field") == "isolation",
+         "isolation: a value other than shared or process is a 400 naming the field", r)
+
+    # 7. Function mode: concurrent invocations share the handler's context
+    # (its module state) and keep their own responses, also when one's
+    # continuation runs in another's turn (a promise they share).
+    fn = ("let ready = null; let n = 0;\n"
+          "module.exports = async (req, res) => {\n"
+          "  n++;\n"
+          "  if (!ready) ready = new Promise(r => setTimeout(r, 500));\n"
+          "  await ready;\n"
+          "  res.json({ who: req.query.who, seen: n });\n"
+          "};\n")
+    st, h, raw = srv.request("PUT", "/v1/functions/shared", json.dumps({"files": {"index.js": fn}}),
+                             {"Content-Type": "application/json"})
+    t.eq(st, 201, "function: deploys")
+    got = [None] * 8
+
+    def call(i):
+        s, _, body = srv.request("GET", f"/fn/shared/?who={i}", timeout=30)
+        try:
+            got[i] = (s, json.loads(body))
+        except ValueError:
+            got[i] = (s, body)
+    t0 = time.monotonic()
+    ths = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(60)
+    took = time.monotonic() - t0
+    t.ok(all(g and g[0] == 200 and g[1].get("who") == str(i) for i, g in enumerate(got)),
+         "function: 8 invocations at once, each answered with its own response", got)
+    t.ok(any(g and isinstance(g[1], dict) and g[1].get("seen", 0) > 1 for g in got),
+         "function: they share the module's state (one context)", got)
+    t.ok(took < 2.5, f"function: they ran at once in the one worker ({took:.2f} s for 8 invocations awaiting 0.5 s)")
+    srv.stop()
+
+# 8. 1,000 sleeping executions in flight through POST /v1/execute all end ok.
+srv = start_or_fail(t, "a default server starts", env={"CORRAL_LOG_LEVEL": "warn"}, ready=True)
+if srv:
+    p = subprocess.run([sys.executable, LOADGEN, "--url", f"http://127.0.0.1:{srv.port}/v1/execute",
+                        "--n", "1000", "--json", "--timeout", "120",
+                        "--body", json.dumps({"code": "await new Promise(r => setTimeout(r, 1000)); 1"})],
+                       capture_output=True, text=True, timeout=300)
+    try:
+        lg = json.loads(p.stdout)
+    except ValueError:
+        lg = {"error": p.stdout[-500:] + p.stderr[-500:]}
+    t.eq((lg.get("codes"), lg.get("statuses")), ({"200": 1000}, {"ok": 1000}),
+         "1,000 concurrent 1 s sleeps: every one answered 200 ok")
+    t.ok(lg.get("last_s", 1e9) < 60, f"1,000 concurrent 1 s sleeps: the last ended {lg.get('last_s')} s after the first send", lg)
+    st, h, raw = srv.request("GET", "/metrics")
+    t.ok(st == 200 and b"corral_executions_in_flight" in raw, "/metrics reports executions in flight",
+         raw[:200] if st == 200 else st)
+    srv.stop()
+
+# 9. Past the tenant's in-flight limit: 429 with Retry-After.
+srv = start_or_fail(t, "a server with a tenant limit of 5 starts",
+                    env={"CORRAL_TENANT_CONCURRENCY": "5", "CORRAL_LOG_LEVEL": "warn"}, ready=True)
+if srv:
+    outs = at_once(srv, [(0.01 * i, {"code": "await new Promise(r => setTimeout(r, 800)); 1"}) for i in range(8)])
+    codes = sorted(o[0] for o in outs)
+    t.eq(codes, [200] * 5 + [429] * 3, "tenant limit 5: 5 run at once, 3 answered 429")
+    srv.stop()
+
+t.done()
