@@ -28,6 +28,7 @@
 #include "supervisor/store/sqlite_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -292,44 +293,28 @@ static void sq_close(struct store *s)
 	s->impl = NULL;
 }
 
-const struct store_ops store_sqlite_ops = {
+static struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
 	.schema_version = sq_schema_version,
 	.tenant_ensure = sq__tenant_ensure,
-	.key_insert = sq__key_insert,
-	.key_by_prefix = sq__key_by_prefix,
-	.key_touch = sq__key_touch,
-	.key_list = sq__key_list,
-	.key_revoke = sq__key_revoke,
-	.key_count = sq__key_count,
-	.execution_put = sq__execution_put,
 	.batch_begin = sq__begin,
 	.batch_commit = sq__commit,
-	.execution_get = sq__execution_get,
-	.executions_prune = sq__executions_prune,
-	.function_publish = sq__function_publish,
-	.function_get = sq__function_get,
-	.function_list = sq__function_list,
-	.function_versions = sq__function_versions,
-	.function_version = sq__function_version,
-	.function_set_latest = sq__function_set_latest,
-	.function_delete = sq__function_delete,
-	.function_env_set = sq__function_env_set,
-	.function_env_get = sq__function_env_get,
-	.package_put = sq__package_put,
-	.package_get = sq__package_get,
-	.packages_gc = sq__packages_gc,
-	.session_create = sq__session_create,
-	.session_get = sq__session_get,
-	.session_delete = sq__session_delete,
-	.session_commit = sq__session_commit,
-	.session_history = sq__session_history,
-	.sessions_expire = sq__sessions_expire,
-	.sessions_count = sq__sessions_count,
-	.session_token = sq__session_token,
-	.session_token_value = sq__session_token_value,
-	.tenant_settings_get = sq__tenant_settings_get,
-	.tenant_settings_set = sq__tenant_settings_set,
 };
+
+static void sqlite_ops_fill(void)
+{
+	sq__keys_ops(&sqlite_ops);
+	sq__executions_ops(&sqlite_ops);
+	sq__functions_ops(&sqlite_ops);
+	sq__packages_ops(&sqlite_ops);
+	sq__sessions_ops(&sqlite_ops);
+}
+
+const struct store_ops *store_sqlite_ops(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_ops_fill);
+	return &sqlite_ops;
+}

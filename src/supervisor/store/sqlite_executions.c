@@ -26,7 +26,7 @@
 SQ_TABLE(execs, SQ_T_EXECS, EXECS_SQL)
 
 
-int sq__execution_put(struct store *s, const struct store_execution *e)
+static int sq__execution_put(struct store *s, const struct store_execution *e)
 {
 	struct sq *q = sq_of(s);
 	sqlite3_stmt *st = NULL;
@@ -59,13 +59,9 @@ static int execution_row(struct store *s, sqlite3_stmt *st, void *elem)
 					   strerror(ENOMEM));
 }
 
-int sq__execution_get(struct store *s, const char *id, struct store_execution *out)
+static int sq__execution_get(struct store *s, const char *id, struct store_execution *out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_bind(s, SQ_EXEC_GET, &st, "t", id);
-	if (rc)
-		return rc;
-	return sq__one(s, st, "cannot read an execution", execution_row, out);
+	return sq_one(s, SQ_EXEC_GET, "cannot read an execution", execution_row, out, "t", id);
 }
 
 /* Runs prune statement @id with its one parameter, adding to *removed. */
@@ -84,8 +80,8 @@ static int prune(struct store *s, enum execs_id id, int64_t arg, uint64_t *remov
 	return rc;
 }
 
-int sq__executions_prune(struct store *s, int64_t before, uint64_t max_rows,
-			       uint64_t *removed)
+static int sq__executions_prune(struct store *s, int64_t before, uint64_t max_rows,
+				uint64_t *removed)
 {
 	*removed = 0;
 	int rc = sq__begin(s);
@@ -100,3 +96,7 @@ int sq__executions_prune(struct store *s, int64_t before, uint64_t max_rows,
 		*removed = 0;
 	return rc;
 }
+
+/* The operations this file serves (see store_ops). */
+#define OPS(X) X(execution_put) X(execution_get) X(executions_prune)
+SQ_OPS_FILL(executions, OPS)

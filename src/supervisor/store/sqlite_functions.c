@@ -55,17 +55,6 @@
 SQ_TABLE(fns, SQ_T_FNS, FNS_SQL)
 
 /* Binds the (tenant, function name) pair every function statement starts with. */
-static int sq_fn_stmt(struct store *s, enum fns_id id, const char *tenant, const char *name,
-		      sqlite3_stmt **st)
-{
-	int rc = sq_stmt(s, id, st);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(*st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(*st, 2, name, -1, SQLITE_STATIC);
-	return 0;
-}
-
 static void sq_function_row(sqlite3_stmt *st, struct store_function *f)
 {
 	memset(f, 0, sizeof *f);
@@ -100,44 +89,33 @@ static int sq_function_elem(struct store *s, sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int sq__function_publish(struct store *s, const char *tenant, const char *name,
-			       const char *package_hash, uint64_t files, uint64_t bytes,
-			       uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
-			       struct store_version *out)
+static int sq__function_publish(struct store *s, const char *tenant, const char *name,
+				const char *package_hash, uint64_t files, uint64_t bytes,
+				uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
+				struct store_version *out)
 {
 	const char *what = "cannot deploy a function";
-	bool nested;
-	int rc = sq__tx_begin(s, &nested);
+	int rc = sq__tx_begin(s);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = NULL;
 	int64_t id = 0, version = 0;
-	rc = sq_fn_stmt(s, SQ_FN_UPSERT, tenant, name, &st);
-	if (rc)
-		goto fail;
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, (int64_t)timeout_ms);
-	sqlite3_bind_int64(st, 5, (int64_t)memory_mb);
-	rc = sq__step(s, st, what, &id); /* no row: no such tenant */
+	/* No row: no such tenant. */
+	rc = sq_exec(s, SQ_FN_UPSERT, what, &id, "ttiii", tenant, name, now, (int64_t)timeout_ms,
+		     (int64_t)memory_mb);
 	if (rc)
 		goto fail;
 
-	rc = sq_bind(s, SQ_VER_INSERT, &st, "itiii", (int64_t)id, package_hash, (int64_t)files, (int64_t)bytes, (int64_t)now);
-	if (rc)
-		goto fail;
-	rc = sq__step(s, st, what, &version);
+	rc = sq_exec(s, SQ_VER_INSERT, what, &version, "itiii", (int64_t)id, package_hash,
+		     (int64_t)files, (int64_t)bytes, (int64_t)now);
 	if (rc == 0 && (version < 1 || version > INT_MAX))
 		rc = store__fail(s, -EOVERFLOW, "cannot deploy function '%s': no version number left",
 				 name);
 	if (rc)
 		goto fail;
 
-	rc = sq_bind(s, SQ_FN_LATEST_BY_ID, &st, "ii", (int64_t)id, (int64_t)version);
-	if (rc)
-		goto fail;
-	rc = sq__step(s, st, what, NULL);
+	rc = sq_exec(s, SQ_FN_LATEST_BY_ID, what, NULL, "ii", (int64_t)id, (int64_t)version);
 fail:
-	rc = sq__tx_end(s, nested, rc);
+	rc = sq__tx_end(s, rc);
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof *out);
@@ -149,19 +127,16 @@ fail:
 	return 0;
 }
 
-int sq__function_get(struct store *s, const char *tenant, const char *name,
-			   struct store_function *out)
+static int sq__function_get(struct store *s, const char *tenant, const char *name,
+			    struct store_function *out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_fn_stmt(s, SQ_FN_GET, tenant, name, &st);
-	if (rc)
-		return rc;
-	return sq__one(s, st, "cannot read a function", sq_function_elem, out);
+	return sq_one(s, SQ_FN_GET, "cannot read a function", sq_function_elem, out, "tt", tenant,
+		      name);
 }
 
 
-int sq__function_list(struct store *s, const char *tenant, struct store_function **out,
-			    size_t *n)
+static int sq__function_list(struct store *s, const char *tenant, struct store_function **out,
+			     size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_bind(s, SQ_FN_LIST, &st, "t", tenant);
@@ -172,11 +147,11 @@ int sq__function_list(struct store *s, const char *tenant, struct store_function
 }
 
 
-int sq__function_versions(struct store *s, const char *tenant, const char *name,
-				struct store_version **out, size_t *n)
+static int sq__function_versions(struct store *s, const char *tenant, const char *name,
+				 struct store_version **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_fn_stmt(s, SQ_FN_VERSIONS, tenant, name, &st);
+	int rc = sq_bind(s, SQ_FN_VERSIONS, &st, "tt", tenant, name);
 	if (rc)
 		return rc;
 	/* need_parent: the function, even with no version (a LEFT JOIN of NULLs). */
@@ -184,76 +159,53 @@ int sq__function_versions(struct store *s, const char *tenant, const char *name,
 			   (void **)out, n);
 }
 
-int sq__function_version(struct store *s, const char *tenant, const char *name,
-			       int version, struct store_version *out)
+static int sq__function_version(struct store *s, const char *tenant, const char *name,
+				int version, struct store_version *out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_fn_stmt(s, SQ_FN_VERSION, tenant, name, &st);
-	if (rc)
-		return rc;
-	sqlite3_bind_int(st, 3, version);
-	return sq__one(s, st, "cannot read a version", sq_version_elem, out);
+	return sq_one(s, SQ_FN_VERSION, "cannot read a version", sq_version_elem, out, "ttd", tenant,
+		      name, version);
 }
 
-int sq__function_set_latest(struct store *s, const char *tenant, const char *name,
-				  int version)
+static int sq__function_set_latest(struct store *s, const char *tenant, const char *name,
+				   int version)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_fn_stmt(s, SQ_FN_SET_LATEST, tenant, name, &st);
-	if (rc)
-		return rc;
-	sqlite3_bind_int(st, 3, version);
-	rc = sq__step(s, st, "cannot set a function's latest version", NULL);
+	int rc = sq_exec(s, SQ_FN_SET_LATEST, "cannot set a function's latest version", NULL, "ttd",
+			 tenant, name, version);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT;
 	return rc;
 }
 
-int sq__function_delete(struct store *s, const char *tenant, const char *name)
+static int sq__function_delete(struct store *s, const char *tenant, const char *name)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_fn_stmt(s, SQ_FN_DELETE, tenant, name, &st);
-	if (rc)
-		return rc;
 	/* Versions and env go with it: ON DELETE CASCADE, foreign_keys=ON. */
-	rc = sq__step(s, st, "cannot delete a function", NULL);
+	int rc = sq_exec(s, SQ_FN_DELETE, "cannot delete a function", NULL, "tt", tenant, name);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT;
 	return rc;
 }
 
-int sq__function_env_set(struct store *s, const char *tenant, const char *name,
-			       const char *const *names, const char *const *values, size_t n)
+static int sq__function_env_set(struct store *s, const char *tenant, const char *name,
+				const char *const *names, const char *const *values, size_t n)
 {
 	const char *what = "cannot set a function's env";
-	bool nested;
-	int rc = sq__tx_begin(s, &nested);
+	int rc = sq__tx_begin(s);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
-	rc = sq_fn_stmt(s, SQ_FN_ID, tenant, name, &st);
+	rc = sq_exec(s, SQ_FN_ID, what, &id, "tt", tenant, name);
 	if (rc)
 		goto end;
-	rc = sq__step(s, st, what, &id);
-	if (rc)
-		goto end;
-	rc = sq_bind(s, SQ_ENV_CLEAR, &st, "i", (int64_t)id);
-	if (rc)
-		goto end;
-	rc = sq__step(s, st, what, NULL);
+	rc = sq_exec(s, SQ_ENV_CLEAR, what, NULL, "i", (int64_t)id);
 	if (rc)
 		goto end;
 	for (size_t i = 0; i < n; i++) {
-		rc = sq_bind(s, SQ_ENV_INSERT, &st, "itt", (int64_t)id, names[i], values[i]);
-		if (rc)
-			goto end;
-		rc = sq__step(s, st, what, NULL);
+		rc = sq_exec(s, SQ_ENV_INSERT, what, NULL, "itt", (int64_t)id, names[i], values[i]);
 		if (rc)
 			goto end;
 	}
 end:
-	return sq__tx_end(s, nested, rc);
+	return sq__tx_end(s, rc);
 }
 
 static void sq_strings_release(void *v, size_t n)
@@ -274,17 +226,20 @@ static int sq_string_elem(struct store *s, sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int sq__function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
-			       char ***out, size_t *n)
+static int sq__function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
+				char ***out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_fn_stmt(s, SQ_ENV_GET, tenant, name, &st);
+	int rc = sq_bind(s, SQ_ENV_GET, &st, "ttd", tenant, name, pairs ? 1 : 0);
 	if (rc)
 		return rc;
-	sqlite3_bind_int(st, 3, pairs ? 1 : 0);
 	/* need_parent: the function, even with no env (a LEFT JOIN of NULLs). */
 	return sq__collect(s, st, "cannot read a function's env", sizeof **out, SIZE_MAX, true, sq_string_elem,
 			   sq_strings_release, (void **)out, n);
 }
 
-
+/* The operations this file serves (see store_ops). */
+#define OPS(X) X(function_publish) X(function_get) X(function_list) X(function_versions) \
+	X(function_version) X(function_set_latest) X(function_delete) X(function_env_set) \
+	X(function_env_get)
+SQ_OPS_FILL(functions, OPS)

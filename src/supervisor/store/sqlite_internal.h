@@ -56,12 +56,20 @@ struct sq {
 	bool ready;                /* opened and migrated */
 	sqlite3_stmt **stmts[SQ_T__COUNT]; /* each allocated on its table's first use */
 	unsigned nstmts[SQ_T__COUNT];
+	int bind_rc;               /* why the last sq_bound() gave no statement */
+	uint32_t tx_nested;        /* bit d: level d of sq__tx_begin() is a savepoint */
+	unsigned tx_depth;         /* open sq__tx_begin() levels */
 };
 
 /* Defines a file's table of SQL from an X-macro list X(ID, "sql"): the ids
  * SQ_ID, the table @name at @index, sq_stmt(s, SQ_ID, &st), which prepares
- * the statement on first use, and sq_bind(s, SQ_ID, &st, fmt, ...), which
- * also binds its first parameters (see sq__vbind()). */
+ * the statement on first use, and sq_bound(s, SQ_ID, fmt, ...), which also
+ * binds its first parameters (see sq__vbind()) and returns it, or NULL with
+ * the reason in sq_of(s)->bind_rc. On top of it, for any table:
+ * sq_bind(s, SQ_ID, &st, fmt, ...) returns that reason (0: bound);
+ * sq_one(s, SQ_ID, what, row, out, fmt, ...) binds and reads one row (see
+ * sq__one()); sq_exec(s, SQ_ID, what, val, fmt, ...) binds and steps to the
+ * end (see sq__step()). */
 #define SQ__ENUM(id, sql) SQ_##id,
 #define SQ__TEXT(id, sql) [SQ_##id] = sql,
 #define SQ_TABLE(name, index, LIST) \
@@ -72,15 +80,20 @@ struct sq {
 	{ \
 		return sq__stmt(s, &name, (unsigned)id, out); \
 	} \
-	static inline int sq_bind(struct store *s, enum name##_id id, sqlite3_stmt **out, \
-				  const char *fmt, ...) \
+	static inline sqlite3_stmt *sq_bound(struct store *s, enum name##_id id, \
+					     const char *fmt, ...) \
 	{ \
+		sqlite3_stmt *st = NULL; \
 		va_list ap; \
 		va_start(ap, fmt); \
-		int rc = sq__vbind(s, &name, (unsigned)id, out, fmt, ap); \
+		sq_of(s)->bind_rc = sq__vbind(s, &name, (unsigned)id, &st, fmt, ap); \
 		va_end(ap); \
-		return rc; \
+		return sq_of(s)->bind_rc ? NULL : st; \
 	}
+#define sq_bind(s, id, out, ...) ((*(out) = sq_bound(s, id, __VA_ARGS__)) ? 0 : sq_of(s)->bind_rc)
+#define sq_one(s, id, what, row, out, ...) \
+	sq__one(s, sq_bound(s, id, __VA_ARGS__), what, row, out)
+#define sq_exec(s, id, what, val, ...) sq__step(s, sq_bound(s, id, __VA_ARGS__), what, val)
 
 static inline struct sq *sq_of(struct store *s)
 {
@@ -90,6 +103,8 @@ static inline struct sq *sq_of(struct store *s)
 /* Resets a statement after use and drops its bindings. */
 static inline void sq_done(sqlite3_stmt *st)
 {
+	if (!st)
+		return;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
@@ -134,20 +149,22 @@ void sq__rollback(struct store *s);
 
 /* A write transaction for one operation: BEGIN IMMEDIATE on its own, or a
  * savepoint inside the caller's batch, so that a failing operation undoes
- * its own writes and nothing of the batch before it. Sets *nested for the
- * matching commit or rollback. The rollback keeps the earlier message. */
-int sq__tx_begin(struct store *s, bool *nested);
-int sq__tx_commit(struct store *s, bool nested);
-void sq__tx_rollback(struct store *s, bool nested);
+ * its own writes and nothing of the batch before it. The store remembers
+ * which it opened, for the matching commit or rollback (levels nest, up to
+ * 32). The rollback keeps the earlier message. */
+int sq__tx_begin(struct store *s);
+int sq__tx_commit(struct store *s);
+void sq__tx_rollback(struct store *s);
 
 /* Ends what sq__tx_begin() (sq__begin()) opened: commits when @rc is 0,
  * rolls back when it is not or the commit fails; returns the outcome. */
-int sq__tx_end(struct store *s, bool nested, int rc);
+int sq__tx_end(struct store *s, int rc);
 int sq__end(struct store *s, int rc);
 
 /* Steps a bound statement to its end and resets it. If it returns a row,
  * sets *val to the row's first column; -ENOENT if it returns none. @val may
- * be NULL for a statement that returns no rows (then 0 on success). */
+ * be NULL for a statement that returns no rows (then 0 on success). A NULL
+ * @st (sq_bound() failed) returns sq_of(s)->bind_rc. */
 int sq__step(struct store *s, sqlite3_stmt *st, const char *what, int64_t *val);
 
 /* Steps a bound statement to its end, filling an array of elements of
@@ -162,7 +179,8 @@ int sq__collect(struct store *s, sqlite3_stmt *st, const char *what, size_t size
 		void (*release)(void *v, size_t n), void **out, size_t *n);
 
 /* Steps a bound statement once: its row goes to @out through @row, no row
- * is -ENOENT. Resets the statement. */
+ * is -ENOENT. Resets the statement. A NULL @st (sq_bound() failed) returns
+ * sq_of(s)->bind_rc. */
 int sq__one(struct store *s, sqlite3_stmt *st, const char *what,
 	    int (*row)(struct store *s, sqlite3_stmt *st, void *out), void *out);
 
@@ -176,65 +194,20 @@ int sq__errno(sqlite3 *db, int rc);
 int sq__grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
 	     const char *what);
 
-/* sqlite_keys.c (see store_ops). */
-int sq__key_insert(struct store *s, const char *tenant, const char *prefix,
-		   const uint8_t hash[32], int64_t now, int64_t *id);
-int sq__key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row);
-int sq__key_touch(struct store *s, int64_t id, int64_t now);
-int sq__key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n);
-int sq__key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
-		   int64_t *revoked_id);
-int sq__key_count(struct store *s, uint64_t *n);
-
-/* sqlite_executions.c. */
-int sq__execution_put(struct store *s, const struct store_execution *e);
-int sq__execution_get(struct store *s, const char *id, struct store_execution *out);
-int sq__executions_prune(struct store *s, int64_t before, uint64_t max_rows,
-			 uint64_t *removed);
-
-/* sqlite_functions.c. */
-int sq__function_publish(struct store *s, const char *tenant, const char *name,
-			 const char *package_hash, uint64_t files, uint64_t bytes,
-			 uint64_t timeout_ms, uint64_t memory_mb, int64_t now,
-			 struct store_version *out);
-int sq__function_get(struct store *s, const char *tenant, const char *name,
-		     struct store_function *out);
-int sq__function_list(struct store *s, const char *tenant, struct store_function **out,
-		      size_t *n);
-int sq__function_versions(struct store *s, const char *tenant, const char *name,
-			  struct store_version **out, size_t *n);
-int sq__function_version(struct store *s, const char *tenant, const char *name,
-			 int version, struct store_version *out);
-int sq__function_set_latest(struct store *s, const char *tenant, const char *name,
-			    int version);
-int sq__function_delete(struct store *s, const char *tenant, const char *name);
-int sq__function_env_set(struct store *s, const char *tenant, const char *name,
-			 const char *const *names, const char *const *values, size_t n);
-int sq__function_env_get(struct store *s, const char *tenant, const char *name, bool pairs,
-			 char ***out, size_t *n);
-
-/* sqlite_packages.c. */
-int sq__package_put(struct store *s, const char *hash, const void *blob, size_t len);
-int sq__package_get(struct store *s, const char *hash, void **blob, size_t *len);
-int sq__packages_gc(struct store *s, int64_t before, uint64_t *removed);
-
-/* sqlite_sessions.c: the operations of 003_sessions.sql (see store_ops). */
-int sq__session_create(struct store *s, const char *tenant, const char *id, int64_t now,
-		       int64_t ttl_ms, bool pii, unsigned max_live, struct store_session *out);
-int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t now,
-		    bool with_state, struct store_session *out);
-int sq__session_delete(struct store *s, const char *tenant, const char *id, int64_t now);
-int sq__session_commit(struct store *s, const struct store_session_exec *e, int64_t now,
-		       unsigned keep, uint64_t *seq);
-int sq__session_history(struct store *s, const char *tenant, const char *id, int64_t now,
-			unsigned limit, struct store_history_row **rows, size_t *n);
-int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed);
-int sq__sessions_count(struct store *s, int64_t now, uint64_t *n);
-int sq__session_token(struct store *s, const char *session_id, const char *kind,
-		      const char *value, size_t n, unsigned *num);
-int sq__session_token_value(struct store *s, const char *session_id, const char *kind,
-			    unsigned num, char **value);
-int sq__tenant_settings_get(struct store *s, const char *tenant, char **json);
-int sq__tenant_settings_set(struct store *s, const char *tenant, const char *json, int64_t now);
+/* Each operation file fills its part of the SQLite store_ops table
+ * (sqlite.c builds the table once, from all of them): it lists its
+ * operations as an X-macro, OPS(X) X(key_insert) ..., where X(name) is the
+ * file's static sq__name, and writes SQ_OPS_FILL(part, OPS). */
+#define SQ__OP_SET(name) o->name = sq__##name;
+#define SQ_OPS_FILL(part, list) \
+	void sq__##part##_ops(struct store_ops *o) \
+	{ \
+		list(SQ__OP_SET) \
+	}
+void sq__keys_ops(struct store_ops *o);
+void sq__executions_ops(struct store_ops *o);
+void sq__functions_ops(struct store_ops *o);
+void sq__packages_ops(struct store_ops *o);
+void sq__sessions_ops(struct store_ops *o);
 
 #endif

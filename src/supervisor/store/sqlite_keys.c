@@ -27,8 +27,8 @@
 SQ_TABLE(keys, SQ_T_KEYS, KEYS_SQL)
 
 
-int sq__key_insert(struct store *s, const char *tenant, const char *prefix,
-			 const uint8_t hash[32], int64_t now, int64_t *id)
+static int sq__key_insert(struct store *s, const char *tenant, const char *prefix,
+			  const uint8_t hash[32], int64_t now, int64_t *id)
 {
 	struct sq *q = sq_of(s);
 	sqlite3_stmt *st = NULL;
@@ -65,16 +65,12 @@ static int key_row(struct store *s, sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int sq__key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row)
+static int sq__key_by_prefix(struct store *s, const char *prefix, struct store_key_row *row)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_bind(s, SQ_KEY_BY_PREFIX, &st, "t", prefix);
-	if (rc)
-		return rc;
-	return sq__one(s, st, "cannot look up a key", key_row, row);
+	return sq_one(s, SQ_KEY_BY_PREFIX, "cannot look up a key", key_row, row, "t", prefix);
 }
 
-int sq__key_touch(struct store *s, int64_t id, int64_t now)
+static int sq__key_touch(struct store *s, int64_t id, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_bind(s, SQ_KEY_TOUCH, &st, "ii", (int64_t)id, (int64_t)now);
@@ -95,7 +91,7 @@ static int key_elem(struct store *s, sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int sq__key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n)
+static int sq__key_list(struct store *s, const char *tenant, struct store_key **keys, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_LIST, &st);
@@ -116,8 +112,8 @@ static void bind_which(sqlite3_stmt *st, int64_t id, const char *prefix)
 		sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
 }
 
-int sq__key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
-			 int64_t *revoked_id)
+static int sq__key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
+			  int64_t *revoked_id)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_stmt(s, SQ_KEY_REVOKE, &st);
@@ -154,7 +150,7 @@ int sq__key_revoke(struct store *s, int64_t id, const char *prefix, int64_t now,
 	return rc;
 }
 
-int sq__key_count(struct store *s, uint64_t *n)
+static int sq__key_count(struct store *s, uint64_t *n)
 {
 	int64_t v = 0;
 	int rc = sq__int(s, &keys, SQ_KEY_COUNT, "cannot count keys", &v);
@@ -162,3 +158,8 @@ int sq__key_count(struct store *s, uint64_t *n)
 		*n = (uint64_t)v;
 	return rc;
 }
+
+/* The operations this file serves (see store_ops). */
+#define OPS(X) X(key_insert) X(key_by_prefix) X(key_touch) X(key_list) X(key_revoke) \
+	X(key_count)
+SQ_OPS_FILL(keys, OPS)

@@ -91,7 +91,7 @@ static int sq_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int sq__package_put(struct store *s, const char *hash, const void *blob, size_t len)
+static int sq__package_put(struct store *s, const char *hash, const void *blob, size_t len)
 {
 	struct sq *q = sq_of(s);
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -104,8 +104,7 @@ int sq__package_put(struct store *s, const char *hash, const void *blob, size_t 
 	/* Stored already: a new mtime restarts the gc grace period. Under the
 	 * write lock, so a gc runs wholly before (and the blob is then written
 	 * anew) or wholly after (and sees the new time). */
-	bool nested;
-	rc = sq__tx_begin(s, &nested);
+	rc = sq__tx_begin(s);
 	if (rc)
 		return rc;
 	struct stat sb;
@@ -121,10 +120,10 @@ int sq__package_put(struct store *s, const char *hash, const void *blob, size_t 
 						   strerror(errno));
 	}
 	if (rc == 0 || rc == -ENOENT) {
-		int crc = sq__tx_commit(s, nested);
+		int crc = sq__tx_commit(s);
 		rc = crc ? crc : rc;
 	} else {
-		sq__tx_rollback(s, nested);
+		sq__tx_rollback(s);
 	}
 	if (rc != -ENOENT)
 		return rc;
@@ -170,7 +169,7 @@ fail_tmp:
 	return rc;
 }
 
-int sq__package_get(struct store *s, const char *hash, void **blob, size_t *len)
+static int sq__package_get(struct store *s, const char *hash, void **blob, size_t *len)
 {
 	char path[PATH_MAX];
 	int rc = sq_pkg_path(s, path, hash);
@@ -229,7 +228,7 @@ static int64_t sq_mtime_ms(const struct stat *sb)
 	return (int64_t)sb->st_mtim.tv_sec * 1000 + sb->st_mtim.tv_nsec / 1000000;
 }
 
-int sq__packages_gc(struct store *s, int64_t before, uint64_t *removed)
+static int sq__packages_gc(struct store *s, int64_t before, uint64_t *removed)
 {
 	struct sq *q = sq_of(s);
 	DIR *d = opendir(q->pkgdir);
@@ -239,8 +238,7 @@ int sq__packages_gc(struct store *s, int64_t before, uint64_t *removed)
 		return store__fail(s, -errno, "cannot open '%s': %s", q->pkgdir, strerror(errno));
 	}
 	/* The write lock: no publish commits while blobs are judged and removed. */
-	bool nested;
-	int rc = sq__tx_begin(s, &nested);
+	int rc = sq__tx_begin(s);
 	if (rc)
 		goto out;
 	for (;;) {
@@ -283,8 +281,12 @@ int sq__packages_gc(struct store *s, int64_t before, uint64_t *removed)
 		if (blob)
 			(*removed)++;
 	}
-	rc = sq__tx_end(s, nested, rc);
+	rc = sq__tx_end(s, rc);
 out:
 	closedir(d);
 	return rc;
 }
+
+/* The operations this file serves (see store_ops). */
+#define OPS(X) X(package_put) X(package_get) X(packages_gc)
+SQ_OPS_FILL(packages, OPS)

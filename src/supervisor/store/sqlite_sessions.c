@@ -116,33 +116,25 @@ static int sqs_dup(struct store *s, sqlite3_stmt *st, int col, bool never_null, 
 	return 0;
 }
 
-int sq__session_create(struct store *s, const char *tenant, const char *id, int64_t now,
-		       int64_t ttl_ms, bool pii, unsigned max_live, struct store_session *out)
+static int sq__session_create(struct store *s, const char *tenant, const char *id, int64_t now,
+			      int64_t ttl_ms, bool pii, unsigned max_live, struct store_session *out)
 {
 	const char *what = "cannot create a session";
-	bool nested;
-	int rc = sq__tx_begin(s, &nested);
+	int rc = sq__tx_begin(s);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = NULL;
 	rc = sq__tenant_ensure(s, tenant, now);
 	if (rc)
 		goto fail;
 
 	/* An expired session under this id is gone already; make it so. */
-	rc = sq_bind(s, SQ_DROP_EXPIRED, &st, "ti", id, (int64_t)now);
-	if (rc)
-		goto fail;
-	rc = sq__step(s, st, what, NULL);
+	rc = sq_exec(s, SQ_DROP_EXPIRED, what, NULL, "ti", id, (int64_t)now);
 	if (rc)
 		goto fail;
 
 	if (max_live > 0) {
 		int64_t live = 0;
-		rc = sq_bind(s, SQ_COUNT_LIVE, &st, "ti", tenant, (int64_t)now);
-		if (rc)
-			goto fail;
-		rc = sq__step(s, st, "cannot count sessions", &live);
+		rc = sq_exec(s, SQ_COUNT_LIVE, "cannot count sessions", &live, "ti", tenant, (int64_t)now);
 		if (rc)
 			goto fail;
 		if (live >= (int64_t)max_live) {
@@ -151,14 +143,12 @@ int sq__session_create(struct store *s, const char *tenant, const char *id, int6
 		}
 	}
 
-	rc = sq_bind(s, SQ_INSERT, &st, "ttiid", tenant, id, (int64_t)now, (int64_t)ttl_ms, pii ? 1 : 0);
-	if (rc)
-		goto fail;
-	rc = sq__step(s, st, what, NULL);
+	rc = sq_exec(s, SQ_INSERT, what, NULL, "ttiid", tenant, id, (int64_t)now, (int64_t)ttl_ms,
+		     pii ? 1 : 0);
 	if (rc == 0 && sqlite3_changes(sq_of(s)->db) == 0)
 		rc = -ENOENT; /* the tenant went away: cannot happen inside the transaction */
 fail:
-	rc = sq__tx_end(s, nested, rc);
+	rc = sq__tx_end(s, rc);
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof *out);
@@ -193,17 +183,14 @@ static int sqs_text_row(struct store *s, sqlite3_stmt *st, void *elem)
 	return sqs_dup(s, st, 0, true, elem, NULL);
 }
 
-int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t now,
-		    bool with_state, struct store_session *out)
+static int sq__session_get(struct store *s, const char *tenant, const char *id, int64_t now,
+			   bool with_state, struct store_session *out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_bind(s, SQ_GET, &st, "ttid", id, tenant, (int64_t)now, with_state ? 1 : 0);
-	if (rc)
-		return rc;
-	return sq__one(s, st, "cannot read a session", sqs_session_row, out);
+	return sq_one(s, SQ_GET, "cannot read a session", sqs_session_row, out, "ttid", id, tenant,
+		      (int64_t)now, with_state ? 1 : 0);
 }
 
-int sq__session_delete(struct store *s, const char *tenant, const char *id, int64_t now)
+static int sq__session_delete(struct store *s, const char *tenant, const char *id, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t live = 0;
@@ -217,12 +204,11 @@ int sq__session_delete(struct store *s, const char *tenant, const char *id, int6
 	return rc;
 }
 
-int sq__session_commit(struct store *s, const struct store_session_exec *e, int64_t now,
-		       unsigned keep, uint64_t *seq)
+static int sq__session_commit(struct store *s, const struct store_session_exec *e, int64_t now,
+			      unsigned keep, uint64_t *seq)
 {
 	const char *what = "cannot record a session's execution";
-	bool nested;
-	int rc = sq__tx_begin(s, &nested);
+	int rc = sq__tx_begin(s);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = NULL;
@@ -257,15 +243,13 @@ int sq__session_commit(struct store *s, const struct store_session_exec *e, int6
 		goto end;
 
 	if (keep > 0 && count > (int64_t)keep) {
-		rc = sq_bind(s, SQ_HIST_PRUNE, &st, "ti", e->session_id, (int64_t)(count - (int64_t)keep));
-		if (rc)
-			goto end;
-		rc = sq__step(s, st, "cannot prune a session's history", NULL);
+		rc = sq_exec(s, SQ_HIST_PRUNE, "cannot prune a session's history", NULL, "ti",
+			     e->session_id, (int64_t)(count - (int64_t)keep));
 		if (rc)
 			goto end;
 	}
 end:
-	rc = sq__tx_end(s, nested, rc);
+	rc = sq__tx_end(s, rc);
 	if (rc)
 		return rc;
 	*seq = (uint64_t)count;
@@ -306,8 +290,8 @@ static int sqs_history_elem(struct store *s, sqlite3_stmt *st, void *elem)
 	return sqs_history_row(s, st, elem);
 }
 
-int sq__session_history(struct store *s, const char *tenant, const char *id, int64_t now,
-			unsigned limit, struct store_history_row **rows, size_t *n)
+static int sq__session_history(struct store *s, const char *tenant, const char *id, int64_t now,
+			       unsigned limit, struct store_history_row **rows, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_bind(s, SQ_HIST_LIST, &st, "tti", id, tenant, (int64_t)now);
@@ -320,7 +304,7 @@ int sq__session_history(struct store *s, const char *tenant, const char *id, int
 			   sqs_history_release, (void **)rows, n);
 }
 
-int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
+static int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
 {
 	sqlite3_stmt *st = NULL;
 	*removed = 0;
@@ -333,7 +317,7 @@ int sq__sessions_expire(struct store *s, int64_t now, uint64_t *removed)
 	return rc;
 }
 
-int sq__sessions_count(struct store *s, int64_t now, uint64_t *n)
+static int sq__sessions_count(struct store *s, int64_t now, uint64_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t v = 0;
@@ -358,15 +342,14 @@ static int sqs_token_find(struct store *s, const char *session_id, const char *k
 	return sq__step(s, st, "cannot look up a token", num);
 }
 
-int sq__session_token(struct store *s, const char *session_id, const char *kind,
-		      const char *value, size_t n, unsigned *num)
+static int sq__session_token(struct store *s, const char *session_id, const char *kind,
+			     const char *value, size_t n, unsigned *num)
 {
 	int64_t got = 0;
 	int rc = sqs_token_find(s, session_id, kind, value, n, &got);
 	if (rc == -ENOENT) {
 		/* New here: number it under the write lock, after looking again. */
-		bool nested;
-		rc = sq__tx_begin(s, &nested);
+		rc = sq__tx_begin(s);
 		if (rc)
 			return rc;
 		rc = sqs_token_find(s, session_id, kind, value, n, &got);
@@ -381,7 +364,7 @@ int sq__session_token(struct store *s, const char *session_id, const char *kind,
 				rc = sq__step(s, st, "cannot number a token", &got);
 			}
 		}
-		rc = sq__tx_end(s, nested, rc);
+		rc = sq__tx_end(s, rc);
 		if (rc)
 			return rc;
 	}
@@ -394,17 +377,14 @@ int sq__session_token(struct store *s, const char *session_id, const char *kind,
 	return 0;
 }
 
-int sq__session_token_value(struct store *s, const char *session_id, const char *kind,
-			    unsigned num, char **value)
+static int sq__session_token_value(struct store *s, const char *session_id, const char *kind,
+				   unsigned num, char **value)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq_bind(s, SQ_TOKEN_VALUE, &st, "tti", session_id, kind, (int64_t)num);
-	if (rc)
-		return rc;
-	return sq__one(s, st, "cannot read a token", sqs_text_row, value);
+	return sq_one(s, SQ_TOKEN_VALUE, "cannot read a token", sqs_text_row, value, "tti",
+		      session_id, kind, (int64_t)num);
 }
 
-int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
+static int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_bind(s, SQ_SETTINGS_GET, &st, "t", tenant);
@@ -419,7 +399,8 @@ int sq__tenant_settings_get(struct store *s, const char *tenant, char **json)
 	return rc == 0 && !*json ? -ENOENT : rc;
 }
 
-int sq__tenant_settings_set(struct store *s, const char *tenant, const char *json, int64_t now)
+static int sq__tenant_settings_set(struct store *s, const char *tenant, const char *json,
+				   int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq_bind(s, SQ_SETTINGS_SET, &st, "tti", tenant, json, (int64_t)now);
@@ -430,3 +411,9 @@ int sq__tenant_settings_set(struct store *s, const char *tenant, const char *jso
 		rc = -EINVAL; /* not a JSON object: the statement wrote nothing */
 	return rc;
 }
+
+/* The operations this file serves (see store_ops). */
+#define OPS(X) X(session_create) X(session_get) X(session_delete) X(session_commit) \
+	X(session_history) X(sessions_expire) X(sessions_count) X(session_token) \
+	X(session_token_value) X(tenant_settings_get) X(tenant_settings_set)
+SQ_OPS_FILL(sessions, OPS)

@@ -133,18 +133,7 @@ void sq__stmts_close(struct sq *q)
 
 int sq__run(struct store *s, const struct sq_table *t, unsigned id, const char *what)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sq__stmt(s, t, id, &st);
-	if (rc)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		rc = sq__fail(s, rc, what);
-		sq_done(st);
-		return rc;
-	}
-	sq_done(st);
-	return 0;
+	return sq__int(s, t, id, what, NULL);
 }
 
 int sq__begin(struct store *s)
@@ -173,17 +162,7 @@ int sq__int(struct store *s, const struct sq_table *t, unsigned id, const char *
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sq__stmt(s, t, id, &st);
-	if (rc)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = sq__fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what);
-		sq_done(st);
-		return rc;
-	}
-	*out = sqlite3_column_int64(st, 0);
-	sq_done(st);
-	return 0;
+	return rc ? rc : sq__step(s, st, what, out);
 }
 
 int sq__tenant_ensure(struct store *s, const char *name, int64_t now)
@@ -195,21 +174,40 @@ int sq__tenant_ensure(struct store *s, const char *name, int64_t now)
 	return sq__step(s, st, "cannot create a tenant", NULL);
 }
 
-int sq__tx_begin(struct store *s, bool *nested)
+int sq__tx_begin(struct store *s)
 {
-	*nested = !sqlite3_get_autocommit(sq_of(s)->db);
-	return *nested ? sq__run(s, &stmt, SQ_SAVEPOINT, "cannot begin a savepoint") : sq__begin(s);
+	struct sq *q = sq_of(s);
+	if (q->tx_depth >= 32)
+		return store__fail(s, -EOVERFLOW, "cannot begin a savepoint: nested too deep");
+	bool nested = !sqlite3_get_autocommit(q->db);
+	int rc = nested ? sq__run(s, &stmt, SQ_SAVEPOINT, "cannot begin a savepoint") : sq__begin(s);
+	if (rc)
+		return rc;
+	q->tx_nested = (q->tx_nested & ~(1u << q->tx_depth)) | (uint32_t)nested << q->tx_depth;
+	q->tx_depth++;
+	return 0;
 }
 
-int sq__tx_commit(struct store *s, bool nested)
+/* Closes the innermost level; says whether it was a savepoint. */
+static bool tx_pop(struct store *s)
 {
-	return nested ? sq__run(s, &stmt, SQ_RELEASE, "cannot release a savepoint") : sq__commit(s);
+	struct sq *q = sq_of(s);
+	if (!q->tx_depth)
+		return false;
+	q->tx_depth--;
+	return q->tx_nested >> q->tx_depth & 1;
+}
+
+int sq__tx_commit(struct store *s)
+{
+	return tx_pop(s) ? sq__run(s, &stmt, SQ_RELEASE, "cannot release a savepoint")
+			 : sq__commit(s);
 }
 
 /* Keeps the earlier error message, like sq__rollback(). */
-void sq__tx_rollback(struct store *s, bool nested)
+void sq__tx_rollback(struct store *s)
 {
-	if (!nested) {
+	if (!tx_pop(s)) {
 		sq__rollback(s);
 		return;
 	}
@@ -220,12 +218,20 @@ void sq__tx_rollback(struct store *s, bool nested)
 	memcpy(s->err, keep, sizeof keep);
 }
 
-int sq__tx_end(struct store *s, bool nested, int rc)
+int sq__tx_end(struct store *s, int rc)
 {
-	if (!rc)
-		rc = sq__tx_commit(s, nested);
-	if (rc)
-		sq__tx_rollback(s, nested);
+	if (rc) {
+		sq__tx_rollback(s);
+		return rc;
+	}
+	struct sq *q = sq_of(s);
+	unsigned depth = q->tx_depth;
+	rc = sq__tx_commit(s);
+	if (rc) {
+		/* The level is still open in SQLite: undo it there too. */
+		q->tx_depth = depth;
+		sq__tx_rollback(s);
+	}
 	return rc;
 }
 
@@ -240,6 +246,8 @@ int sq__end(struct store *s, int rc)
 
 int sq__step(struct store *s, sqlite3_stmt *st, const char *what, int64_t *val)
 {
+	if (!st)
+		return sq_of(s)->bind_rc;
 	bool row = false;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -269,6 +277,8 @@ int sq__grow(struct store *s, void **v, size_t *alloc, size_t len, size_t size,
 int sq__one(struct store *s, sqlite3_stmt *st, const char *what,
 	    int (*row)(struct store *s, sqlite3_stmt *st, void *out), void *out)
 {
+	if (!st)
+		return sq_of(s)->bind_rc;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = row(s, st, out);

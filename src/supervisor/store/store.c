@@ -50,14 +50,14 @@ static const char base62[] =
 
 struct store_scheme {
 	const char *prefix;
-	const struct store_ops *ops; /* NULL: known but not built yet */
+	const struct store_ops *(*ops)(void); /* NULL: known but not built yet */
 	const char *why;
 };
 
 /* To add a backend, add its prefix here; nothing that calls store_open()
  * changes. */
 static const struct store_scheme schemes[] = {
-	{ "sqlite:", &store_sqlite_ops, NULL },
+	{ "sqlite:", store_sqlite_ops, NULL },
 	{ "postgres://", NULL, "PostgreSQL support comes in a later release; use sqlite:DIR or a directory" },
 	{ "postgresql://", NULL, "PostgreSQL support comes in a later release; use sqlite:DIR or a directory" },
 };
@@ -67,6 +67,17 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts an operation: clears the last error and zeroes the caller's
+ * result, @size bytes at @out (if not NULL), so a failure leaves no stale
+ * one (the backends write a result only on success). Returns @out. */
+static void *op_begin(struct store *s, void *out, size_t size)
+{
+	s->err[0] = '\0';
+	if (out)
+		memset(out, 0, size);
+	return out;
 }
 
 const char *store_default_location(void)
@@ -84,7 +95,7 @@ int store_open(const char *location, struct store **out, char err[STORE_ERR_LEN]
 		return -EINVAL;
 	}
 
-	const struct store_ops *ops = &store_sqlite_ops;
+	const struct store_ops *ops = store_sqlite_ops();
 	const char *rest = location;
 	bool matched = false;
 	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
@@ -96,7 +107,7 @@ int store_open(const char *location, struct store **out, char err[STORE_ERR_LEN]
 				 schemes[i].why);
 			return -ENOTSUP;
 		}
-		ops = schemes[i].ops;
+		ops = schemes[i].ops();
 		rest = location + n;
 		matched = true;
 		break;
@@ -190,20 +201,15 @@ int store_tenant_ensure(struct store *s, const char *name)
 	return s->ops->tenant_ensure(s, name, now_ms());
 }
 
+/* Fills @p with @n (at most 256) random bytes: getrandom() gives so few
+ * whole once the pool is ready, so only a signal before that can cut in. */
 static int fill_random(void *p, size_t n)
 {
-	unsigned char *b = p;
-	while (n) {
-		ssize_t got = getrandom(b, n, 0);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		b += got;
-		n -= (size_t)got;
-	}
-	return 0;
+	ssize_t got;
+	do
+		got = getrandom(p, n, 0);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? -errno : (size_t)got == n ? 0 : -EIO;
 }
 
 /* Writes "ck_" and 32 uniformly drawn base62 characters. A byte is used only
@@ -294,8 +300,7 @@ int store_key_lookup(struct store *s, const char *key, struct store_key_match *o
 {
 	/* Compared against when no row matches, so a miss costs what a hit does. */
 	static const uint8_t dummy[32];
-	s->err[0] = '\0';
-	memset(out, 0, sizeof *out);
+	op_begin(s, out, sizeof *out);
 	if (!key_well_formed(key))
 		return -ENOENT;
 
@@ -471,8 +476,7 @@ int store_execution_record(struct store *s, const struct store_execution *e)
 
 int store_execution_get(struct store *s, const char *id, struct store_execution *out)
 {
-	s->err[0] = '\0';
-	memset(out, 0, sizeof *out);
+	op_begin(s, out, sizeof *out);
 	if (!id || !exec_id_valid(id))
 		return -ENOENT;
 	return s->ops->execution_get(s, id, out);
@@ -514,15 +518,21 @@ bool store_function_name_valid(const char *name)
 	return store_tenant_name_valid(name);
 }
 
-static int check_function(struct store *s, const char *tenant, const char *name)
+/* Checks @tenant, then that @name, a @what, was @valid: "a @what is @rule". */
+static int check_named(struct store *s, const char *tenant, bool valid, const char *what,
+		       const char *name, const char *rule)
 {
 	int rc = check_tenant(s, tenant);
-	if (rc)
+	if (rc || valid)
 		return rc;
-	if (store_function_name_valid(name))
-		return 0;
-	return store__fail(s, -EINVAL, "bad function name '%.80s': a function name is %s",
-			   name ? name : "", STORE_FUNCTION_NAME_RULE);
+	return store__fail(s, -EINVAL, "bad %s '%.80s': a %s is %s", what, name ? name : "", what,
+			   rule);
+}
+
+static int check_function(struct store *s, const char *tenant, const char *name)
+{
+	return check_named(s, tenant, store_function_name_valid(name), "function name", name,
+			   STORE_FUNCTION_NAME_RULE);
 }
 
 /* Sets the message of a -ENOENT from an operation on function @name. */
@@ -553,11 +563,7 @@ int store_function_publish(struct store *s, const char *tenant, const char *name
 			   const char *package_hash, uint64_t files, uint64_t bytes,
 			   uint64_t timeout_ms, uint64_t memory_mb, struct store_version *out)
 {
-	s->err[0] = '\0';
-	struct store_version v;
-	memset(&v, 0, sizeof v);
-	if (out)
-		*out = v;
+	out = op_begin(s, out ? out : &(struct store_version){ 0 }, sizeof *out);
 	int rc = check_function(s, tenant, name);
 	if (rc)
 		return rc;
@@ -568,26 +574,21 @@ int store_function_publish(struct store *s, const char *tenant, const char *name
 	if (files > INT64_MAX || bytes > INT64_MAX || timeout_ms > INT64_MAX || memory_mb > INT64_MAX)
 		return store__fail(s, -EINVAL, "bad figures for function '%s': out of range", name);
 	rc = s->ops->function_publish(s, tenant, name, package_hash, files, bytes, timeout_ms,
-				      memory_mb, now_ms(), &v);
+				      memory_mb, now_ms(), out);
 	if (rc == -ENOENT)
 		return store__fail(s, rc, "cannot deploy function '%s': no tenant '%s'", name, tenant);
-	if (rc == 0 && out)
-		*out = v;
 	return rc;
 }
 
 int store_function_get(struct store *s, const char *tenant, const char *name,
 		       struct store_function *out)
 {
-	s->err[0] = '\0';
-	memset(out, 0, sizeof *out);
+	op_begin(s, out, sizeof *out);
 	int rc = check_function(s, tenant, name);
 	if (rc)
 		return rc;
 	rc = s->ops->function_get(s, tenant, name, out);
-	if (rc == -ENOENT)
-		no_function(s, tenant, name);
-	return rc;
+	return rc == -ENOENT ? no_function(s, tenant, name) : rc;
 }
 
 int store_function_list(struct store *s, const char *tenant, struct store_function **out,
@@ -612,25 +613,20 @@ int store_function_versions(struct store *s, const char *tenant, const char *nam
 	if (rc)
 		return rc;
 	rc = s->ops->function_versions(s, tenant, name, out, n);
-	if (rc == -ENOENT)
-		no_function(s, tenant, name);
-	return rc;
+	return rc == -ENOENT ? no_function(s, tenant, name) : rc;
 }
 
 int store_function_version(struct store *s, const char *tenant, const char *name, int version,
 			   struct store_version *out)
 {
-	s->err[0] = '\0';
-	memset(out, 0, sizeof *out);
+	op_begin(s, out, sizeof *out);
 	int rc = check_function(s, tenant, name);
 	if (rc)
 		return rc;
 	if (version < 0)
 		return store__fail(s, -EINVAL, "bad version %d of function '%s'", version, name);
 	rc = s->ops->function_version(s, tenant, name, version, out);
-	if (rc == -ENOENT)
-		no_function_or_version(s, tenant, name, version);
-	return rc;
+	return rc == -ENOENT ? no_function_or_version(s, tenant, name, version) : rc;
 }
 
 int store_function_set_latest(struct store *s, const char *tenant, const char *name, int version)
@@ -643,9 +639,7 @@ int store_function_set_latest(struct store *s, const char *tenant, const char *n
 		return store__fail(s, -EINVAL, "bad version %d of function '%s': versions start at 1",
 				   version, name);
 	rc = s->ops->function_set_latest(s, tenant, name, version);
-	if (rc == -ENOENT)
-		no_function_or_version(s, tenant, name, version);
-	return rc;
+	return rc == -ENOENT ? no_function_or_version(s, tenant, name, version) : rc;
 }
 
 int store_function_delete(struct store *s, const char *tenant, const char *name)
@@ -655,9 +649,7 @@ int store_function_delete(struct store *s, const char *tenant, const char *name)
 	if (rc)
 		return rc;
 	rc = s->ops->function_delete(s, tenant, name);
-	if (rc == -ENOENT)
-		no_function(s, tenant, name);
-	return rc;
+	return rc == -ENOENT ? no_function(s, tenant, name) : rc;
 }
 
 static bool env_name_valid(const char *name)
@@ -702,9 +694,7 @@ int store_function_env_set(struct store *s, const char *tenant, const char *name
 						   names[i], name);
 	}
 	rc = s->ops->function_env_set(s, tenant, name, names, values, n);
-	if (rc == -ENOENT)
-		no_function(s, tenant, name);
-	return rc;
+	return rc == -ENOENT ? no_function(s, tenant, name) : rc;
 }
 
 static int env_get(struct store *s, const char *tenant, const char *name, bool pairs,
@@ -717,9 +707,7 @@ static int env_get(struct store *s, const char *tenant, const char *name, bool p
 	if (rc)
 		return rc;
 	rc = s->ops->function_env_get(s, tenant, name, pairs, out, n);
-	if (rc == -ENOENT)
-		no_function(s, tenant, name);
-	return rc;
+	return rc == -ENOENT ? no_function(s, tenant, name) : rc;
 }
 
 int store_function_env_names(struct store *s, const char *tenant, const char *name,
@@ -792,14 +780,8 @@ static bool session_id_valid(const char *id)
 
 static int check_session(struct store *s, const char *tenant, const char *id)
 {
-	int rc = check_tenant(s, tenant);
-	if (rc)
-		return rc;
-	if (session_id_valid(id))
-		return 0;
-	return store__fail(s, -EINVAL,
-			   "bad session id '%.80s': a session id is 1-64 characters of A-Z, a-z, "
-			   "0-9, '_' and '-'", id ? id : "");
+	return check_named(s, tenant, session_id_valid(id), "session id", id,
+			   "1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
 }
 
 static int no_session(struct store *s, const char *tenant, const char *id)
@@ -819,39 +801,30 @@ void store_session_release(struct store_session *ss)
 int store_session_create(struct store *s, const char *tenant, const char *id, int64_t ttl_ms,
 			 bool pii, unsigned max_live, struct store_session *out)
 {
-	s->err[0] = '\0';
-	struct store_session got;
-	memset(&got, 0, sizeof got);
-	if (out)
-		*out = got;
+	out = op_begin(s, out ? out : &(struct store_session){ 0 }, sizeof *out);
 	int rc = check_session(s, tenant, id);
 	if (rc)
 		return rc;
 	if (ttl_ms < 1 || ttl_ms > STORE_SESSION_TTL_MAX)
 		return store__fail(s, -EINVAL, "bad ttl %lld ms for session '%s'", (long long)ttl_ms,
 				   id);
-	rc = s->ops->session_create(s, tenant, id, now_ms(), ttl_ms, pii, max_live, &got);
+	rc = s->ops->session_create(s, tenant, id, now_ms(), ttl_ms, pii, max_live, out);
 	if (rc == -EDQUOT)
 		store__fail(s, rc, "tenant '%s' has %u live sessions already, the most it may have",
 			    tenant, max_live);
 	else if (rc == -EEXIST)
 		store__fail(s, rc, "session '%s' exists already", id);
-	if (rc == 0 && out)
-		*out = got;
 	return rc;
 }
 
 int store_session_get(struct store *s, const char *tenant, const char *id, bool with_state,
 		      struct store_session *out)
 {
-	s->err[0] = '\0';
-	memset(out, 0, sizeof *out);
+	op_begin(s, out, sizeof *out);
 	if (!store_tenant_name_valid(tenant) || !session_id_valid(id))
 		return -ENOENT;
 	int rc = s->ops->session_get(s, tenant, id, now_ms(), with_state, out);
-	if (rc == -ENOENT)
-		no_session(s, tenant, id);
-	return rc;
+	return rc == -ENOENT ? no_session(s, tenant, id) : rc;
 }
 
 int store_session_delete(struct store *s, const char *tenant, const char *id)
@@ -861,9 +834,7 @@ int store_session_delete(struct store *s, const char *tenant, const char *id)
 	if (rc)
 		return rc;
 	rc = s->ops->session_delete(s, tenant, id, now_ms());
-	if (rc == -ENOENT)
-		no_session(s, tenant, id);
-	return rc;
+	return rc == -ENOENT ? no_session(s, tenant, id) : rc;
 }
 
 /* Cuts text @name (@p, @len) of a history row to STORE_HISTORY_TEXT_MAX,
@@ -946,9 +917,7 @@ int store_session_history(struct store *s, const char *tenant, const char *id, u
 	if (!store_tenant_name_valid(tenant) || !session_id_valid(id))
 		return -ENOENT;
 	int rc = s->ops->session_history(s, tenant, id, now_ms(), limit, rows, n);
-	if (rc == -ENOENT)
-		no_session(s, tenant, id);
-	return rc;
+	return rc == -ENOENT ? no_session(s, tenant, id) : rc;
 }
 
 int store_sessions_expire(struct store *s, int64_t now)

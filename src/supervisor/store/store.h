@@ -625,7 +625,8 @@ struct store_migration {
 extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
 
-extern const struct store_ops store_sqlite_ops;
+/* The SQLite backend's operations (built on first use). */
+const struct store_ops *store_sqlite_ops(void);
 
 /* Sets s->err from a printf format and returns @rc, for "return store__fail(...)". */
 int store__fail(struct store *s, int rc, const char *fmt, ...)
