@@ -44,6 +44,7 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_SESSION_SEQ] = U64,
 		[IPC_T_STATE] = STR(IPC_STATE_MAX),
 		[IPC_T_STATE_MAX] = U64,
+		[IPC_T_SESSION_TTL_MS] = U64,
 		[IPC_T_SLOT] = U64_REQ,
 	},
 	[IPC_MSG_READY] = {
@@ -99,6 +100,9 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 	[IPC_MSG_RESPONSE_BODY] = {
 		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_DATA] = STR_REQ(1u << 20),
+	},
+	[IPC_MSG_DROP_SESSION] = {
+		[IPC_T_SESSION] = STR_REQ(64),
 	},
 	[IPC_MSG_FETCH_RESULT] = {
 		[IPC_T_SLOT] = U64_REQ,

@@ -41,6 +41,7 @@ enum ipc_type {
 	IPC_MSG_PACKAGE_END,  /* supervisor → worker: the package is complete */
 	IPC_MSG_RESPONSE_HEAD, /* worker → supervisor: a handler's status and headers */
 	IPC_MSG_RESPONSE_BODY, /* worker → supervisor: a chunk of its body */
+	IPC_MSG_DROP_SESSION,  /* supervisor → worker: forget this session's context */
 	IPC_MSG__COUNT
 };
 
@@ -90,6 +91,7 @@ enum ipc_tag {
 	IPC_T_STATE_MAX,    /* the most bytes a snapshot may take */
 	IPC_T_RESTORED,     /* RESULT: the session's context was rebuilt from its stored state */
 	IPC_T_SLOT,         /* the supervisor's number for one execution in a worker */
+	IPC_T_SESSION_TTL_MS, /* a session's TTL: its context goes after that long idle */
 	IPC_T__COUNT
 };
 
@@ -133,6 +135,7 @@ struct ipc_session {          /* a session's execution */
 	const char *state;         /* the stored bindings (session.js snapshot), or NULL */
 	size_t state_len;
 	uint64_t state_max;        /* the most bytes a new snapshot may take */
+	uint64_t ttl_ms;           /* its TTL (sliding): the context goes when idle that long */
 };
 
 /* Encoding: begin, add fields, end. end fills in the length. */

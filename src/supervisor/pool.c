@@ -524,6 +524,14 @@ void pool_retire_binding(struct pool *p, const char *binding)
 	}
 }
 
+void pool_drop_session(struct pool *p, const char *binding, const char *id)
+{
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		if (pw->bound && !pw->dying && strcmp(pw->tenant, binding) == 0 &&
+		    wproc_drop_session(pw->w, id))
+			worker_dying(pw); /* it cannot be told: it goes */
+}
+
 void pool_bindings(struct pool *p, const char *prefix, void (*cb)(void *ud, const char *binding), void *ud)
 {
 	/* Copied first: cb may retire workers, and a worker without a pidfd

@@ -120,6 +120,9 @@ void pool_cancel(struct pool *p, struct pool_job *j);
 /* Retires the workers bound to binding (a deleted session), a busy one
  * once its execution ends: what they hold must not outlive it. */
 void pool_retire_binding(struct pool *p, const char *binding);
+/* Tells the workers bound to @binding (a tenant's sessions) to forget
+ * session @id's context: what they hold must not outlive it. */
+void pool_drop_session(struct pool *p, const char *binding, const char *id);
 /* Calls cb with the binding of every live bound worker whose binding
  * starts with prefix (cb may retire bindings). */
 void pool_bindings(struct pool *p, const char *prefix, void (*cb)(void *ud, const char *binding), void *ud);

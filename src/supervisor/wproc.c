@@ -195,6 +195,8 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job, void *user, uint64_
 		rc = rc ? rc : ipc_enc_str(&b, IPC_T_SESSION, job->session.id);
 		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SESSION_SEQ, job->session.seq);
 		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATE_MAX, job->session.state_max);
+		if (job->session.ttl_ms)
+			rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SESSION_TTL_MS, job->session.ttl_ms);
 		if (job->session.state)
 			rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_STATE, job->session.state, job->session.state_len);
 	}
@@ -444,6 +446,19 @@ int wproc_load_package(struct wproc *w, const struct package *p)
 	rc = rc ? rc : ipc_enc_begin(&b, IPC_MSG_PACKAGE_END);
 	rc = rc ? rc : ipc_enc_str(&b, IPC_T_PACKAGE_HASH, p->hash);
 	rc = rc ? rc : ipc_enc_str(&b, IPC_T_ENTRY, p->entry);
+	rc = rc ? rc : ipc_enc_end(&b);
+	rc = rc ? rc : write_frame(w, &b);
+	buf_release(&b);
+	return rc;
+}
+
+int wproc_drop_session(struct wproc *w, const char *id)
+{
+	if (w->kill_reason != WPROC_KILL_NONE)
+		return -ESRCH;
+	struct buf b = BUF_INIT(IPC_HEADER_LEN + 128);
+	int rc = ipc_enc_begin(&b, IPC_MSG_DROP_SESSION);
+	rc = rc ? rc : ipc_enc_str(&b, IPC_T_SESSION, id);
 	rc = rc ? rc : ipc_enc_end(&b);
 	rc = rc ? rc : write_frame(w, &b);
 	buf_release(&b);

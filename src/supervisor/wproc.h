@@ -11,8 +11,8 @@
  *
  * Capacity. A worker runs up to wproc->cap executions at once (engine.h),
  * each under the slot number wproc_exec gave it (every frame about one
- * execution carries it). With cap 1 (isolation "process", sessions,
- * `corral run`) the cgroup's memory cap is each execution's own, and a
+ * execution carries it). With cap 1 (isolation "process", a session's
+ * isolation "process", `corral run`) the cgroup's memory cap is each execution's own, and a
  * worker that timed out, crashed or was killed is never reused. With a
  * larger cap the cgroup holds the worker's shared cap (wproc_set_capacity)
  * and the worker enforces each execution's limits itself: a timeout or a
@@ -183,6 +183,8 @@ struct package;
 /* Sends a function's package to an IDLE worker (before its first
  * invocation). Returns 0 or -errno. */
 int wproc_load_package(struct wproc *w, const struct package *p);
+/* Tells the worker to forget session @id's live context (it was deleted). */
+int wproc_drop_session(struct wproc *w, const char *id);
 /* Sends the answer to a fetch (r->error set for a refusal); -ESRCH when
  * its execution has ended. */
 int wproc_fetch_reply(struct wproc *w, const struct egress_req *r);

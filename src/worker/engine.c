@@ -131,7 +131,7 @@ void engine_free(struct engine *e)
 			JSValueUnprotect(e->fn_ctx, e->fn_rt);
 		JSGlobalContextRelease(e->fn_ctx);
 	}
-	session_drop(e);
+	session_drop_all(e);
 	vfs_free(e->pkg);
 	free(e->pkg_entry);
 	idmap_release(&e->live);
@@ -279,7 +279,7 @@ static void install_request(struct exec *x)
 			"eval and new Function are disabled in corral (allow them with allow_eval)");
 		JSGlobalContextSetEvalEnabled(x->ctx, false, msg);
 		JSStringRelease(msg);
-	} else if (x->ctx == x->eng->sess_ctx || x->ctx == x->eng->fn_ctx) {
+	} else if (x->sess || x->ctx == x->eng->fn_ctx) {
 		JSGlobalContextSetEvalEnabled(x->ctx, true, NULL);
 	}
 	/* The bundle is fixed at build time: asked once, not per execution. */
@@ -295,9 +295,8 @@ static void install_request(struct exec *x)
 
 void engine_prepare(struct engine *e)
 {
-	/* A function's worker runs in its function's context from then on,
-	 * a session's in its session's. */
-	if (e->spare || e->fn_ctx || e->sess_ctx)
+	/* A function's worker runs in its function's context from then on. */
+	if (e->spare || e->fn_ctx)
 		return;
 	struct exec x = { 0 };
 	x.eng = e;
@@ -337,14 +336,14 @@ static int fresh_context(struct exec *x)
  * before any user code runs. Returns 0, or -1 with res set (internal). */
 static int enter_session(struct exec *x)
 {
-	struct engine *e = x->eng;
-	if (session_is_current(e, x->req)) {
-		x->ctx = e->sess_ctx;
+	int live = session_enter(x);
+	if (live < 0)
+		return -1;
+	if (live) {
 		install_request(x);
 		session_resume(x);
 		return 0;
 	}
-	session_drop(e);
 	if (fresh_context(x))
 		return -1;
 	install_request(x);
@@ -865,20 +864,9 @@ static void finish(struct exec *x)
 			JSValueUnprotect(x->ctx, x->value);
 		if (x->inspect)
 			JSValueUnprotect(x->ctx, x->inspect);
-		if (x->ctx == e->sess_ctx) {
-			/* The session's context serves its next execution, with the
-			 * runtime it loaded; one whose VM was stopped does not. */
-			if (x->rt_obj && !e->sess_rt)
-				e->sess_rt = x->rt_obj;
-			x->rt_obj = NULL;
-			if (x->term == TERM_NONE && res->status != OUTCOME_INTERNAL)
-				e->sess_seq = req->session.seq + 1;
-			else
-				session_drop(e);
-			if (x->term != TERM_NONE)
-				res->reusable = false;
-			x->ctx = NULL;
-		}
+		/* A session's context serves its next execution; one whose
+		 * turn was stopped does not. */
+		session_leave(x, x->term == TERM_NONE && res->status != OUTCOME_INTERNAL);
 		if (x->ctx && x->rt_obj && x->ctx != e->fn_ctx)
 			JSValueUnprotect(x->ctx, x->rt_obj);
 		/* A function's context serves its next invocation too. */
@@ -969,6 +957,11 @@ void engine_frame(struct engine *e, const struct ipc_msg *m)
 	after_turn(x);
 }
 
+void engine_drop_session(struct engine *e, const char *id)
+{
+	session_drop(e, id);
+}
+
 /* engine_run returns after this long even when more is due, so that the
  * worker reads its socket (fetch answers, new executions) in between. */
 #define ENGINE_RUN_SLICE_NS 10000000ull
@@ -991,7 +984,9 @@ uint64_t engine_run(struct engine *e)
 		if (now - start > ENGINE_RUN_SLICE_NS)
 			return now;
 	}
-	return e->nwheap ? e->wheap[0]->wake_ns : 0;
+	uint64_t wake = e->nwheap ? e->wheap[0]->wake_ns : 0;
+	uint64_t expire = e->sessions ? session_expire(e, now) : 0;
+	return !wake || (expire && expire < wake) ? expire : wake;
 }
 
 unsigned engine_inflight(const struct engine *e)

@@ -127,6 +127,9 @@ void engine_start(struct engine *e, struct exec_req *req);
 /* Handles a frame from the supervisor for an execution in flight
  * (FETCH_RESULT); frames for executions that have ended are dropped. */
 void engine_frame(struct engine *e, const struct ipc_msg *m);
+/* Forgets session @id's live context (it was deleted): at once, or when
+ * the execution in it ends. */
+void engine_drop_session(struct engine *e, const char *id);
 /* Runs every turn that is due (timers, deadlines). Returns the monotonic
  * time at which to call it again, or 0 when nothing waits on time. */
 uint64_t engine_run(struct engine *e);

@@ -39,17 +39,13 @@ struct engine {
 	JSObjectRef fn_rt;        /* the runtime's exports in fn_ctx; protected */
 	uint64_t invocations;
 
-	/* Sessions: the live global context of the one session this worker
-	 * serves (the pool binds a worker to one session), kept between its
-	 * executions. sess_seq is how many executions the session had when
-	 * the context last ran one: a mismatch means another worker (or
-	 * node) ran the session since, and the context is rebuilt from the
-	 * stored state. */
-	JSGlobalContextRef sess_ctx;
-	JSObjectRef sess_obj;         /* session.js exports there; protected */
-	JSObjectRef sess_rt;          /* the runtime's exports once loaded there; protected */
-	char sess_id[65];
-	uint64_t sess_seq;
+	/* Sessions: the live global contexts of the tenant's sessions this
+	 * worker has run (the pool binds a worker to one tenant's sessions),
+	 * kept between their executions, most recently used first (session.c).
+	 * A cache: the store holds each session's state, and a context that
+	 * does not match it is rebuilt from it. */
+	struct sess *sessions;
+	unsigned nsessions;
 	bool jit;
 
 	/* The executions in flight: a list, by serial (bound functions),

@@ -43,6 +43,7 @@ struct exec {
 	struct engine *eng;
 	uint64_t serial;      /* unique in the worker, never reused: for bound functions */
 	JSGlobalContextRef ctx;
+	struct sess *sess;   /* the session whose context ctx is, if any */
 	const struct exec_req *req;
 	struct exec_res *res;
 	const struct engine_io *io;

@@ -8,6 +8,7 @@
 #ifdef CORRAL_TEST_HOOKS
 #include "worker/engine_internal.h"
 #include "common/ipc.h"
+#include "worker/session.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -141,7 +143,28 @@ static JSValueRef t_info(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	jsval_set(ctx, o, "euid", JSValueMakeNumber(ctx, geteuid()), 0);
 	jsval_set(ctx, o, "pid", JSValueMakeNumber(ctx, getpid()), 0);
 	jsval_set(ctx, o, "hostname", jsval_str(ctx, u.nodename), 0);
+	/* Which worker process this is (its pid is 1 in its own namespace). */
+	static uint64_t token;
+	while (!token && getrandom(&token, sizeof token, 0) != (ssize_t)sizeof token)
+		;
+	char hex[17];
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)token);
+	jsval_set(ctx, o, "worker", jsval_str(ctx, hex), 0);
 	return o;
+}
+
+/* The ids of the session contexts this worker holds (session.c). */
+static JSValueRef t_sessions(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			     size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	const char *ids[ENGINE_SESSIONS_MAX];
+	size_t n = exec_current ? session_ids(exec_current->eng, ids, ENGINE_SESSIONS_MAX) : 0;
+	if (n > ENGINE_SESSIONS_MAX)
+		n = ENGINE_SESSIONS_MAX;
+	JSValueRef v[ENGINE_SESSIONS_MAX];
+	for (size_t i = 0; i < n; i++)
+		v[i] = jsval_str(ctx, ids[i]);
+	return JSObjectMakeArray(ctx, n, v, exc);
 }
 
 void host_testhooks_install(struct exec *x, JSObjectRef global)
@@ -152,6 +175,7 @@ void host_testhooks_install(struct exec *x, JSObjectRef global)
 	jsval_set(ctx, t, "stall", jsval_make_fn(ctx, "stall", t_stall), 0);
 	jsval_set(ctx, t, "info", jsval_make_fn(ctx, "info", t_info), 0);
 	jsval_set(ctx, t, "raw", jsval_make_fn(ctx, "raw", t_raw), 0);
+	jsval_set(ctx, t, "sessions", jsval_make_fn(ctx, "sessions", t_sessions), 0);
 	/* The runtime's fetch door, reachable before the runtime is loaded. */
 	jsval_set(ctx, t, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
 	jsval_set(ctx, global, "__corral_test", t, kJSPropertyAttributeDontEnum);

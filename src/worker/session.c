@@ -1,8 +1,15 @@
-/* session — a session's global context inside the worker.
+/* session — sessions' global contexts inside the worker.
  *
- * The pool binds a worker to one session, and the worker keeps that
- * session's global context between its executions (struct engine's sess_*
- * fields). Each snippet is rewritten (rewriteSession, in the rewriter's own
+ * The pool binds a worker to one tenant's sessions ("sessions:TENANT"; or
+ * to one session, for isolation "process"), and the worker keeps each
+ * session's global context between its executions: a list, most recently
+ * used first, of at most ENGINE_SESSIONS_MAX, where the least recently used
+ * idle one goes first, and one idle for its session's TTL (the session has
+ * expired: what it held must not outlive it) or for ENGINE_SESSION_IDLE_MS
+ * goes too (its state is in the store: the next execution rebuilds it). A
+ * deleted session's goes at once (DROP_SESSION). The
+ * supervisor runs one execution of a session at a time (its lane), so a
+ * context is never in two executions at once. Each snippet is rewritten (rewriteSession, in the rewriter's own
  * context) so that its top-level declarations become properties of the
  * global object; after the code, session.js snapshots the storable ones
  * into the result for the store. A context that has not run exactly as many
@@ -77,21 +84,108 @@ static void session_fail(struct exec *x, const char *what, JSValueRef exc)
 	report_set_error(x->res, "InternalError", msg);
 }
 
-bool session_is_current(const struct engine *e, const struct exec_req *req)
+/* One session's live context. */
+struct sess {
+	JSGlobalContextRef ctx;
+	JSObjectRef obj;     /* session.js exports there; protected */
+	JSObjectRef rt;      /* the runtime's exports once loaded there; protected */
+	char id[65];
+	uint64_t seq;        /* executions the session had when this context last ran one */
+	uint64_t used_ns;    /* when its last execution ended */
+	uint64_t idle_ns;    /* it goes when idle this long: the session's TTL, at most the cap */
+	bool busy;           /* in an execution now */
+	bool gone;           /* dropped while busy: free it when that ends */
+	struct sess *prev, *next;
+};
+
+static void sess_unlink(struct engine *e, struct sess *s)
 {
-	return e->sess_ctx && strcmp(e->sess_id, req->session.id) == 0 && e->sess_seq == req->session.seq;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		e->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+}
+
+static void sess_push(struct engine *e, struct sess *s)
+{
+	s->prev = NULL;
+	s->next = e->sessions;
+	if (e->sessions)
+		e->sessions->prev = s;
+	e->sessions = s;
+}
+
+static void sess_free(struct engine *e, struct sess *s)
+{
+	sess_unlink(e, s);
+	e->nsessions--;
+	if (s->obj)
+		JSValueUnprotect(s->ctx, s->obj);
+	if (s->rt)
+		JSValueUnprotect(s->ctx, s->rt);
+	JSGlobalContextRelease(s->ctx);
+	free(s);
+}
+
+static struct sess *sess_find(struct engine *e, const char *id)
+{
+	for (struct sess *s = e->sessions; s; s = s->next)
+		if (!s->gone && strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+int session_enter(struct exec *x)
+{
+	struct engine *e = x->eng;
+	struct sess *s = sess_find(e, x->req->session.id);
+	if (s && s->busy) {
+		x->res->status = OUTCOME_INTERNAL;
+		report_set_error(x->res, "InternalError",
+				 "the session is running another execution in this worker");
+		return -1;
+	}
+	if (s && s->seq == x->req->session.seq) {
+		s->busy = true;
+		x->sess = s;
+		x->ctx = s->ctx;
+		JSGlobalContextRetain(x->ctx); /* x's own hold, as on a fresh one */
+		sess_unlink(e, s);
+		sess_push(e, s);
+		return 1;
+	}
+	if (s)
+		sess_free(e, s); /* another worker (or node) ran the session since */
+	return 0;
 }
 
 void session_resume(struct exec *x)
 {
-	struct engine *e = x->eng;
 	JSValueRef exc = NULL;
-	if (e->sess_rt) {
+	if (x->sess->rt) {
 		/* The runtime stays loaded; process.env is this request's. */
 		x->rt_state = 2;
-		x->rt_obj = e->sess_rt;
+		x->rt_obj = x->sess->rt;
 		JSValueRef env = host_env_object(x);
-		call_export(x->ctx, e->sess_rt, "setEnv", 1, &env, &exc);
+		call_export(x->ctx, x->sess->rt, "setEnv", 1, &env, &exc);
+	}
+}
+
+/* Makes room for one more context: the least recently used idle ones go
+ * (the list is most recently used first). */
+static void sess_make_room(struct engine *e)
+{
+	struct sess *s = e->sessions;
+	while (s && s->next)
+		s = s->next;
+	while (s && e->nsessions >= ENGINE_SESSIONS_MAX) {
+		struct sess *prev = s->prev;
+		if (!s->busy)
+			sess_free(e, s);
+		s = prev;
 	}
 }
 
@@ -100,19 +194,31 @@ int session_begin(struct exec *x)
 	struct engine *e = x->eng;
 	const struct exec_req *req = x->req;
 	JSValueRef exc = NULL;
-	e->sess_ctx = x->ctx;
-	snprintf(e->sess_id, sizeof e->sess_id, "%s", req->session.id);
-	e->sess_seq = req->session.seq;
+	sess_make_room(e);
+	struct sess *s = calloc(1, sizeof *s);
+	if (!s) {
+		session_fail(x, "out of memory for the session", NULL);
+		return -1;
+	}
+	/* The context is the session's from here: sess_free releases it. */
+	s->ctx = x->ctx;
+	JSGlobalContextRetain(s->ctx);
+	snprintf(s->id, sizeof s->id, "%s", req->session.id);
+	s->seq = req->session.seq;
+	s->busy = true;
+	sess_push(e, s);
+	e->nsessions++;
+	x->sess = s;
 	JSValueRef v = bundles_eval(&e->bundles, x->ctx, BUNDLE_SESSION, &exc);
 	if (exc || !v || !JSValueIsObject(x->ctx, v)) {
 		session_fail(x, "the session support did not load", exc);
 		return -1;
 	}
-	e->sess_obj = (JSObjectRef)v;
+	s->obj = (JSObjectRef)v;
 	JSValueProtect(x->ctx, v);
 	/* The baseline: every global so far is the runtime's, not the user's. */
 	JSValueRef g = JSContextGetGlobalObject(x->ctx);
-	call_export(x->ctx, e->sess_obj, "init", 1, &g, &exc);
+	call_export(x->ctx, s->obj, "init", 1, &g, &exc);
 	if (exc) {
 		session_fail(x, "the session support did not start", exc);
 		return -1;
@@ -121,7 +227,7 @@ int session_begin(struct exec *x)
 		JSStringRef str = jsval_from_utf8(req->session.state, req->session.state_len);
 		JSValueRef arg = JSValueMakeString(x->ctx, str);
 		JSStringRelease(str);
-		call_export(x->ctx, e->sess_obj, "restore", 1, &arg, &exc);
+		call_export(x->ctx, s->obj, "restore", 1, &arg, &exc);
 		if (exc) {
 			session_fail(x, "the session's stored bindings could not be restored", exc);
 			return -1;
@@ -136,10 +242,9 @@ int session_begin(struct exec *x)
  * finish leaves the state out: the store keeps the previous one. */
 void session_snapshot(struct exec *x)
 {
-	struct engine *e = x->eng;
 	x->deadline_ns = clock_mono_ns() + ENGINE_SNAPSHOT_MS * 1000000ull;
 	JSValueRef arg = JSValueMakeNumber(x->ctx, (double)x->req->session.state_max), exc = NULL;
-	JSValueRef v = call_export(x->ctx, e->sess_obj, "snapshot", 1, &arg, &exc);
+	JSValueRef v = call_export(x->ctx, x->sess->obj, "snapshot", 1, &arg, &exc);
 	if (x->term != TERM_NONE || exc || !v || !JSValueIsString(x->ctx, v))
 		return;
 	JSStringRef str = JSValueToStringCopy(x->ctx, v, NULL);
@@ -153,18 +258,65 @@ void session_snapshot(struct exec *x)
 	free(u);
 }
 
-void session_drop(struct engine *e)
+void session_leave(struct exec *x, bool keep)
 {
-	if (!e->sess_ctx)
+	struct sess *s = x->sess;
+	struct engine *e = x->eng;
+	x->sess = NULL;
+	if (!s)
 		return;
-	if (e->sess_obj)
-		JSValueUnprotect(e->sess_ctx, e->sess_obj);
-	if (e->sess_rt)
-		JSValueUnprotect(e->sess_ctx, e->sess_rt);
-	JSGlobalContextRelease(e->sess_ctx);
-	e->sess_ctx = NULL;
-	e->sess_obj = e->sess_rt = NULL;
-	e->sess_id[0] = '\0';
-	e->sess_seq = 0;
+	/* The context serves the session's next execution, with the runtime it
+	 * loaded. */
+	if (x->rt_obj && !s->rt)
+		s->rt = x->rt_obj;
+	x->rt_obj = NULL;
+	s->busy = false;
+	s->used_ns = clock_mono_ns();
+	uint64_t ttl = x->req->session.ttl_ms;
+	s->idle_ns = (ttl && ttl < ENGINE_SESSION_IDLE_MS ? ttl : ENGINE_SESSION_IDLE_MS) * 1000000ull;
+	if (keep && !s->gone)
+		s->seq = x->req->session.seq + 1;
+	else
+		sess_free(e, s);
 }
 
+void session_drop(struct engine *e, const char *id)
+{
+	struct sess *s = sess_find(e, id);
+	if (!s)
+		return;
+	if (s->busy)
+		s->gone = true;
+	else
+		sess_free(e, s);
+}
+
+size_t session_ids(const struct engine *e, const char **ids, size_t max)
+{
+	size_t n = 0;
+	for (const struct sess *s = e->sessions; s; s = s->next, n++)
+		if (n < max)
+			ids[n] = s->id;
+	return n;
+}
+
+void session_drop_all(struct engine *e)
+{
+	while (e->sessions)
+		sess_free(e, e->sessions);
+}
+
+uint64_t session_expire(struct engine *e, uint64_t now)
+{
+	uint64_t next = 0;
+	for (struct sess *s = e->sessions, *n; s; s = n) {
+		n = s->next;
+		if (s->busy)
+			continue;
+		if (now - s->used_ns >= s->idle_ns)
+			sess_free(e, s);
+		else if (!next || s->used_ns + s->idle_ns < next)
+			next = s->used_ns + s->idle_ns;
+	}
+	return next;
+}

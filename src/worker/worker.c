@@ -211,6 +211,7 @@ static struct owned_req *owned_req_new(const struct ipc_msg *m)
 			.state = o->state,
 			.state_len = state_len,
 			.state_max = ipc_get_u64(m, IPC_T_STATE_MAX, 8u << 20),
+			.ttl_ms = ipc_get_u64(m, IPC_T_SESSION_TTL_MS, 0),
 		},
 	};
 	if (flags & IPC_EXEC_LAST_IN_LIFE)
@@ -276,6 +277,13 @@ static int on_frame(struct worker *wk, struct engine *eng, const struct ipc_msg 
 	case IPC_MSG_FETCH_RESULT:
 		engine_frame(eng, m);
 		return 0;
+	case IPC_MSG_DROP_SESSION: {
+		char *id = dup_field(m, IPC_T_SESSION, NULL);
+		if (id)
+			engine_drop_session(eng, id);
+		free(id);
+		return 0;
+	}
 	case IPC_MSG_PACKAGE_FILE:
 	case IPC_MSG_PACKAGE_END:
 		if (load_package(eng, m, pkg_open)) {

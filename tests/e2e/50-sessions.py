@@ -113,12 +113,12 @@ def cpu_ticks(pid):
 BUSY = "{ const until = Date.now() + 400; while (Date.now() < until); }\n'busy'"
 
 
-def session_worker(ss, sid):
+def session_worker(ss, sid, **fields):
     """The pid of the worker serving session sid: the worker process whose
     CPU time grows while a 400 ms busy loop runs in the session. Returns
     (pid or None, diagnostics)."""
     before = {p: cpu_ticks(p) for p in ss.srv.workers()}
-    s, r = ss.ex(sid, BUSY)
+    s, r = ss.ex(sid, BUSY, **fields)
     after = {p: cpu_ticks(p) for p in ss.srv.workers()}
     grew = sorted(((after[p] - before.get(p, 0) if before.get(p) is not None else after[p], p)
                    for p in after if after[p] is not None), reverse=True)
@@ -608,9 +608,11 @@ srv.json("PUT", "/v1/settings", {"secret_patterns": ACME})
 # ---- expiry and deletion ------------------------------------------------------------------
 E, (s, r) = ss.new(ttl_s=1)
 t.ok(E and r.get("expires_at", 0) - r.get("created_at", 0) == 1000, "a session with ttl_s 1", r)
-s, r = ss.ex(E, "let e = 1; e")
+# With isolation "process" the session has a worker of its own, which the
+# sweep retires (a shared worker drops the context itself: 60-concurrency).
+s, r = ss.ex(E, "let e = 1; e", isolation="process")
 t.eq(r.get("result"), 1, "it runs while it lives")
-wE, _ = session_worker(ss, E)
+wE, _ = session_worker(ss, E, isolation="process")
 rows = db_rows(data_dir, "SELECT (SELECT count(*) FROM sessions WHERE id = ?1), "
                          "(SELECT count(*) FROM session_history WHERE session_id = ?1)", (E,))
 t.eq(rows, [(1, 2)], "its row and its history rows are in the store")
@@ -628,7 +630,7 @@ while time.monotonic() < deadline:
 t.eq(rows, [(0, 0)], "the sweep (CORRAL_SESSION_SWEEP_S=1) deleted the session and its history from the store")
 while time.monotonic() < deadline + 3 and wE and alive(wE):
     time.sleep(0.1)
-t.ok(wE and not alive(wE), "... and retired the worker that held its context", wE)
+t.ok(wE and not alive(wE), "... and retired the worker of its own (isolation process) that held its context", wE)
 
 D, _ = ss.new()
 ss.ex(D, "let gone = 1")
@@ -874,11 +876,13 @@ if rv:
     s2, r2 = rs.ex(mid, "small + 1", memory_mb=64)
     t.ok(r.get("status") == "ok" and r2.get("status") == "ok" and r2.get("result") == 6,
          "a session worker holding ~100 MB cannot take a memory_mb 64 job: a fresh worker runs it, restored", (r, r2))
-    # Deleting a session while it runs: its worker goes once it is done.
+    # Deleting a session while it runs: its worker of its own (isolation
+    # process) goes once it is done.
     did, _ = rs.new()
-    wpid, diag = session_worker(rs, did)
+    wpid, diag = session_worker(rs, did, isolation="process")
     done = {}
-    th = threading.Thread(target=lambda: done.setdefault("r", rs.ex(did, "await new Promise(r => setTimeout(r, 800)); 1")))
+    th = threading.Thread(target=lambda: done.setdefault("r", rs.ex(did, "await new Promise(r => setTimeout(r, 800)); 1",
+                                                                    isolation="process")))
     th.start()
     time.sleep(0.3)
     sd = rs.delete(did)
@@ -890,7 +894,7 @@ if rv:
             break
         time.sleep(0.05)
     t.ok(wpid and sd == 204 and (done.get("r") or (0, {}))[1].get("status") == "ok" and gone,
-         "a session deleted while it runs: the execution ends, then its worker is retired", (wpid, sd, done, gone, diag))
+         "a session deleted while it runs: the execution ends, then its worker of its own is retired", (wpid, sd, done, gone, diag))
     t.eq(rv.server_errors(), [], "no 5xx other than 503 from the review server")
     rv.stop()
 

@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "helpers"))
 from corraltest import Tap  # noqa: E402
-from server import start_or_fail  # noqa: E402
+from server import HOOKS, start_or_fail  # noqa: E402
 
 t = Tap("60-concurrency")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -181,6 +181,83 @@ if srv:
     outs = at_once(srv, [(0.01 * i, {"code": "await new Promise(r => setTimeout(r, 800)); 1"}) for i in range(8)])
     codes = sorted(o[0] for o in outs)
     t.eq(codes, [200] * 5 + [429] * 3, "tenant limit 5: 5 run at once, 3 answered 429")
+    srv.stop()
+
+
+# 10. Sessions of one tenant share its worker: each keeps its own context and
+# state, a deleted or expired session's context goes from the worker (the
+# worker stays), and state survives the worker's death.
+srv = start_or_fail(t, "corral-testhooks with one worker and sessions starts", binary=HOOKS,
+                    env=dict(ONE, CORRAL_SESSION_SWEEP_S="1"), ready=True)
+if srv:
+    def new_session(**body):
+        s, r, _ = srv.json("POST", "/v1/sessions", body)
+        return r.get("id") if s == 201 and isinstance(r, dict) else None
+
+    def sx(sid, code, **fields):
+        s, r, _ = srv.execute(code, session_id=sid, timeout=60, **fields)
+        return s, r if isinstance(r, dict) else {}
+
+    HELD = "[__corral_test.info().worker, __corral_test.sessions()]"
+    a, b = new_session(), new_session()
+    # A function cannot be stored: calling it again shows the live context.
+    _, ra = sx(a, "let who = 'a'; var n = 1; function f() { return 'f of ' + who } who")
+    _, rb = sx(b, "let who = 'b'; var n = 2; function f() { return 'f of ' + who } who")
+    _, ra2 = sx(a, "n += 10; [who, n, f()]")
+    _, rb2 = sx(b, "[who, n, f()]")
+    t.eq([r.get("result") for r in (ra, rb, ra2, rb2)], ["a", "b", ["a", 11, "f of a"], ["b", 2, "f of b"]],
+         "two sessions of a tenant: each sees only its own bindings, in its live context (its function too)")
+    _, ha = sx(a, HELD)
+    _, hb = sx(b, HELD)
+    pa, ids_a = (ha.get("result") or [None, []])
+    pb, ids_b = (hb.get("result") or [None, []])
+    t.ok(pa and pa == pb and {a, b} <= set(ids_a) and {a, b} <= set(ids_b),
+         "... in one worker that holds both contexts", (ha, hb))
+    # Two executions of two sessions at once in that worker.
+    outs = at_once(srv, [(0, {"code": "await new Promise(r => setTimeout(r, 700)); who", "session_id": a}),
+                         (0, {"code": "await new Promise(r => setTimeout(r, 700)); who", "session_id": b})])
+    t.ok([o[1].get("result") for o in outs] == ["a", "b"] and max(o[2] for o in outs) < 1.3,
+         "two sessions' executions run at once in the shared worker", outs)
+    # One session's executions still run one at a time.
+    outs = at_once(srv, [(0, {"code": "await new Promise(r => setTimeout(r, 500)); n += 1; n", "session_id": b}),
+                         (0.05, {"code": "await new Promise(r => setTimeout(r, 500)); n += 1; n", "session_id": b})])
+    t.ok(sorted(o[1].get("result") for o in outs) == [3, 4] and max(o[2] for o in outs) >= 0.95,
+         "one session's executions still run one at a time", outs)
+    # Deleted: the context goes from the worker, which stays.
+    s, _, _ = srv.json("DELETE", f"/v1/sessions/{a}")
+    _, hb = sx(b, HELD)
+    pb2, ids_b2 = (hb.get("result") or [None, []])
+    t.ok(s == 204 and pb2 == pa and a not in ids_b2 and b in ids_b2,
+         "a deleted session's context goes from the shared worker; the worker stays", (s, hb, pa))
+    # Expired: an idle context goes after the session's TTL.
+    c = new_session(ttl_s=1)
+    _, rc_ = sx(c, "let secret = 'c'; secret")
+    _, hb = sx(b, HELD)
+    held = (hb.get("result") or [None, []])[1]
+    time.sleep(1.6)
+    _, hb2 = sx(b, HELD)
+    after = (hb2.get("result") or [None, []])[1]
+    t.ok(rc_.get("result") == "c" and c in held and c not in after and b in after,
+         "an expired session's context goes from the shared worker after its TTL idle", (held, after))
+    # The worker dies: the state survives, every session rebuilt from the store.
+    ws = srv.workers()
+    for w in ws:
+        os.kill(w, 9)
+    time.sleep(0.5)
+    _, rb3 = sx(b, "[who, n]")
+    _, rb4 = sx(b, "f()")
+    _, hb = sx(b, HELD)
+    t.ok(len(ws) == 1 and rb3.get("status") == "ok" and rb3.get("result") == ["b", 4]
+         and (rb4.get("error") or {}).get("name") == "ReferenceError" and (hb.get("result") or [pa])[0] != pa,
+         "after the shared worker is killed the session's state comes back from the store (its function cannot)",
+         (ws, rb3, rb4, hb))
+    # Isolation "process": a worker of its own.
+    d = new_session()
+    _, hd = sx(d, HELD, isolation="process")
+    pd = (hd.get("result") or [None])[0]
+    _, hb = sx(b, HELD)
+    t.ok(pd and pd != (hb.get("result") or [None])[0] and hd.get("result")[1] == [d],
+         "a session with isolation process runs in a worker of its own", (hd, hb))
     srv.stop()
 
 t.done()

@@ -233,6 +233,14 @@ static void test_round_trips(void)
 
 	const struct spec ready[] = { U(IPC_T_LAYERS, 0x1f) };
 	round_trip("READY with layers", IPC_MSG_READY, ready, 1);
+
+	const struct spec sess[] = {
+		U(IPC_T_SLOT, 3), S(IPC_T_ID, "e2"), S(IPC_T_CODE, "x"), U(IPC_T_TIMEOUT_MS, 1000),
+		S(IPC_T_SESSION, "s_abc"), U(IPC_T_SESSION_SEQ, 4), U(IPC_T_SESSION_TTL_MS, 60000),
+	};
+	round_trip("EXEC of a session, with its TTL", IPC_MSG_EXEC, sess, sizeof sess / sizeof *sess);
+	const struct spec drop[] = { S(IPC_T_SESSION, "s_abc") };
+	round_trip("DROP_SESSION", IPC_MSG_DROP_SESSION, drop, 1);
 	round_trip("READY with no field", IPC_MSG_READY, ready, 0);
 
 	const struct spec out1[] = { U(IPC_T_SLOT, 1), U(IPC_T_STREAM, IPC_STREAM_STDOUT), S(IPC_T_DATA, "hello\n") };
@@ -530,6 +538,12 @@ static void test_reject_missing(void)
 	fb_u64(IPC_T_STREAM, 1);
 	fb_str(IPC_T_DATA, "x");
 	REJECTS("OUTPUT without SLOT");
+	fb_begin(IPC_MSG_DROP_SESSION);
+	REJECTS("DROP_SESSION without SESSION");
+	fb_begin(IPC_MSG_DROP_SESSION);
+	fb_str(IPC_T_SESSION, "s_abc");
+	fb_u64(IPC_T_SLOT, 1);
+	REJECTS("DROP_SESSION with a SLOT (it is about no execution)");
 }
 
 static void test_reject_caps(void)

@@ -57,9 +57,13 @@ struct api_lane {
 	struct api_lane *next;
 };
 
-void api_session_binding(const char *tenant, const char *id, char *out, size_t n)
+void api_session_binding(const char *tenant, const char *id, bool own_process, char *out,
+			 size_t n)
 {
-	snprintf(out, n, "session:%s/%s", tenant, id);
+	if (own_process)
+		snprintf(out, n, "session:%s/%s", tenant, id);
+	else
+		snprintf(out, n, "sessions:%s", tenant);
 }
 
 static bool id_valid(const char *id)
@@ -238,8 +242,10 @@ static void lane_start(struct api *a, struct api_lane *lane)
 		x->pj.job.session.state = x->state;
 		x->pj.job.session.state_len = x->state ? s.state_len : 0;
 		x->pj.job.session.state_max = c->session_state_max;
+		x->pj.job.session.ttl_ms = s.ttl_ms > 0 ? (uint64_t)s.ttl_ms : 0;
 		store_session_release(&s);
-		api_session_binding(x->pj.tenant, lane->id, x->pj.binding, sizeof x->pj.binding);
+		api_session_binding(x->pj.tenant, lane->id, x->own_process, x->pj.binding,
+				    sizeof x->pj.binding);
 		x->started_at = clock_real_ms();
 		lane->running = x;
 		rc = api__exec_start(x);
@@ -866,8 +872,10 @@ static void handle_delete(struct api *a, struct http_req *r, const char *tenant,
 		a->sessions--;
 	/* Its bindings live in a worker's memory too. */
 	char binding[200];
-	api_session_binding(tenant, id, binding, sizeof binding);
+	api_session_binding(tenant, id, true, binding, sizeof binding);
 	pool_retire_binding(a->pool, binding);
+	api_session_binding(tenant, id, false, binding, sizeof binding);
+	pool_drop_session(a->pool, binding, id);
 	http_respond(r, 204, "application/json", "", 0);
 }
 

@@ -23,7 +23,10 @@ void api_session_kick(struct api *a);
  * CORRAL_SESSION_SWEEP_S). */
 void api_sessions_sweep(struct api *a);
 void api_session_release(struct api *a);
-/* The pool binding of a session. */
-void api_session_binding(const char *tenant, const char *id, char *out, size_t n);
+/* The pool binding of a session: its tenant's session workers
+ * ("sessions:TENANT"), or with @own_process (isolation "process") a worker
+ * of its own ("session:TENANT/ID"). */
+void api_session_binding(const char *tenant, const char *id, bool own_process, char *out,
+			 size_t n);
 
 #endif
