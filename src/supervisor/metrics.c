@@ -293,6 +293,21 @@ static int prom_http(struct buf *b, const struct metrics *m)
 	return rc;
 }
 
+/* A gauge family with one series per labelled count. */
+static int prom_counts(struct buf *b, const char *name, const char *key, const char *help,
+		       const struct metrics_count *c, size_t n)
+{
+	int rc = prom_head(b, name, "gauge", help);
+	for (size_t i = 0; !rc && i < n && i < METRICS_INFLIGHT_SERIES; i++) {
+		rc = buf_printf(b, "%s{%s=\"", name, key);
+		if (!rc)
+			rc = prom_label(b, c[i].label);
+		if (!rc)
+			rc = buf_printf(b, "\"} %u\n", c[i].n);
+	}
+	return rc;
+}
+
 static int prom_all(struct buf *b, const struct metrics *m, const struct metrics_gauges *g)
 {
 	int rc = prom_head(b, "corral_executions_total", "counter",
@@ -328,6 +343,14 @@ static int prom_all(struct buf *b, const struct metrics *m, const struct metrics
 	if (!rc)
 		rc = prom_u64(b, "corral_worker_executions_in_flight_max", "gauge",
 			      "Executions running in the busiest worker.", g->inflight_worker_max);
+	if (!rc)
+		rc = prom_counts(b, "corral_tenant_executions_in_flight", "tenant",
+				 "Executions admitted and not yet answered, by tenant (those with any).",
+				 g->tenant_inflight, g->ntenant_inflight);
+	if (!rc)
+		rc = prom_counts(b, "corral_worker_executions_in_flight", "worker",
+				 "Executions running in each worker (by pid; those with any).",
+				 g->worker_inflight, g->nworker_inflight);
 	if (!rc)
 		rc = prom_u64(b, "corral_sessions", "gauge", "Open sessions.", g->sessions);
 	if (!rc)

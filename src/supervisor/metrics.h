@@ -48,7 +48,7 @@
 #define METRICS_HTTP_PAIRS 64     /* distinct route × code series kept */
 #define METRICS_ROUTE_MAX 64      /* bytes of a route label, with its NUL */
 #define METRICS_MAX_MS 1e9        /* observations are clamped here (~11.6 days) */
-#define METRICS_RENDER_CAP (128u << 10) /* a buf cap that always fits either rendering */
+#define METRICS_RENDER_CAP (256u << 10) /* a buf cap that always fits either rendering */
 #define METRICS_PROMETHEUS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 enum metrics_pool_event {
@@ -59,9 +59,21 @@ enum metrics_pool_event {
 };
 
 /* Point-in-time values owned by other modules, gathered at render time. */
+/* One labelled value of a gauge family. */
+struct metrics_count {
+	char label[72];
+	unsigned n;
+};
+/* At most this many series per labelled in-flight family (tenant, worker). */
+#define METRICS_INFLIGHT_SERIES 256
+
 struct metrics_gauges {
 	unsigned pool_total, pool_available, pool_active, pool_max, queue_depth, sessions;
 	unsigned inflight, inflight_worker_max;
+	/* Executions in flight (admitted, not yet answered) of each tenant with
+	 * any, and running in each worker with any (label: its pid). */
+	const struct metrics_count *tenant_inflight, *worker_inflight;
+	size_t ntenant_inflight, nworker_inflight;
 	uint64_t module_cache_size, module_cache_hits, module_cache_misses, module_cache_evictions;
 };
 

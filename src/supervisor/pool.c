@@ -524,6 +524,14 @@ void pool_retire_binding(struct pool *p, const char *binding)
 	}
 }
 
+void pool_each_busy(const struct pool *p, void (*fn)(void *ud, int pid, unsigned inflight),
+		    void *ud)
+{
+	for (const struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		if (!pw->dying && pw->w->inflight)
+			fn(ud, (int)pw->w->pid, pw->w->inflight);
+}
+
 void pool_drop_session(struct pool *p, const char *binding, const char *id)
 {
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)

@@ -142,6 +142,9 @@ struct pool_stats {
 	unsigned inflight_max;       /* ... in the busiest worker */
 };
 void pool_stats(const struct pool *p, struct pool_stats *s);
+/* Calls fn for each live worker with executions in flight: its pid and how many. */
+void pool_each_busy(const struct pool *p, void (*fn)(void *ud, int pid, unsigned inflight),
+		    void *ud);
 /* A finished fetch from the egress thread: answered to its worker if it
  * still waits for it. Takes ownership of r. */
 void pool_fetch_done(struct pool *p, struct egress_req *r);

@@ -114,6 +114,15 @@ void ratelimit_set_max_tenants(struct ratelimit *r, unsigned n)
 	r->max_tenants = n ? n : 1;
 }
 
+void ratelimit_each_in_flight(const struct ratelimit *r,
+			      void (*fn)(void *ud, const char *tenant, unsigned in_flight), void *ud)
+{
+	for (size_t i = 0; i < r->nslots; i++)
+		for (const struct rl_entry *e = r->slots[i]; e; e = e->next)
+			if (e->in_flight)
+				fn(ud, e->tenant, e->in_flight);
+}
+
 unsigned ratelimit_tenants(const struct ratelimit *r)
 {
 	return r->count;

@@ -68,6 +68,9 @@ int ratelimit_acquire(struct ratelimit *r, const char *tenant, uint64_t now_ns,
  * flight, is a no-op (a caller bug that must not underflow). */
 void ratelimit_release(struct ratelimit *r, const char *tenant);
 unsigned ratelimit_in_flight(const struct ratelimit *r, const char *tenant);
+/* Calls fn for each tenant with executions in flight (in no set order). */
+void ratelimit_each_in_flight(const struct ratelimit *r,
+			      void (*fn)(void *ud, const char *tenant, unsigned in_flight), void *ud);
 /* Tenants currently kept, for tests and metrics. */
 unsigned ratelimit_tenants(const struct ratelimit *r);
 

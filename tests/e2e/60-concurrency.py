@@ -8,6 +8,7 @@ handler's context but never each other's response; 1,000 sleeping
 executions in flight all end ok."""
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -178,9 +179,23 @@ if srv:
 srv = start_or_fail(t, "a server with a tenant limit of 5 starts",
                     env={"CORRAL_TENANT_CONCURRENCY": "5", "CORRAL_LOG_LEVEL": "warn"}, ready=True)
 if srv:
+    seen = {}
+
+    def scrape():
+        time.sleep(0.4)
+        st, _, raw = srv.request("GET", "/metrics")
+        seen["text"] = raw.decode() if st == 200 else ""
+    sc = threading.Thread(target=scrape)
+    sc.start()
     outs = at_once(srv, [(0.01 * i, {"code": "await new Promise(r => setTimeout(r, 800)); 1"}) for i in range(8)])
+    sc.join(30)
     codes = sorted(o[0] for o in outs)
     t.eq(codes, [200] * 5 + [429] * 3, "tenant limit 5: 5 run at once, 3 answered 429")
+    text = seen.get("text", "")
+    ten = re.findall(r'^corral_tenant_executions_in_flight\{tenant="([^"]+)"\} (\d+)$', text, re.M)
+    wrk = re.findall(r'^corral_worker_executions_in_flight\{worker="(\d+)"\} (\d+)$', text, re.M)
+    t.ok(len(ten) == 1 and int(ten[0][1]) == 5 and sum(int(n) for _, n in wrk) == 5,
+         "/metrics while they run: the tenant's 5 in flight, and the workers' in flight adding up to 5", (ten, wrk))
     srv.stop()
 
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,7 +81,7 @@ static int count_prefix(const char *text, const char *prefix)
 /* Checks the exposition rules; returns NULL or a static description of the
  * first broken one. */
 #define MAX_FAMILIES 64
-#define MAX_SERIES 1024
+#define MAX_SERIES 2048
 static const char *prom_lint(const char *text)
 {
 	static char why[256];
@@ -634,6 +635,31 @@ static void test_http_folding(void)
 	metrics_free(m);
 }
 
+static void test_inflight_series(void)
+{
+	const struct metrics_count tenants[] = { { "acme", 3 }, { "newco", 1200 } };
+	const struct metrics_count workers[] = { { "4242", 7 } };
+	struct metrics_gauges g = {
+		.inflight = 1203,
+		.tenant_inflight = tenants, .ntenant_inflight = 2,
+		.worker_inflight = workers, .nworker_inflight = 1,
+	};
+	char *text = render_prom(NULL, &g);
+	ok(text && prom_lint(text) == NULL, "in-flight families render and follow the format");
+	ok(text && sample(text, "corral_tenant_executions_in_flight{tenant=\"acme\"}") == 3 &&
+	   sample(text, "corral_tenant_executions_in_flight{tenant=\"newco\"}") == 1200,
+	   "corral_tenant_executions_in_flight has one series per tenant with its count");
+	ok(text && sample(text, "corral_worker_executions_in_flight{worker=\"4242\"}") == 7,
+	   "corral_worker_executions_in_flight has one series per busy worker");
+	free(text);
+	struct metrics_gauges none = { 0 };
+	text = render_prom(NULL, &none);
+	ok(text && count_prefix(text, "corral_tenant_executions_in_flight{") == 0 &&
+	   strstr(text, "# TYPE corral_tenant_executions_in_flight gauge"),
+	   "with nothing in flight the family is there without series");
+	free(text);
+}
+
 static void test_bounds(void)
 {
 	/* The worst case: 64 long routes full of escapes, every code slot in
@@ -654,12 +680,29 @@ static void test_bounds(void)
 		metrics_exec_done(m, (enum outcome)(i % OUTCOME__COUNT), 1e300, 1e300);
 	struct metrics_gauges g;
 	memset(&g, 0xff, sizeof g);
+	/* Every labelled in-flight series, labels full of escapes. */
+	static struct metrics_count many[METRICS_INFLIGHT_SERIES + 10];
+	for (size_t i = 0; i < sizeof many / sizeof *many; i++) {
+		memset(many[i].label, '"', sizeof many[i].label - 1);
+		many[i].label[sizeof many[i].label - 1] = '\0';
+		char head[8];
+		snprintf(head, sizeof head, "%05zu", i); /* distinct series */
+		memcpy(many[i].label, head, 5);
+		many[i].n = UINT_MAX;
+	}
+	g.tenant_inflight = g.worker_inflight = many;
+	g.ntenant_inflight = g.nworker_inflight = sizeof many / sizeof *many;
 	struct buf b = BUF_INIT(METRICS_RENDER_CAP);
 	int rc = metrics_render_prometheus(m, &g, &b);
 	is_int(rc, 0, "the worst-case Prometheus text fits METRICS_RENDER_CAP (%zu bytes)", b.len);
-	ok(rc == 0 && prom_lint(b.data) == NULL, "and follows the format");
+	const char *lint = rc == 0 ? prom_lint(b.data) : "no text";
+	ok(lint == NULL, "and follows the format%s%s", lint ? ": " : "", lint ? lint : "");
 	is_int(count_prefix(b.data ? b.data : "", "corral_http_requests_total{"),
 	       METRICS_HTTP_PAIRS + 501, "series are bounded by 64 + 501");
+	is_int(count_prefix(b.data ? b.data : "", "corral_tenant_executions_in_flight{"),
+	       METRICS_INFLIGHT_SERIES, "tenant in-flight series are bounded by METRICS_INFLIGHT_SERIES");
+	is_int(count_prefix(b.data ? b.data : "", "corral_worker_executions_in_flight{"),
+	       METRICS_INFLIGHT_SERIES, "worker in-flight series are bounded too");
 	buf_reset(&b);
 	rc = metrics_render_json(m, &g, &b);
 	is_int(rc, 0, "the worst-case JSON fits too");
@@ -706,6 +749,7 @@ int main(void)
 	test_quantiles();
 	test_json();
 	test_http_folding();
+	test_inflight_series();
 	test_bounds();
 	return done_testing();
 }

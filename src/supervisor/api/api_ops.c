@@ -9,7 +9,32 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/metrics.h"
 #include "supervisor/pool.h"
+#include "supervisor/ratelimit.h"
 #include "supervisor/store/store.h"
+
+/* The labelled in-flight counts, gathered for one render. */
+struct counts {
+	struct metrics_count c[METRICS_INFLIGHT_SERIES];
+	size_t n;
+};
+
+static void count_tenant(void *ud, const char *tenant, unsigned in_flight)
+{
+	struct counts *k = ud;
+	if (k->n < METRICS_INFLIGHT_SERIES) {
+		snprintf(k->c[k->n].label, sizeof k->c[k->n].label, "%s", tenant);
+		k->c[k->n++].n = in_flight;
+	}
+}
+
+static void count_worker(void *ud, int pid, unsigned inflight)
+{
+	struct counts *k = ud;
+	if (k->n < METRICS_INFLIGHT_SERIES) {
+		snprintf(k->c[k->n].label, sizeof k->c[k->n].label, "%d", pid);
+		k->c[k->n++].n = inflight;
+	}
+}
 
 static void gauges(struct api *a, struct metrics_gauges *g)
 {
@@ -71,6 +96,17 @@ void api_ops_metrics(struct api *a, struct http_req *r, bool json)
 {
 	struct metrics_gauges g;
 	gauges(a, &g);
+	/* ~19 KB each: on the heap. */
+	struct counts *tc = json ? NULL : calloc(1, sizeof *tc);
+	struct counts *wc = json ? NULL : calloc(1, sizeof *wc);
+	if (tc && a->rl)
+		ratelimit_each_in_flight(a->rl, count_tenant, tc);
+	if (wc)
+		pool_each_busy(a->pool, count_worker, wc);
+	g.tenant_inflight = tc ? tc->c : NULL;
+	g.ntenant_inflight = tc ? tc->n : 0;
+	g.worker_inflight = wc ? wc->c : NULL;
+	g.nworker_inflight = wc ? wc->n : 0;
 	struct buf b = BUF_INIT(METRICS_RENDER_CAP);
 	int rc = json ? metrics_render_json(a->metrics, &g, &b) : metrics_render_prometheus(a->metrics, &g, &b);
 	if (rc)
@@ -80,6 +116,8 @@ void api_ops_metrics(struct api *a, struct http_req *r, bool json)
 	else
 		http_respond(r, 200, METRICS_PROMETHEUS_CONTENT_TYPE, b.data ? b.data : "", b.len);
 	buf_release(&b);
+	free(tc);
+	free(wc);
 }
 
 void api_ops_execution_get(struct api *a, struct http_req *r, const char *id)
