@@ -1,6 +1,8 @@
 /* http — see http.h. */
 #include "supervisor/http.h"
 
+#include "common/dlist.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -302,10 +304,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->state = REQ_BODY;
 		*con_cls = r;
 		s->inflight++;
-		r->next = s->reqs;
-		if (s->reqs)
-			s->reqs->prev = r;
-		s->reqs = r;
+		DLIST_PUSH(s->reqs, r);
 		return r->path ? MHD_YES : MHD_NO;
 	}
 	if (r->state == REQ_BODY) {
@@ -339,12 +338,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	s->inflight--;
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		s->reqs = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	DLIST_UNLINK(s->reqs, r);
 	s->h->closed(r, s->ud);
 	req_free(r);
 }

@@ -2,6 +2,7 @@
 #include "supervisor/pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,12 @@ struct pool_worker {
 	 * (a moving average): a busy tenant's next execution goes to another
 	 * worker, and so to another core, when this is high. */
 	double cpu_share;
+	/* How busy its JS thread is now: the share of the last POOL_UTIL_NS
+	 * its main thread spent running (/proc/PID/schedstat), sampled at
+	 * most once per window. Sleeping executions have a low cpu_share, yet
+	 * a burst of them keeps the thread busy starting them. */
+	double util;
+	uint64_t util_at_ns, util_run_ns;
 	bool dying;              /* killed or closed; waiting to be reaped */
 	bool retire;             /* its binding is gone: retire it once idle */
 	bool reaped;
@@ -303,8 +310,33 @@ static unsigned binding_cap(const struct pool *p, const char *b)
 }
 
 /* Executions that lean on the CPU more than this share of their wall
- * time spread over more workers (cores) rather than queue in one. */
+ * time spread over more workers (cores) rather than queue in one; so do
+ * executions of a worker whose thread is busier than POOL_UTIL_BOUND. */
 #define POOL_CPU_BOUND 0.5
+#define POOL_UTIL_BOUND 0.7
+#define POOL_UTIL_NS 20000000ull
+
+/* The worker's thread's busy share over the last window (see util). */
+static double worker_util(struct pool_worker *pw, uint64_t now)
+{
+	if (now - pw->util_at_ns < POOL_UTIL_NS)
+		return pw->util;
+	char path[64], buf[128];
+	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pw->w->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return pw->util;
+	buf[n] = '\0';
+	uint64_t run = strtoull(buf, NULL, 10);
+	if (pw->util_at_ns && run >= pw->util_run_ns)
+		pw->util = (double)(run - pw->util_run_ns) / (double)(now - pw->util_at_ns);
+	pw->util_at_ns = now;
+	pw->util_run_ns = run;
+	return pw->util;
+}
 
 static bool takes_more(const struct pool *p, const struct pool_worker *pw)
 {
@@ -330,8 +362,9 @@ static struct pool_worker *find_worker(struct pool *p, const char *binding)
 			unbound = pw;
 		}
 	}
-	if (best && best->w->inflight && best->cpu_share > POOL_CPU_BOUND && unbound &&
-	    mine < p->o.cpus)
+	if (best && best->w->inflight && unbound && mine < p->o.cpus &&
+	    (best->cpu_share > POOL_CPU_BOUND ||
+	     worker_util(best, clock_mono_ns()) > POOL_UTIL_BOUND))
 		return unbound;
 	return best ? best : unbound;
 }

@@ -23,6 +23,8 @@
 #include "common/clock.h"
 #include "worker/host_fs.h"
 #include "worker/report.h"
+#include "common/dlist.h"
+#include "worker/scache.h"
 #include "worker/session.h"
 
 /* --- the VM ------------------------------------------------------------- */
@@ -123,6 +125,7 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	scache_release(&e->scache);
 	bundles_release(&e->bundles);
 	if (e->spare)
 		JSGlobalContextRelease(e->spare);
@@ -755,6 +758,14 @@ static int first_turn(struct exec *x)
 		exec_check(x, src, url);
 		goto out;
 	}
+	/* Code mode: the same code compiled before is compiled already. */
+	const char *fname = req->filename ? req->filename : "main.js";
+	bool cacheable = !req->session.id;
+	JSScriptRef script = cacheable ? scache_get(&e->scache, req->code, req->code_len, fname,
+						    req->typescript, &x->tla)
+				       : NULL;
+	if (script)
+		goto run;
 	if (req->typescript) {
 		char terr[512];
 		JSStringRef js = bundles_transpile(&e->bundles, src, url, true, terr, sizeof terr);
@@ -768,7 +779,6 @@ static int first_turn(struct exec *x)
 	}
 	JSStringRef err_msg = NULL;
 	int err_line = 0;
-	JSScriptRef script = NULL;
 	if (req->session.id) {
 		/* Every top-level declaration becomes a binding of the session's
 		 * global object (and re-declaring one is allowed, as in a REPL);
@@ -811,6 +821,9 @@ static int first_turn(struct exec *x)
 			report_syntax_error(x, src, url);
 		goto out;
 	}
+	if (cacheable)
+		scache_put(&e->scache, req->code, req->code_len, fname, req->typescript, script, x->tla);
+run:;
 	JSValueRef exc = NULL;
 	JSValueRef v = JSScriptEvaluate(x->ctx, script, NULL, &exc);
 	JSScriptRelease(script);
@@ -877,12 +890,7 @@ static void finish(struct exec *x)
 	res->wall_ns = clock_mono_ns() - x->start_ns;
 	res->cpu_ns = x->cpu_ns;
 	res->peak_mem = x->mem_peak > e->ctx_cost ? x->mem_peak : e->ctx_cost;
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		e->execs = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
+	DLIST_UNLINK(e->execs, x);
 	idmap_del(&e->live, x->serial);
 	e->inflight--;
 	bool fn = req->function;
@@ -925,10 +933,7 @@ void engine_start(struct engine *e, struct exec_req *req)
 		x->time_origin_ms = (double)rt.tv_sec * 1e3 + (double)rt.tv_nsec / 1e6;
 	}
 	buf_init(&x->pending, (1u << 20) + 4096);
-	x->next = e->execs;
-	if (e->execs)
-		e->execs->prev = x;
-	e->execs = x;
+	DLIST_PUSH(e->execs, x);
 	e->inflight++;
 	if (req->function)
 		e->fn_inflight++;

@@ -14,11 +14,14 @@
 #include "worker/exec.h"
 #include "worker/jsc.h"
 #include "worker/jsval.h"
+#include "worker/scache.h"
 
 struct engine {
 	JSContextGroupRef group;
 	/* The embedded JS, compiled once per VM (bundles.h). */
 	struct bundles bundles;
+	/* Code-mode scripts compiled before, by their source (scache.h). */
+	struct scache scache;
 	/* Host functions shared by every execution's context; never given to
 	 * user code as values. */
 	JSGlobalContextRef host_ctx;

@@ -20,6 +20,7 @@ JSScriptRef JSScriptCreateFromString(JSContextGroupRef group, JSStringRef url, i
 	JSStringRef source, JSStringRef *error_message, int *error_line);
 JSValueRef JSScriptEvaluate(JSContextRef ctx, JSScriptRef script, JSValueRef this_value,
 	JSValueRef *exception);
+JSScriptRef JSScriptRetain(JSScriptRef script);
 void JSScriptRelease(JSScriptRef script);
 
 /* From JSC's GLib API (jsc/jsc-options.h), declared here to keep GLib's

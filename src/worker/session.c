@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/dlist.h"
 #include "worker/engine_internal.h"
 #include "worker/report.h"
 
@@ -98,29 +99,9 @@ struct sess {
 	struct sess *prev, *next;
 };
 
-static void sess_unlink(struct engine *e, struct sess *s)
-{
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		e->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = s->next = NULL;
-}
-
-static void sess_push(struct engine *e, struct sess *s)
-{
-	s->prev = NULL;
-	s->next = e->sessions;
-	if (e->sessions)
-		e->sessions->prev = s;
-	e->sessions = s;
-}
-
 static void sess_free(struct engine *e, struct sess *s)
 {
-	sess_unlink(e, s);
+	DLIST_UNLINK(e->sessions, s);
 	e->nsessions--;
 	if (s->obj)
 		JSValueUnprotect(s->ctx, s->obj);
@@ -153,8 +134,8 @@ int session_enter(struct exec *x)
 		x->sess = s;
 		x->ctx = s->ctx;
 		JSGlobalContextRetain(x->ctx); /* x's own hold, as on a fresh one */
-		sess_unlink(e, s);
-		sess_push(e, s);
+		DLIST_UNLINK(e->sessions, s);
+		DLIST_PUSH(e->sessions, s);
 		return 1;
 	}
 	if (s)
@@ -206,7 +187,7 @@ int session_begin(struct exec *x)
 	snprintf(s->id, sizeof s->id, "%s", req->session.id);
 	s->seq = req->session.seq;
 	s->busy = true;
-	sess_push(e, s);
+	DLIST_PUSH(e->sessions, s);
 	e->nsessions++;
 	x->sess = s;
 	JSValueRef v = bundles_eval(&e->bundles, x->ctx, BUNDLE_SESSION, &exc);

@@ -275,4 +275,26 @@ if srv:
          "a session with isolation process runs in a worker of its own", (hd, hb))
     srv.stop()
 
+
+# 11. A worker keeps the scripts it compiled (scache.c): the same code again
+# runs compiled, each time in a fresh context, and nothing else finds it.
+srv = start_or_fail(t, "a server with one worker starts (script cache)", env=ONE, ready=True)
+if srv:
+    TLA = "globalThis.k = (globalThis.k || 0) + 1; await null; [k, typeof globalThis.left]"
+    srv.execute(TLA + "; globalThis.left = 1")
+    same = [srv.execute(TLA)[1].get("result") for _ in range(3)]
+    t.eq(same, [[1, "undefined"]] * 3, "the same top-level-await code three times: each run in a fresh context")
+    ts = "const n: number = 2; await null; n * 21"
+    t.eq([srv.execute(ts, language="typescript")[1].get("result") for _ in range(2)], [42, 42],
+         "the same TypeScript twice: 42 both times")
+    s1, r1, _ = srv.execute(ts)
+    t.eq((r1.get("status"), (r1.get("error") or {}).get("name")), ("rejected", "SyntaxError"),
+         "the same text as JavaScript is not the TypeScript's script: a SyntaxError")
+    bad = [srv.execute("let = = 1")[1] for _ in range(2)]
+    t.eq([(b.get("status"), (b.get("error") or {}).get("name")) for b in bad], [("rejected", "SyntaxError")] * 2,
+         "code that does not compile fails each time (nothing kept)")
+    t.eq([srv.execute(c)[1].get("result") for c in ("await null; 1 + 1", "await null; 1 + 2", "await null; 1 + 1")],
+         [2, 3, 2], "code that differs by one character is another script")
+    srv.stop()
+
 t.done()
