@@ -346,23 +346,29 @@ static bool takes_more(const struct pool *p, const struct pool_worker *pw)
 
 /* A worker for a job of this binding: the least loaded of its own with
  * room; an unbound one when it has none, or when its own are busy on the
- * CPU (and the binding has fewer workers than there are cores). */
+ * CPU (and the binding has fewer workers than there are cores). A
+ * tenant's sessions: the oldest of its own with room (below). */
 static struct pool_worker *find_worker(struct pool *p, const char *binding)
 {
 	struct pool_worker *unbound = NULL, *best = NULL;
 	unsigned mine = 0;
+	/* A tenant's sessions stay in one worker while it has room: a session
+	 * that moved would be rebuilt from the store, and what the store cannot
+	 * hold (functions, classes) would be lost. The oldest such worker with
+	 * room (the list is newest first), and no spreading. */
+	bool sticky = strncmp(binding, "sessions:", 9) == 0;
 	for (struct pool_worker *pw = p->workers; pw; pw = pw->next) {
 		if (pw->dying)
 			continue;
 		if (pw->bound && strcmp(pw->tenant, binding) == 0) {
 			mine++;
-			if (takes_more(p, pw) && (!best || pw->w->inflight < best->w->inflight))
+			if (takes_more(p, pw) && (sticky || !best || pw->w->inflight < best->w->inflight))
 				best = pw;
 		} else if (!pw->bound && !unbound && pw->w->state == WPROC_IDLE && takes_more(p, pw)) {
 			unbound = pw;
 		}
 	}
-	if (best && best->w->inflight && unbound && mine < p->o.cpus &&
+	if (!sticky && best && best->w->inflight && unbound && mine < p->o.cpus &&
 	    (best->cpu_share > POOL_CPU_BOUND ||
 	     worker_util(best, clock_mono_ns()) > POOL_UTIL_BOUND))
 		return unbound;

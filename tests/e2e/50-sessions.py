@@ -115,16 +115,23 @@ BUSY = "{ const until = Date.now() + 400; while (Date.now() < until); }\n'busy'"
 
 def session_worker(ss, sid, **fields):
     """The pid of the worker serving session sid: the worker process whose
-    CPU time grows while a 400 ms busy loop runs in the session. Returns
-    (pid or None, diagnostics)."""
-    before = {p: cpu_ticks(p) for p in ss.srv.workers()}
-    s, r = ss.ex(sid, BUSY, **fields)
-    after = {p: cpu_ticks(p) for p in ss.srv.workers()}
-    grew = sorted(((after[p] - before.get(p, 0) if before.get(p) is not None else after[p], p)
-                   for p in after if after[p] is not None), reverse=True)
-    if s != 200 or r.get("status") != "ok" or not grew or grew[0][0] < 10:
-        return None, (s, r, grew)
-    return grew[0][1], grew
+    CPU time grows while a 400 ms busy loop runs in the session, clearly
+    more than any other's (a worker warming up meanwhile, slow under ASan,
+    can grow too: then it measures again, up to 4 times). Returns (pid or
+    None, diagnostics)."""
+    tries = []
+    for _ in range(4):
+        before = {p: cpu_ticks(p) for p in ss.srv.workers()}
+        s, r = ss.ex(sid, BUSY, **fields)
+        after = {p: cpu_ticks(p) for p in ss.srv.workers()}
+        grew = sorted(((after[p] - before.get(p, 0) if before.get(p) is not None else after[p], p)
+                       for p in after if after[p] is not None), reverse=True)
+        tries.append((s, r.get("status"), grew))
+        if s != 200 or r.get("status") != "ok" or not grew or grew[0][0] < 10:
+            return None, tries
+        if len(grew) == 1 or grew[0][0] >= 2 * grew[1][0]:
+            return grew[0][1], tries
+    return None, tries
 
 
 def db_rows(data_dir, sql, args=()):

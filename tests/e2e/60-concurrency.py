@@ -297,4 +297,32 @@ if srv:
          [2, 3, 2], "code that differs by one character is another script")
     srv.stop()
 
+
+# 12. A tenant's sessions stay in their worker while it is busy on the CPU
+# (no spreading for sessions): the next snippet finds its live context.
+srv = start_or_fail(t, "corral-testhooks with the default pool starts", binary=HOOKS,
+                    env={"CORRAL_LOG_LEVEL": "warn"}, ready=True)
+if srv:
+    def new_sid():
+        s, r, _ = srv.json("POST", "/v1/sessions", {})
+        return r.get("id") if s == 201 and isinstance(r, dict) else None
+    sid, other = new_sid(), new_sid()
+    srv.execute("function f(v) { return v * 3 } 1", session_id=sid)
+    BUSY_W = "const t0 = Date.now(); while (Date.now() - t0 < %d) {}; __corral_test.info().worker"
+    # The other session keeps the worker busy meanwhile: executions in flight
+    # and a high CPU share, what would send code mode to another core.
+    bg = threading.Thread(target=lambda: [srv.execute(BUSY_W % 400, session_id=other, timeout=60)
+                                          for _ in range(5)])
+    bg.start()
+    where = []
+    for _ in range(5):
+        _, r, _ = srv.execute(BUSY_W % 300, session_id=sid, timeout=60)
+        where.append(r.get("result") if isinstance(r, dict) else None)
+    bg.join(60)
+    _, r, _ = srv.execute("f(2)", session_id=sid)
+    t.ok(len(set(where)) == 1 and where[0] and isinstance(r, dict) and r.get("result") == 6,
+         "a session's CPU-bound snippets stay in one worker beside a busy neighbour session, "
+         "and its function lives on", (where, r))
+    srv.stop()
+
 t.done()
