@@ -604,6 +604,7 @@ int wproc_on_readable(struct wproc *w, const struct wproc_cb *cb, void *ud)
 		struct ipc_msg m;
 		int r;
 		while ((r = ipc_reader_next(&w->rd, &m)) == 1) {
+			w->heard_ns = clock_mono_ns();
 			int rc = handle_msg(w, &m, cb, ud);
 			if (rc == -EPROTO)
 				wproc_kill(w, WPROC_KILL_PROTOCOL);
@@ -654,7 +655,11 @@ static void find_overdue(void *ud, uint64_t key, void *v)
 void wproc_tick(struct wproc *w, uint64_t now)
 {
 	if (w->inflight && now >= w->next_kill_ns) {
-		struct overdue o = { now, 0, UINT64_MAX };
+		/* Silent for the grace: stuck. Still talking: overdue only past the
+		 * busy grace too. */
+		bool silent = now - w->heard_ns > WPROC_GRACE_MS * 1000000ull;
+		uint64_t extra = silent ? 0 : WPROC_BUSY_GRACE_MS * 1000000ull;
+		struct overdue o = { now - extra, 0, UINT64_MAX };
 		idmap_each(&w->jobs, find_overdue, &o);
 		w->next_kill_ns = o.next;
 		if (o.slot) {

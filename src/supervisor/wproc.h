@@ -37,6 +37,11 @@
 
 #define WPROC_TICK_MS 10
 #define WPROC_GRACE_MS 100
+/* An overdue execution kills its worker only once the worker has also been
+ * silent for WPROC_GRACE_MS (stuck in one turn); one that is still sending
+ * (working through other executions' turns, or a backlog of starts under
+ * load) gets up to this much longer before it is killed all the same. */
+#define WPROC_BUSY_GRACE_MS 5000
 #define WPROC_SNAPSHOT_MS 1000 /* a session snapshot's budget after the code */
 #define WPROC_READY_TIMEOUT_MS 10000
 #define WPROC_PIDS_CAP 256 /* threads per worker (pids cgroup) */
@@ -132,6 +137,7 @@ struct wproc {
 	uint64_t blame;           /* the slot whose overrun made wproc kill the worker */
 	char blame_id[65];        /* ... and its id */
 	uint64_t next_kill_ns;    /* no execution is overdue before this */
+	uint64_t heard_ns;        /* when the worker last sent a frame */
 	bool last;                /* no more executions: it ends after these */
 	void *user;               /* for the caller */
 };
