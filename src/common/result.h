@@ -27,6 +27,9 @@ struct result {
 	char *state;            /* sessions: the bindings' snapshot (JSON), or NULL */
 	size_t state_len;
 	bool restored;          /* sessions: the worker rebuilt the context from the store */
+	/* Its worker died before the execution did anything the world could
+	 * see (not a frame of it came back): it may run again elsewhere. */
+	bool not_started;
 };
 
 void result_init(struct result *r);
