@@ -74,6 +74,8 @@ static const struct setting {
 	U("CORRAL_EXEC_RETENTION_S", NULL, exec_retention_s, 0, 365u * 86400, "86400"),
 	U("CORRAL_EXEC_RETENTION_ROWS", NULL, exec_retention_rows, 0, 100000000, "100000"),
 	S("CORRAL_FETCH_ALLOW", "fetch-allow", fetch_allow, "-"),
+	S("CORRAL_ALLOWED_ORIGINS", NULL, allowed_origins, "-"),
+	S("CORRAL_ALLOWED_HOSTS", NULL, allowed_hosts, "-"),
 	B("CORRAL_FETCH_ALLOW_PRIVATE", NULL, fetch_allow_private, "false"),
 	U("CORRAL_FETCH_MAX_BYTES", NULL, fetch_max_bytes, 0, 1ull << 30, "10485760"),
 	U("CORRAL_FETCH_TIMEOUT_MS", NULL, fetch_timeout_ms, 1, 600000, "30000"),

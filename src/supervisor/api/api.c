@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "supervisor/api/api_exec.h"
 #include "supervisor/api/api_fn.h"
+#include "supervisor/api/api_guard.h"
 #include "supervisor/api/api_ops.h"
 #include "supervisor/api/api_session.h"
 #include "supervisor/api/api_settings.h"
@@ -135,6 +136,13 @@ static void on_request(struct http_req *r, void *ud)
 			break;
 		}
 	}
+	if (!found && path_known && !strcmp(method, "OPTIONS")) {
+		/* A CORS preflight: the guard answers it. */
+		for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !found; i++)
+			if (routes[i].prefix ? strncmp(path, routes[i].path, strlen(routes[i].path)) == 0
+					     : strcmp(path, routes[i].path) == 0)
+				found = &routes[i];
+	}
 	if (!found) {
 		if (path_known) {
 			http_add_header(r, "Allow", "GET, POST");
@@ -144,6 +152,8 @@ static void on_request(struct http_req *r, void *ud)
 		}
 		return;
 	}
+	if (!api_guard(a, r, found->label))
+		return;
 	if (!strcmp(found->label, "/healthz"))
 		api_ops_healthz(a, r);
 	else if (!strcmp(found->label, "/readyz"))
