@@ -348,7 +348,8 @@ struct api_exec *api__exec_parse(struct api *a, struct http_req *r, bool compat)
 
 	filter_stream_init(&x->fs_out);
 	filter_stream_init(&x->fs_err);
-	result_new_id(x->id, sizeof x->id);
+	if (result_new_id(x->id, sizeof x->id))
+		FAIL(503, "unavailable", NULL, "no randomness for an execution id; retry later");
 	x->pj.ops = &job_ops;
 	x->pj.ud = x;
 	x->pj.job = (struct wproc_job){
