@@ -71,6 +71,8 @@ static const struct setting {
 	U("CORRAL_MAX_CONNECTIONS_PER_IP", NULL, max_per_ip, 0, 1000000, "0"),
 	U("CORRAL_CONNECTION_TIMEOUT_S", NULL, conn_timeout_s, 1, 3600, "60"),
 	U("CORRAL_DRAIN_TIMEOUT_S", NULL, drain_timeout_s, 0, 3600, "30"),
+	U("CORRAL_WRITE_STALL_S", NULL, write_stall_s, 0, 3600, "30"),
+	U("CORRAL_MAX_UNSENT_MB", NULL, max_unsent_mb, 0, 1u << 20, "256"),
 	U("CORRAL_EXEC_RETENTION_S", NULL, exec_retention_s, 0, 365u * 86400, "86400"),
 	U("CORRAL_EXEC_RETENTION_ROWS", NULL, exec_retention_rows, 0, 100000000, "100000"),
 	S("CORRAL_FETCH_ALLOW", "fetch-allow", fetch_allow, "-"),
@@ -377,6 +379,7 @@ int serve_main(int argc, char **argv)
 		.max_connections = (unsigned)c.max_connections,
 		.max_per_ip = (unsigned)c.max_per_ip,
 		.timeout_s = (unsigned)c.conn_timeout_s,
+		.stall_s = (unsigned)c.write_stall_s,
 		.loop = &loop,
 		.handlers = &api_handlers,
 		.ud = &api,
@@ -386,6 +389,7 @@ int serve_main(int argc, char **argv)
 		fprintf(stderr, "corral serve: %s\n", herr);
 		goto out;
 	}
+	api.http = http;
 	uint64_t nkeys = 0;
 	store_key_count(store, &nkeys);
 	if (nkeys == 0 && !http_is_loopback(http) && !c.insecure) {

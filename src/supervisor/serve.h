@@ -21,6 +21,7 @@ struct serve_config {
 	uint64_t worker_concurrency, worker_memory_mb, max_inflight;
 	uint64_t rate_limit, rate_burst, tenant_concurrency;
 	uint64_t max_connections, max_per_ip, conn_timeout_s, drain_timeout_s;
+	uint64_t write_stall_s, max_unsent_mb;
 	uint64_t exec_retention_s, exec_retention_rows;
 	bool module_cache;
 	uint64_t module_cache_max;

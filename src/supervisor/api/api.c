@@ -52,6 +52,8 @@ static void handle_execute(struct api *a, struct http_req *r, bool compat)
 			api__error_json(r, 503, "draining", NULL, "the service is shutting down");
 		return;
 	}
+	if (api__unsent_full(a, r, compat))
+		return;
 	struct api_exec *x = api__exec_parse(a, r, compat);
 	if (!x)
 		return;

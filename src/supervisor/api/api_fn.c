@@ -778,6 +778,8 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		api__error_json(r, 503, "draining", NULL, "the service is shutting down");
 		return;
 	}
+	if (api__unsent_full(a, r, false))
+		return;
 	bool envelope = strncmp(path, "/fn/", 4) != 0;
 	const char *p = envelope ? path + strlen("/v1/functions/") : path + 4;
 	char name[STORE_FUNCTION_NAME_MAX + 2];
