@@ -124,8 +124,13 @@ static void usage(FILE *f)
 		   "                    [--pool-size N] [--max-pool-size N]\n\n"
 		   "Settings (flag > environment > default):\n");
 	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-		fprintf(f, "  %-30s default %s%s%s\n", settings[i].env, settings[i].dflt,
-			settings[i].flag ? "  (--" : "", settings[i].flag ? settings[i].flag : "");
+		fprintf(f, "  %-30s default %s%s%s%s\n", settings[i].env, settings[i].dflt,
+			settings[i].flag ? "  (--" : "", settings[i].flag ? settings[i].flag : "",
+			settings[i].flag ? ")" : "");
+	/* Read where they act, not through the table. */
+	fprintf(f, "  %-30s default %s\n", "CORRAL_LOG_LEVEL", "info");
+	fprintf(f, "  %-30s default %s\n", "CORRAL_REGEX_JIT", "true");
+	fprintf(f, "\n.env.example in the repository lists each with what it does.\n");
 }
 
 static int parse_config(int argc, char **argv, struct serve_config *c, char err[CONFIG_ERR_LEN])
