@@ -1,6 +1,7 @@
 /* egress — see egress.h. */
 #include "supervisor/egress.h"
 #include "supervisor/netaddr.h"
+#include "supervisor/egress_hdr.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -222,7 +223,8 @@ static CURL *make_easy(struct egress *e, struct egress_req *r, struct curl_slist
 	}
 	struct curl_slist *l = NULL;
 	for (size_t i = 0; i < r->nheaders; i++)
-		l = curl_slist_append(l, r->headers[i]);
+		if (egress_hdr_check(r->headers[i]) == EGRESS_HDR_SEND)
+			l = curl_slist_append(l, r->headers[i]);
 	/* curl adds "Expect: 100-continue" to large bodies: not for us. */
 	l = curl_slist_append(l, "Expect:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);

@@ -1,5 +1,6 @@
 /* wproc — see wproc.h. */
 #include "supervisor/wproc.h"
+#include "supervisor/egress_hdr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -425,6 +426,24 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 	if (!r->url || !r->method || !r->headers || (body && !r->body) || memchr(r->url, '\0', strlen(r->url) + 1) != r->url + strlen(r->url)) {
 		egress_req_free(r);
 		return -ENOMEM;
+	}
+	/* The worker checked its header lines; it is not trusted. NUL is
+	 * checked on the field: a line is a C string from here on. */
+	for (unsigned i = 0; i < m->nfields; i++) {
+		const struct ipc_field *hf = &m->fields[i];
+		if (hf->tag == IPC_T_HEADER && memchr(hf->data, '\0', hf->len)) {
+			snprintf(r->error, sizeof r->error, "refused: a request header holds a NUL byte");
+			break;
+		}
+	}
+	for (size_t i = 0; !r->error[0] && i < r->nheaders; i++)
+		if (egress_hdr_check(r->headers[i]) == EGRESS_HDR_BAD)
+			snprintf(r->error, sizeof r->error, "refused: request header '%.60s' is malformed "
+				 "(CR, LF, or a name that is not a token)", r->headers[i]);
+	if (r->error[0]) {
+		wproc_fetch_reply(w, r);
+		egress_req_free(r);
+		return 0;
 	}
 	if (++x->fetches > 64) {
 		snprintf(r->error, sizeof r->error, "refused: too many fetches in one execution");
