@@ -78,6 +78,7 @@ static const struct setting {
 	S("CORRAL_FETCH_ALLOW", "fetch-allow", fetch_allow, "-"),
 	S("CORRAL_ALLOWED_ORIGINS", NULL, allowed_origins, "-"),
 	S("CORRAL_ALLOWED_HOSTS", NULL, allowed_hosts, "-"),
+	S("CORRAL_METRICS_TOKEN", NULL, metrics_token, "-"),
 	B("CORRAL_FETCH_ALLOW_PRIVATE", NULL, fetch_allow_private, "false"),
 	U("CORRAL_FETCH_MAX_BYTES", NULL, fetch_max_bytes, 0, 1ull << 30, "10485760"),
 	U("CORRAL_FETCH_TIMEOUT_MS", NULL, fetch_timeout_ms, 1, 600000, "30000"),

@@ -27,7 +27,8 @@ struct serve_config {
 	uint64_t module_cache_max;
 	char fetch_allow[4096];
 	char allowed_origins[4096]; /* CORS: origins whose pages may call the API ("-": none) */
-	char allowed_hosts[4096];   /* keyless mode: Host names served besides localhost and IPs */
+	char allowed_hosts[4096];
+	char metrics_token[256];    /* with API keys: the Bearer token /metrics wants ("-": none) */   /* keyless mode: Host names served besides localhost and IPs */
 	bool fetch_allow_private;
 	uint64_t fetch_max_bytes, fetch_timeout_ms;
 	uint64_t tmp_mb;

@@ -160,8 +160,10 @@ static void on_request(struct http_req *r, void *ud)
 		api_ops_healthz(a, r);
 	else if (!strcmp(found->label, "/readyz"))
 		api_ops_readyz(a, r);
-	else if (!strcmp(found->label, "/metrics"))
-		api_ops_metrics(a, r, false);
+	else if (!strcmp(found->label, "/metrics")) {
+		if (api_ops_metrics_allowed(a, r))
+			api_ops_metrics(a, r, false);
+	}
 	else if (!strcmp(found->label, "/v1/metrics")) {
 		char tenant[65];
 		if (api__authenticate(a, r, tenant, false))
