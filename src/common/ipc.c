@@ -54,6 +54,9 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 	[IPC_MSG_IDLE] = {
 		[IPC_T_RSS] = U64_REQ,
 	},
+	[IPC_MSG_CANCEL] = {
+		[IPC_T_SLOT] = U64_REQ,
+	},
 
 	[IPC_MSG_OUTPUT] = {
 		[IPC_T_SLOT] = U64_REQ,

@@ -43,6 +43,7 @@ enum ipc_type {
 	IPC_MSG_RESPONSE_BODY, /* worker → supervisor: a chunk of its body */
 	IPC_MSG_DROP_SESSION,  /* supervisor → worker: forget this session's context */
 	IPC_MSG_IDLE,          /* worker → supervisor: idle and collected; what it still holds */
+	IPC_MSG_CANCEL,        /* supervisor → worker: stop this execution (outcome cancelled) */
 	IPC_MSG__COUNT
 };
 

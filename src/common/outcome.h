@@ -15,7 +15,8 @@
 	X(OUTPUT_LIMIT, "output_limit",  125, "stdout and stderr passed their cap") \
 	X(KILLED,       "killed",        125, "the worker was killed (sandbox violation or crash)") \
 	X(REJECTED,     "rejected",      2,  "the code was refused before it ran") \
-	X(INTERNAL,     "internal",      125, "corral itself failed")
+	X(INTERNAL,     "internal",      125, "corral itself failed") \
+	X(CANCELLED,    "cancelled",     130, "the caller cancelled it (or went away)")
 
 enum outcome {
 #define OUTCOME_ENUM(e, n, x, m) OUTCOME_##e,

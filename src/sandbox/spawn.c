@@ -272,7 +272,7 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 	struct spawn_shared *shared = NULL;
 	int shm = memfd_create("corral-shared", MFD_CLOEXEC);
 	if (shm >= 0 && ftruncate(shm, sizeof *shared) == 0) {
-		void *m = mmap(NULL, sizeof *shared, PROT_READ, MAP_SHARED, shm, 0);
+		void *m = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
 		shared = m == MAP_FAILED ? NULL : m;
 	}
 	if (!shared && shm >= 0) {

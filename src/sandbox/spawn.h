@@ -27,6 +27,9 @@
 struct spawn_shared {
 	uint64_t seen_slot;   /* the last EXEC the worker took off its socket */
 	uint64_t turn_slot;   /* the execution whose turn runs now; 0: none */
+	/* Written by the supervisor: an execution to stop (as a CANCEL frame
+	 * says too), seen by the worker's watchdog inside a long turn. */
+	uint64_t cancel_slot;
 };
 
 struct spawn_opts {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ struct http_req {
 	bool stream_done;
 	bool stream_failed;
 	bool reader_waiting; /* the reader suspended the connection */
+	bool gone;          /* its client hung up (http_sweep_gone) */
 	struct buf sbuf;
 	uint64_t counted;   /* bytes of the whole answer in srv->unsent */
 	struct http_req *prev, *next; /* the server's in-flight list */
@@ -181,6 +183,8 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct http_req *r = cls;
+	if (r->gone)
+		return MHD_CONTENT_READER_END_WITH_ERROR; /* its client hung up */
 	if (r->sbuf.len) {
 		size_t n = r->sbuf.len < max ? r->sbuf.len : max;
 		memcpy(out, r->sbuf.data, n);
@@ -345,6 +349,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->state == REQ_WAITING && r->have_answer)
 		return queue_answer(r);
+	if (r->state == REQ_WAITING && r->gone && !r->have_answer) {
+		/* Woken by http_sweep_gone: its client hung up. MHD would not
+		 * notice before it had an answer to write; this one (499, as
+		 * nginx logs a client that closed) ends the request, and the
+		 * application hears of it as of any other end. */
+		set_answer(r, 499, "application/json");
+		buf_reset(&r->out);
+		buf_puts(&r->out, "{\"error\":{\"code\":\"client_closed\",\"message\":\"the client closed the connection\"}}");
+		http_add_header(r, "Connection", "close");
+		return queue_answer(r);
+	}
 	return MHD_YES;
 }
 
@@ -516,6 +531,33 @@ unsigned http_inflight(const struct http_server *s)
 int http_port(const struct http_server *s)
 {
 	return s->port;
+}
+
+void http_sweep_gone(struct http_server *s)
+{
+	enum { BATCH = 1024 };
+	struct pollfd p[BATCH];
+	struct http_req *who[BATCH];
+	struct http_req *r = s->reqs;
+	while (r) {
+		nfds_t n = 0;
+		for (; r && n < BATCH; r = r->next) {
+			if (!r->suspended)
+				continue;
+			const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			if (!ci)
+				continue;
+			p[n] = (struct pollfd){ ci->connect_fd, POLLRDHUP, 0 };
+			who[n++] = r;
+		}
+		if (!n || poll(p, n, 0) <= 0)
+			continue;
+		for (nfds_t i = 0; i < n; i++)
+			if (p[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+				who[i]->gone = true;
+				wake(who[i]);
+			}
+	}
 }
 
 uint64_t http_unsent_bytes(const struct http_server *s)

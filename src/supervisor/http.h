@@ -60,6 +60,11 @@ bool http_is_loopback(const struct http_server *s);
 /* Bytes of answers queued but not yet taken by their clients (whole
  * answers until their request completes, stream chunks until sent). */
 uint64_t http_unsent_bytes(const struct http_server *s);
+/* MHD does not watch a suspended connection: one whose client has gone
+ * (hung up while its answer is awaited) is found here, with one poll() over
+ * them all, and resumed so that MHD sees the end and the application hears
+ * of it (handlers->closed). Call a few times a second. */
+void http_sweep_gone(struct http_server *s);
 
 /* The request. */
 const char *http_method(const struct http_req *r);

@@ -683,10 +683,27 @@ void pool_cancel(struct pool *p, struct pool_job *j)
 			return;
 	}
 	if (j->worker) {
-		/* It finishes, and no one is told. */
+		/* Nobody waits for it: it stops, and no one is told. */
 		wproc_forget(j->worker->w, j->slot);
+		wproc_cancel(j->worker->w, j->slot);
 		j->worker = NULL;
-		}
+	}
+}
+
+int pool_stop(struct pool *p, struct pool_job *j)
+{
+	if (j->queued) {
+		pool_cancel(p, j);
+		struct result r;
+		result_init(&r);
+		r.status = OUTCOME_CANCELLED;
+		result_set_error(&r, "CancelledError", "the execution was cancelled before it started");
+		if (j->ops)
+			j->ops->done(j, &r, false);
+		result_release(&r);
+		return 0;
+	}
+	return j->worker ? wproc_cancel(j->worker->w, j->slot) : -ESRCH;
 }
 
 void pool_tick(struct pool *p, uint64_t now)

@@ -115,8 +115,12 @@ void pool_start(struct pool *p);
  * the node has node_max executions in flight or the queue is full. */
 int pool_submit(struct pool *p, struct pool_job *j);
 /* The caller no longer wants the job (its client went away): a queued job
- * is dropped; a running one finishes without callbacks. */
+ * is dropped; a running one is stopped, without callbacks. */
 void pool_cancel(struct pool *p, struct pool_job *j);
+/* Stops the job for its caller (POST .../cancel): a queued one ends at once
+ * and a running one soon, both through ops->done with `cancelled`.
+ * Returns 0, or -ESRCH when it has ended. */
+int pool_stop(struct pool *p, struct pool_job *j);
 /* Retires the workers bound to binding (a deleted session), a busy one
  * once its execution ends: what they hold must not outlive it. */
 void pool_retire_binding(struct pool *p, const char *binding);

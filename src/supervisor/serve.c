@@ -407,7 +407,7 @@ int serve_main(int argc, char **argv)
 	banner(&c, &caps, api.dev_mode, http_port(http));
 	pool_start(pool);
 
-	uint64_t last_keys = clock_mono_ns(), last_prune = 0, last_sweep = 0, drain_deadline = 0;
+	uint64_t last_keys = clock_mono_ns(), last_prune = 0, last_sweep = 0, last_gone = 0, drain_deadline = 0;
 	for (;;) {
 		struct pool_stats ps;
 		pool_stats(pool, &ps);
@@ -431,6 +431,11 @@ int serve_main(int argc, char **argv)
 		if (api.draining) {
 			if ((pool_drain(pool) && http_inflight(http) == 0) || now > drain_deadline)
 				break;
+		}
+		if (now - last_gone > 200000000ull) {
+			/* Clients gone while their answer is awaited: stop theirs. */
+			last_gone = now;
+			http_sweep_gone(http);
 		}
 		if (now - last_keys > 2000000000ull) {
 			/* Keys made by `corral keys` in another process end dev mode. */

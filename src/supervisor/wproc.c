@@ -483,6 +483,23 @@ int wproc_load_package(struct wproc *w, const struct package *p)
 	return rc;
 }
 
+int wproc_cancel(struct wproc *w, uint64_t slot)
+{
+	if (!idmap_get(&w->jobs, slot) || w->kill_reason != WPROC_KILL_NONE)
+		return -ESRCH;
+	/* The word first: a turn that is running sees it at the watchdog's
+	 * next check (5 ms of CPU); the frame ends it between turns. */
+	if (w->shared)
+		__atomic_store_n(&w->shared->cancel_slot, slot, __ATOMIC_RELAXED);
+	struct buf b = BUF_INIT(IPC_HEADER_LEN + 32);
+	int rc = ipc_enc_begin(&b, IPC_MSG_CANCEL);
+	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SLOT, slot);
+	rc = rc ? rc : ipc_enc_end(&b);
+	rc = rc ? rc : write_frame(w, &b);
+	buf_release(&b);
+	return rc;
+}
+
 int wproc_drop_session(struct wproc *w, const char *id)
 {
 	if (w->kill_reason != WPROC_KILL_NONE)

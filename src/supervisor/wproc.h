@@ -199,6 +199,9 @@ struct package;
 /* Sends a function's package to an IDLE worker (before its first
  * invocation). Returns 0 or -errno. */
 int wproc_load_package(struct wproc *w, const struct package *p);
+/* Stops the execution in slot: it ends `cancelled` (its result comes as
+ * any other's). -ESRCH when it has ended. */
+int wproc_cancel(struct wproc *w, uint64_t slot);
 /* Tells the worker to forget session @id's live context (it was deleted). */
 int wproc_drop_session(struct wproc *w, const char *id);
 /* Sends the answer to a fetch (r->error set for a refusal); -ESRCH when

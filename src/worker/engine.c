@@ -74,6 +74,8 @@ static bool watchdog_cb(JSContextRef ctx, void *data)
 	if (x && x->term == TERM_NONE) {
 		if (clock_mono_ns() >= x->deadline_ns)
 			x->term = TERM_TIMEOUT;
+		else if (e->cancel_slot && __atomic_load_n(e->cancel_slot, __ATOMIC_RELAXED) == x->req->slot)
+			x->term = TERM_CANCELLED;
 		else
 			charge(x, rss_now(e));
 	}
@@ -97,6 +99,7 @@ int engine_new(struct engine **out, const struct engine_opts *opts, const struct
 	e->io = *io;
 	e->statm_fd = opts->statm_fd;
 	e->turn_slot = opts->turn_slot;
+	e->cancel_slot = opts->cancel_slot;
 	if (!opts->jit) {
 		jsc_options_set_boolean("useJIT", 0);
 		jsc_options_set_boolean("useDFGJIT", 0);
@@ -990,6 +993,19 @@ void engine_frame(struct engine *e, const struct ipc_msg *m)
 	host_fetch_result(x, m);
 	turn_end(x);
 	after_turn(x);
+}
+
+void engine_cancel(struct engine *e, uint64_t slot)
+{
+	/* Between turns (frames are read between them): none is running. */
+	for (struct exec *x = e->execs; x; x = x->next) {
+		if (x->req->slot != slot)
+			continue;
+		if (x->term == TERM_NONE)
+			x->term = TERM_CANCELLED;
+		finish(x);
+		return;
+	}
 }
 
 void engine_drop_session(struct engine *e, const char *id)

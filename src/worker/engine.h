@@ -49,6 +49,7 @@ struct engine_opts {
 	bool jit;
 	int statm_fd;             /* /proc/self/statm, opened before the sandbox closes; -1: none */
 	uint64_t *turn_slot;      /* where to say whose turn runs (the shared page), or NULL */
+	const uint64_t *cancel_slot; /* the supervisor's cancel word (the shared page), or NULL */
 };
 
 struct exec_req {
@@ -139,6 +140,10 @@ void engine_start(struct engine *e, struct exec_req *req);
 /* Handles a frame from the supervisor for an execution in flight
  * (FETCH_RESULT); frames for executions that have ended are dropped. */
 void engine_frame(struct engine *e, const struct ipc_msg *m);
+/* Stops the execution the supervisor numbers slot: it ends `cancelled`
+ * (its turn, if one runs, is stopped by the watchdog through the shared
+ * page's cancel word). Nothing if it has ended. */
+void engine_cancel(struct engine *e, uint64_t slot);
 /* Forgets session @id's live context (it was deleted): at once, or when
  * the execution in it ends. */
 void engine_drop_session(struct engine *e, const char *id);

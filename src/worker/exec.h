@@ -27,6 +27,7 @@ enum exec_term {
 	TERM_TIMEOUT,
 	TERM_OUTPUT,
 	TERM_MEMORY,
+	TERM_CANCELLED,
 };
 
 struct timer {

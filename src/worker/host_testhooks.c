@@ -133,7 +133,7 @@ static JSValueRef t_raw(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return JSValueMakeUndefined(ctx);
 }
 
-static void *held[64];
+static void *volatile held[64]; /* volatile: never read, and kept */
 static unsigned nheld;
 
 /* hold(mb): memory the worker keeps for the rest of its life (touched,

@@ -284,6 +284,9 @@ void report_finish(struct exec *x, JSValueRef completion, bool have_completion)
 			 (unsigned long long)(x->req->memory_bytes >> 20));
 		res->status = OUTCOME_MEMORY_LIMIT;
 		report_set_error(res, "MemoryLimitError", msg);
+	} else if (x->term == TERM_CANCELLED) {
+		res->status = OUTCOME_CANCELLED;
+		report_set_error(res, "CancelledError", "the execution was cancelled");
 	} else if (x->term == TERM_OUTPUT) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "stdout and stderr passed their %llu-byte cap",

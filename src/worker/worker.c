@@ -283,6 +283,9 @@ static int on_frame(struct worker *wk, struct engine *eng, const struct ipc_msg 
 	case IPC_MSG_FETCH_RESULT:
 		engine_frame(eng, m);
 		return 0;
+	case IPC_MSG_CANCEL:
+		engine_cancel(eng, ipc_get_u64(m, IPC_T_SLOT, 0));
+		return 0;
 	case IPC_MSG_DROP_SESSION: {
 		char *id = dup_field(m, IPC_T_SESSION, NULL);
 		if (id)
@@ -327,6 +330,7 @@ int worker_main(int argc, char **argv)
 		.jit = arg_num(argc, argv, "--jit", 1) != 0,
 		.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC),
 		.turn_slot = wk.shared ? &wk.shared->turn_slot : NULL,
+		.cancel_slot = wk.shared ? &wk.shared->cancel_slot : NULL,
 	};
 	struct engine_io io = { on_output, io_send, on_done, &wk };
 	struct engine *eng = NULL;

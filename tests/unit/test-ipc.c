@@ -246,6 +246,8 @@ static void test_round_trips(void)
 	round_trip("READY with the worker's resident bytes", IPC_MSG_READY, ready_rss, 2);
 	const struct spec idle[] = { U(IPC_T_RSS, 40u << 20) };
 	round_trip("IDLE", IPC_MSG_IDLE, idle, 1);
+	const struct spec cancel[] = { U(IPC_T_SLOT, 12) };
+	round_trip("CANCEL", IPC_MSG_CANCEL, cancel, 1);
 
 	const struct spec out1[] = { U(IPC_T_SLOT, 1), U(IPC_T_STREAM, IPC_STREAM_STDOUT), S(IPC_T_DATA, "hello\n") };
 	round_trip("OUTPUT stdout", IPC_MSG_OUTPUT, out1, 3);
@@ -554,6 +556,8 @@ static void test_reject_missing(void)
 	fb_u64(IPC_T_RSS, 1);
 	fb_u64(IPC_T_SLOT, 1);
 	REJECTS("IDLE with a SLOT (it is about no execution)");
+	fb_begin(IPC_MSG_CANCEL);
+	REJECTS("CANCEL without SLOT");
 }
 
 static void test_reject_caps(void)

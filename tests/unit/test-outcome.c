@@ -20,6 +20,7 @@ static const struct {
 	{ OUTCOME_KILLED, "killed", 125 },
 	{ OUTCOME_REJECTED, "rejected", 2 },
 	{ OUTCOME_INTERNAL, "internal", 125 },
+	{ OUTCOME_CANCELLED, "cancelled", 130 },
 };
 
 static void test_table(void)

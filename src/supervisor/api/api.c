@@ -111,6 +111,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/execute", false, "/v1/execute" },
 	{ "POST", "/api/execute", false, "/api/execute" },
 	{ "GET", "/v1/executions/", true, "/v1/executions" },
+	{ "POST", "/v1/executions/", true, "/v1/executions" },
 	{ "*", "/v1/functions", false, "/v1/functions" },
 	{ "*", "/v1/functions/", true, "/v1/functions" },
 	{ "*", "/fn/", true, "/fn" },
@@ -173,6 +174,8 @@ static void on_request(struct http_req *r, void *ud)
 		handle_execute(a, r, false);
 	else if (!strcmp(found->label, "/api/execute"))
 		handle_execute(a, r, true);
+	else if (!strcmp(found->label, "/v1/executions") && !strcmp(method, "POST"))
+		api_exec_cancel(a, r, path + strlen(found->path));
 	else if (!strcmp(found->label, "/v1/executions"))
 		api_ops_execution_get(a, r, path + strlen(found->path));
 	else if (!strcmp(found->label, "/v1/functions"))

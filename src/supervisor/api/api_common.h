@@ -33,6 +33,7 @@ struct api {
 	struct metrics *metrics;
 	struct ratelimit *rl;
 	const struct http_server *http; /* for the bytes of answers not yet read */
+	struct api_exec *live;        /* executions started and not yet freed (cancel finds them) */
 	bool dev_mode;       /* no keys and a loopback listener: tenant "default" */
 	bool draining;
 	unsigned sessions;

@@ -8,6 +8,7 @@
  * whole texts, records the execution, tells a session's lane (hooks) and
  * answers. A client that goes away leaves x to finish unobserved (api.c). */
 #include "supervisor/api/api_exec.h"
+#include "common/dlist.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -34,6 +35,8 @@ void api__exec_free(struct api_exec *x)
 {
 	if (!x)
 		return;
+	if (x->live)
+		DLIST_UNLINK(x->api->live, x);
 	free(x->code);
 	free(x->state);
 	free(x->secrets_commit);
@@ -456,6 +459,58 @@ int api__exec_start(struct api_exec *x)
 		x->running = false;
 		return rc;
 	}
+	if (!x->live) {
+		DLIST_PUSH(a->live, x);
+		x->live = true;
+	}
 	api__exec_started(x);
 	return 0;
+}
+
+void api_exec_cancel(struct api *a, struct http_req *r, const char *rest)
+{
+	char tenant[65], id[65];
+	if (!api__authenticate(a, r, tenant, false))
+		return;
+	const char *slash = strchr(rest, '/');
+	size_t n = slash ? (size_t)(slash - rest) : 0;
+	if (!slash || strcmp(slash, "/cancel") != 0 || !n || n >= sizeof id) {
+		api__error_json(r, 404, "not_found", NULL, "no route POST /v1/executions/%.100s (POST .../{id}/cancel)", rest);
+		return;
+	}
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	struct api_exec *x = a->live;
+	while (x && (strcmp(x->id, id) != 0 || strcmp(x->pj.tenant, tenant) != 0))
+		x = x->next;
+	struct buf b = BUF_INIT(4096);
+	buf_puts(&b, "{\"id\":");
+	json_put_cstr(&b, id);
+	if (x && x->running && pool_stop(a->pool, &x->pj) == 0) {
+		/* Its own answer (and the stream's final event) says cancelled. */
+		buf_puts(&b, ",\"cancelled\":true}");
+		api__respond_json(r, 202, &b);
+		buf_release(&b);
+		return;
+	}
+	/* Over already (or ending): idempotent, it says how it ended. */
+	struct store_execution e;
+	memset(&e, 0, sizeof e);
+	if (!x && (!a->store || store_execution_get(a->store, id, &e) || strcmp(e.tenant, tenant) != 0)) {
+		if (a->store && e.id[0])
+			store_execution_release(&e);
+		buf_release(&b);
+		api__error_json(r, 404, "not_found", NULL, "no execution '%.64s'", id);
+		return;
+	}
+	buf_puts(&b, ",\"cancelled\":false,\"status\":");
+	if (x)
+		buf_puts(&b, "null}");
+	else {
+		json_put_cstr(&b, e.status);
+		buf_puts(&b, "}");
+		store_execution_release(&e);
+	}
+	api__respond_json(r, 200, &b);
+	buf_release(&b);
 }

@@ -66,6 +66,8 @@ struct api_exec {
 	char *secrets_commit;     /* the session's new secrets text, NULL: unchanged */
 	bool not_run;             /* answered here (the policy): no worker saw it */
 	unsigned tokens_asked;    /* PII token lookups so far (the session's token hook) */
+	struct api_exec *prev, *next; /* api->live: started, not yet freed */
+	bool live;
 };
 
 /* Parses and validates an execution body. Answers 4xx and returns NULL on
@@ -78,6 +80,8 @@ int api__exec_start(struct api_exec *x);
 /* Starts the answer of a running execution (headers, the SSE/NDJSON stream). */
 void api__exec_started(struct api_exec *x);
 void api__exec_free(struct api_exec *x);
+/* POST /v1/executions/{id}/cancel; rest is what follows the prefix. */
+void api_exec_cancel(struct api *a, struct http_req *r, const char *rest);
 /* Ends x as refused (503) or with an error answer before it ran. */
 void api__exec_refuse(struct api_exec *x, int status, const char *code, const char *field, const char *msg);
 
