@@ -56,10 +56,7 @@ static JSObjectRef make_u8(JSContextRef ctx, const void *p, size_t n, JSValueRef
 
 static const unsigned char *u8_bytes(JSContextRef ctx, JSValueRef v, size_t *n, JSValueRef *exc)
 {
-	JSObjectRef o = (JSObjectRef)v;
-	*n = JSObjectGetTypedArrayByteLength(ctx, o, exc);
-	const unsigned char *p = JSObjectGetTypedArrayBytesPtr(ctx, o, exc);
-	return p ? p : (const unsigned char *)"";
+	return jsval_u8_bytes(ctx, (JSObjectRef)v, n);
 }
 
 /* --- crypto ------------------------------------------------------------- */
