@@ -340,6 +340,14 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	}
 	r.err_name = field_dup(m, IPC_T_ERR_NAME);
 	r.err_message = field_dup(m, IPC_T_ERR_MESSAGE);
+	/* Spliced in as it is, like the result: exactly one JSON string. */
+	const struct ipc_field *mj = ipc_get(m, IPC_T_ERR_MESSAGE_JSON);
+	if (mj && (mj->len < 2 || mj->data[0] != '"' || memchr(mj->data, '\0', mj->len) ||
+		   json_check(mj->data, mj->len))) {
+		result_release(&r);
+		return -EPROTO;
+	}
+	r.err_message_json = field_dup(m, IPC_T_ERR_MESSAGE_JSON);
 	r.err_stack = field_dup(m, IPC_T_ERR_STACK);
 	r.err_line = ipc_get_u64(m, IPC_T_ERR_LINE, 0);
 	r.err_column = ipc_get_u64(m, IPC_T_ERR_COLUMN, 0);

@@ -83,6 +83,20 @@ if srv:
     t.eq(r.get("stdout"), want, "stdout is Node's stdout (U+FFFD, NUL and escapes kept)")
     t.eq(r.get("stderr"), "e\ufffd\x00\n", "stderr likewise")
 
+    # An error's message arrives whole, as JSON.stringify would write it.
+    for desc, c, want in [("a lone surrogate", r'throw new Error("m\udc00z")', r"m\udc00z"),
+                          ("NUL", r'throw new Error("m\0z\x01")', r"m\u0000z\u0001"),
+                          ("a rejection", r'await Promise.reject(new RangeError("\ud800\0"))', r"\ud800\u0000")]:
+        s, r, body = execute_raw(c)
+        t.ok(s == 200 and r.get("status") == "error" and f'"message":"{want}"'.encode() in body,
+             f"an error message with {desc} arrives as escapes", body[:400])
+    # The secret filter sees the whole message, past a NUL too.
+    s, r, body = execute_raw(r'throw new Error("k\0 AKIAIOSFODNN7EXAMPLE \udc00")')
+    t.ok(b"AKIAIOSFODNN7EXAMPLE" not in body and b'\\u0000' in body, "a secret after a NUL in a message is filtered",
+         body[:400])
+    s, r, body = execute_raw(r'throw new Error("plain \u00e9\ud83d\ude00")')
+    t.eq((r.get("error") or {}).get("message"), "plain \u00e9\U0001f600", "an ordinary message is unchanged")
+
     # Errors with such messages end as errors of the code, not as a kill.
     for desc, c in [("a lone surrogate", r'throw new Error("m\udc00z")'),
                     ("NUL", r'throw new Error("m\0z")'),
