@@ -109,7 +109,7 @@ static void on_done(struct wproc *w, struct result *res, void *ud)
 	r->done = true;
 	r->res = *res;
 	/* Take ownership of the strings. */
-	res->result_json = res->err_name = res->err_message = res->err_stack = NULL;
+	res->result_json = res->err_name = res->err_message = res->err_message_json = res->err_stack = NULL;
 }
 
 static void on_fetch(struct wproc *w, struct egress_req *req, void *ud)

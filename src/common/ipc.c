@@ -69,6 +69,7 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_RESULT] = STR(IPC_MAX_FRAME),
 		[IPC_T_ERR_NAME] = STR(1024),
 		[IPC_T_ERR_MESSAGE] = STR(65536),
+		[IPC_T_ERR_MESSAGE_JSON] = STR(131072),
 		[IPC_T_ERR_STACK] = STR(65536),
 		[IPC_T_ERR_LINE] = U64,
 		[IPC_T_ERR_COLUMN] = U64,

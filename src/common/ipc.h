@@ -95,6 +95,8 @@ enum ipc_tag {
 	IPC_T_SLOT,         /* the supervisor's number for one execution in a worker */
 	IPC_T_SESSION_TTL_MS, /* a session's TTL: its context goes after that long idle */
 	IPC_T_RSS,          /* READY, IDLE: the worker's resident bytes */
+	IPC_T_ERR_MESSAGE_JSON, /* RESULT: the error message as JSON.stringify writes it, when
+	                         * the UTF-8 text loses something (a lone surrogate, NUL) */
 	IPC_T__COUNT
 };
 

@@ -27,6 +27,7 @@ void result_release(struct result *r)
 	free(r->result_json);
 	free(r->err_name);
 	free(r->err_message);
+	free(r->err_message_json);
 	free(r->err_stack);
 	free(r->state);
 	result_init(r);
@@ -36,7 +37,9 @@ void result_set_error(struct result *r, const char *name, const char *message)
 {
 	free(r->err_name);
 	free(r->err_message);
+	free(r->err_message_json);
 	free(r->err_stack);
+	r->err_message_json = NULL;
 	r->err_name = strdup(name);
 	r->err_message = strdup(message);
 	r->err_stack = NULL;
@@ -72,7 +75,10 @@ int result_to_json(const struct result *r, const struct result_output *out, stru
 		rc = rc ? rc : json_put_key(b, "name");
 		rc = rc ? rc : json_put_cstr(b, r->err_name);
 		rc = rc ? rc : json_put_key(b, "message");
-		rc = rc ? rc : json_put_cstr(b, r->err_message ? r->err_message : "");
+		if (r->err_message_json)
+			rc = rc ? rc : buf_puts(b, r->err_message_json);
+		else
+			rc = rc ? rc : json_put_cstr(b, r->err_message ? r->err_message : "");
 		rc = rc ? rc : json_put_key(b, "stack");
 		rc = rc ? rc : json_put_cstr(b, r->err_stack);
 		if (r->err_line) {

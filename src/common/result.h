@@ -17,6 +17,8 @@ struct result {
 	char *result_json;      /* JSON text, or NULL */
 	char *err_name;
 	char *err_message;
+	char *err_message_json; /* the message as a JSON string literal when the text loses some of
+	                         * it (lone surrogates, NUL), or NULL; result_to_json prefers it */
 	char *err_stack;
 	uint64_t err_line, err_column;
 	int signal;             /* killed: the signal, else 0 */

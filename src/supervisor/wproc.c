@@ -19,6 +19,7 @@
 #include "supervisor/package.h"
 #include "sandbox/spawn.h"
 #include "common/clock.h"
+#include "common/json.h"
 
 #define WPROC_PIDS_MAX WPROC_PIDS_CAP
 #define WPROC_WRITE_TIMEOUT_MS 2000
@@ -303,7 +304,11 @@ static char *field_dup(const struct ipc_msg *m, enum ipc_tag tag)
 static int state_check(const char *p, size_t n)
 {
 	json_error_t jerr;
-	json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+	/* Stored as it is: only its shape is checked, so the escapes jansson
+	 * refuses (a lone surrogate in a variable) are tamed for the parse. */
+	char *tame = memchr(p, '\0', n) || json_check(p, n) ? NULL : json_tame_escapes(p, n);
+	json_t *v = tame ? json_loadb(tame, n, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	free(tame);
 	int rc = v && json_is_object(v) && json_integer_value(json_object_get(v, "v")) == 1 &&
 		 json_is_array(json_object_get(v, "vars")) ? 1 : -1;
 	if (rc == 1 && json_object_get(v, "error"))
@@ -336,18 +341,24 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	snprintf(r.id, sizeof r.id, "%s", x->id);
 	r.result_json = field_dup(m, IPC_T_RESULT);
 	/* The result is spliced into our JSON as it is: it must be exactly one
-	 * JSON value, or a worker could add keys of its own to the answer. */
-	if (r.result_json && r.result_json[0]) {
-		json_error_t jerr;
-		json_t *v = json_loads(r.result_json, JSON_DECODE_ANY, &jerr);
-		if (!v) {
-			result_release(&r);
-			return -EPROTO;
-		}
-		json_decref(v);
+	 * JSON value, or a worker could add keys of its own to the answer.
+	 * JSON.stringify writes lone surrogates and NUL as \uXXXX escapes,
+	 * which jansson refuses: hence json_check, not a parse. */
+	const struct ipc_field *rf = ipc_get(m, IPC_T_RESULT);
+	if (rf && rf->len && (memchr(rf->data, '\0', rf->len) || json_check(rf->data, rf->len))) {
+		result_release(&r);
+		return -EPROTO;
 	}
 	r.err_name = field_dup(m, IPC_T_ERR_NAME);
 	r.err_message = field_dup(m, IPC_T_ERR_MESSAGE);
+	/* Spliced in as it is, like the result: exactly one JSON string. */
+	const struct ipc_field *mj = ipc_get(m, IPC_T_ERR_MESSAGE_JSON);
+	if (mj && (mj->len < 2 || mj->data[0] != '"' || memchr(mj->data, '\0', mj->len) ||
+		   json_check(mj->data, mj->len))) {
+		result_release(&r);
+		return -EPROTO;
+	}
+	r.err_message_json = field_dup(m, IPC_T_ERR_MESSAGE_JSON);
 	r.err_stack = field_dup(m, IPC_T_ERR_STACK);
 	r.err_line = ipc_get_u64(m, IPC_T_ERR_LINE, 0);
 	r.err_column = ipc_get_u64(m, IPC_T_ERR_COLUMN, 0);

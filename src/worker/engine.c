@@ -764,6 +764,26 @@ static void finish_function(struct exec *x)
 /* The first turn of a code-mode execution (or a session's, or a deploy's
  * check): compile and evaluate. Returns 1 when it goes on in later turns,
  * 0 when it has ended with its result reported. */
+/* The `this` of the main file's top level. Node runs a CommonJS main file
+ * as a module, where it is module.exports; code mode runs it as a script
+ * (for its completion value), where it would be the global object. So
+ * module.exports is passed as the script's this, but only when the code
+ * says `this` at all (reading `module` loads the runtime, which costs
+ * ~0.4 ms), never for a session (a REPL's this is the global) and never for
+ * the top-level await rewrite (whose `this.f = f` makes functions global;
+ * Node has no top-level await in CommonJS anyway). NULL: the global. */
+static JSValueRef main_this(struct exec *x)
+{
+	const struct exec_req *req = x->req;
+	if (req->session.id || x->tla || !memmem(req->code, req->code_len, "this", 4))
+		return NULL;
+	JSObjectRef global = JSContextGetGlobalObject(x->ctx);
+	JSValueRef module = jsval_get(x->ctx, global, "module");
+	JSValueRef exports = module && JSValueIsObject(x->ctx, module)
+		? jsval_get(x->ctx, (JSObjectRef)module, "exports") : NULL;
+	return exports && JSValueIsObject(x->ctx, exports) ? exports : NULL;
+}
+
 static int first_turn(struct exec *x)
 {
 	struct engine *e = x->eng;
@@ -858,7 +878,7 @@ static int first_turn(struct exec *x)
 		scache_put(&e->scache, req->code, req->code_len, fname, req->typescript, script, x->tla);
 run:;
 	JSValueRef exc = NULL;
-	JSValueRef v = JSScriptEvaluate(x->ctx, script, NULL, &exc);
+	JSValueRef v = JSScriptEvaluate(x->ctx, script, main_this(x), &exc);
 	JSScriptRelease(script);
 	x->reported = false;
 	x->ran = true;

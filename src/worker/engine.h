@@ -89,6 +89,7 @@ struct exec_res {
 	struct buf result;        /* JSON text of the result, empty when none */
 	char *err_name;           /* heap strings, NULL when not set */
 	char *err_message;
+	char *err_message_json;   /* the message as a JSON string, when the text loses some of it */
 	char *err_stack;
 	uint64_t err_line, err_column; /* 0 when unknown */
 	uint64_t wall_ns, cpu_ns;  /* cpu: the sum over its own turns */

@@ -105,8 +105,8 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		    JSValueGetTypedArrayType(ctx, argv[3], NULL) != kJSTypedArrayTypeUint8Array) {
 			bad = "fetch: the body must be a Uint8Array or null";
 		} else {
-			size_t n = JSObjectGetTypedArrayByteLength(ctx, (JSObjectRef)argv[3], NULL);
-			const void *p = JSObjectGetTypedArrayBytesPtr(ctx, (JSObjectRef)argv[3], NULL);
+			size_t n;
+			const void *p = jsval_u8_bytes(ctx, (JSObjectRef)argv[3], &n);
 			if (n > FETCH_BODY_MAX)
 				bad = "fetch: the body is over 16 MiB";
 			else

@@ -99,8 +99,8 @@ static JSValueRef sink_write(struct exec *x, JSContextRef ctx, JSObjectRef self,
 	if (argc < 1 || !JSValueIsObject(ctx, argv[0]) ||
 	    JSValueGetTypedArrayType(ctx, argv[0], NULL) != kJSTypedArrayTypeUint8Array)
 		return jsval_throw(ctx, exc, "TypeError", "write needs a Uint8Array");
-	size_t n = JSObjectGetTypedArrayByteLength(ctx, (JSObjectRef)argv[0], NULL);
-	const char *p = JSObjectGetTypedArrayBytesPtr(ctx, (JSObjectRef)argv[0], NULL);
+	size_t n;
+	const char *p = (const char *)jsval_u8_bytes(ctx, (JSObjectRef)argv[0], &n);
 	uint64_t room = x->req->output_cap > x->out_total ? x->req->output_cap - x->out_total : 0;
 	if (n > room) {
 		/* The response body counts against the output cap too. */

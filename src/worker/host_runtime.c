@@ -56,10 +56,7 @@ static JSObjectRef make_u8(JSContextRef ctx, const void *p, size_t n, JSValueRef
 
 static const unsigned char *u8_bytes(JSContextRef ctx, JSValueRef v, size_t *n, JSValueRef *exc)
 {
-	JSObjectRef o = (JSObjectRef)v;
-	*n = JSObjectGetTypedArrayByteLength(ctx, o, exc);
-	const unsigned char *p = JSObjectGetTypedArrayBytesPtr(ctx, o, exc);
-	return p ? p : (const unsigned char *)"";
+	return jsval_u8_bytes(ctx, (JSObjectRef)v, n);
 }
 
 /* --- crypto ------------------------------------------------------------- */
@@ -471,8 +468,80 @@ static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return v;
 }
 
+/* --- Math.cbrt ----------------------------------------------------------- */
+
+/* The cube root of x correctly rounded. JavaScriptCore's Math.cbrt is the C
+ * library's, which is off by one ulp for half of all doubles (cbrt(27) is
+ * 3.0000000000000004); V8's (fdlibm's) is within 0.667 ulp. Starting from
+ * the library's answer, each step measures the residual y^3 - x exactly
+ * enough with fma (y*y and y*y*y as sums of doubles; p1 - x is exact by
+ * Sterbenz's lemma, p1 being within a few ulps of x) and moves y one ulp
+ * while the true root lies past the midpoint to a neighbour. Inputs near
+ * the ends of the range are scaled by 2^±300 so that no partial product
+ * leaves the normal range. Exact cubes give exact roots. */
+static double cbrt_rounded(double x)
+{
+	double y = cbrt(x);
+	if (!isfinite(y) || y == 0)
+		return y;
+	int scale = 0;
+	if (fabs(x) < 0x1p-900) {
+		x = ldexp(x, 300);
+		scale = -100;
+		y = cbrt(x);
+	} else if (fabs(x) > 0x1p900) {
+		x = ldexp(x, -300);
+		scale = 100;
+		y = cbrt(x);
+	}
+	for (int k = 0; k < 6; k++) {
+		double y2 = y * y, e2 = fma(y, y, -y2);
+		double p1 = y2 * y, q1 = fma(y2, y, -p1);
+		double p2 = e2 * y, q2 = fma(e2, y, -p2);
+		double r = ((p1 - x) + p2) + (q1 + q2);
+		double d = -r / (3 * y2); /* the root minus y, to first order */
+		double up = nextafter(y, INFINITY) - y, down = y - nextafter(y, -INFINITY);
+		if (d > up / 2)
+			y = nextafter(y, INFINITY);
+		else if (-d > down / 2)
+			y = nextafter(y, -INFINITY);
+		else
+			break;
+	}
+	return ldexp(y, scale);
+}
+
+static JSValueRef h_cbrt(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			 size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	if (argc && JSValueGetType(ctx, argv[0]) == kJSTypeBigInt)
+		return throw_type(ctx, exc, "Cannot convert a BigInt value to a number");
+	double x = argc ? JSValueToNumber(ctx, argv[0], exc) : NAN;
+	if (*exc)
+		return JSValueMakeUndefined(ctx);
+	return JSValueMakeNumber(ctx, cbrt_rounded(x));
+}
+
+/* Math.cbrt becomes cbrt_rounded, with the built-in's name, length and
+ * attributes (writable, configurable, not enumerable). */
+static void install_math(JSContextRef ctx, JSObjectRef global)
+{
+	JSValueRef math = jsval_get(ctx, global, "Math");
+	JSValueRef object = jsval_get(ctx, global, "Object");
+	JSValueRef define = object && JSValueIsObject(ctx, object) ? jsval_get(ctx, (JSObjectRef)object, "defineProperty") : NULL;
+	if (!math || !JSValueIsObject(ctx, math) || !define || !JSValueIsObject(ctx, define))
+		return;
+	JSObjectRef f = jsval_make_fn(ctx, "cbrt", h_cbrt);
+	JSObjectRef desc = JSObjectMake(ctx, NULL, NULL);
+	jsval_set(ctx, desc, "value", JSValueMakeNumber(ctx, 1), kJSPropertyAttributeNone);
+	JSValueRef args[3] = { f, jsval_str(ctx, "length"), desc };
+	JSObjectCallAsFunction(ctx, (JSObjectRef)define, NULL, 3, args, NULL);
+	jsval_set(ctx, (JSObjectRef)math, "cbrt", f, kJSPropertyAttributeDontEnum);
+}
+
 void host_runtime_install(struct exec *x, JSObjectRef global)
 {
+	install_math(x->ctx, global);
 	if (!bundles_runtime_available())
 		return;
 	JSValueRef exc = NULL;

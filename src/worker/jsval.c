@@ -33,6 +33,52 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return want;
 }
 
+/* The WHATWG Encoding standard's UTF-8 decoder, one step: decodes the
+ * code point at s (n > 0 bytes left) into *cp and returns the bytes it
+ * took. An ill-formed sequence is U+FFFD for its maximal subpart (the
+ * longest start of a valid sequence, at least one byte): E2 82 is one
+ * U+FFFD, F0 80 80 three (80 cannot follow F0), ED A0 80 three. */
+static size_t utf8_whatwg_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned c = s[0];
+	unsigned lower = 0x80, upper = 0xbf;
+	size_t need;
+	uint32_t v;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		if (c == 0xe0) lower = 0xa0;
+		if (c == 0xed) upper = 0x9f;
+		need = 2;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		if (c == 0xf0) lower = 0x90;
+		if (c == 0xf4) upper = 0x8f;
+		need = 3;
+		v = c & 0x07;
+	} else {
+		*cp = 0xfffd;
+		return 1;
+	}
+	size_t i = 1;
+	for (; i <= need; i++) {
+		if (i >= n || s[i] < lower || s[i] > upper) {
+			*cp = 0xfffd;
+			return i;
+		}
+		lower = 0x80;
+		upper = 0xbf;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	*cp = v;
+	return i;
+}
+
 JSStringRef jsval_from_utf8(const char *p, size_t n)
 {
 	JSChar *u = malloc((n ? n : 1) * sizeof *u);
@@ -42,11 +88,7 @@ JSStringRef jsval_from_utf8(const char *p, size_t n)
 	size_t i = 0, o = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_next(s + i, n - i, &cp);
-		if (!len) {
-			cp = 0xfffd;
-			len = 1;
-		}
+		size_t len = utf8_whatwg_next(s + i, n - i, &cp);
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			u[o++] = (JSChar)(0xd800 + (cp >> 10));
@@ -122,6 +164,17 @@ char *jsval_to_cstr(JSContextRef ctx, JSValueRef v, size_t max, size_t *len)
 }
 
 /* --- values and properties ---------------------------------------------- */
+
+const unsigned char *jsval_u8_bytes(JSContextRef ctx, JSObjectRef o, size_t *n)
+{
+	/* JSObjectGetTypedArrayBytesPtr gives the start of the whole buffer,
+	 * not of the view (a subarray's bytes start byteOffset into it). */
+	*n = JSObjectGetTypedArrayByteLength(ctx, o, NULL);
+	size_t off = JSObjectGetTypedArrayByteOffset(ctx, o, NULL);
+	JSObjectRef ab = JSObjectGetTypedArrayBuffer(ctx, o, NULL);
+	const unsigned char *base = ab ? JSObjectGetArrayBufferBytesPtr(ctx, ab, NULL) : NULL;
+	return base && *n ? base + off : (const unsigned char *)"";
+}
 
 JSValueRef jsval_str(JSContextRef ctx, const char *s)
 {

@@ -12,8 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Caller releases. Invalid UTF-8 becomes U+FFFD. */
+/* Caller releases. Decodes as the WHATWG Encoding standard does: an
+ * ill-formed sequence becomes one U+FFFD per maximal subpart. */
 JSStringRef jsval_from_utf8(const char *p, size_t n);
+
+/* The bytes of the typed array o (borrowed; valid while o is) and their
+ * count in *n; "" when there are none. */
+const unsigned char *jsval_u8_bytes(JSContextRef ctx, JSObjectRef o, size_t *n);
 bool jsval_utf8_valid(const char *p, size_t n);
 /* Caller frees. Converts at most max bytes of UTF-8 (lone surrogates become
  * U+FFFD); *cut says whether the string was longer. */

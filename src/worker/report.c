@@ -30,14 +30,17 @@ void exec_res_release(struct exec_res *res)
 	buf_release(&res->state);
 	free(res->err_name);
 	free(res->err_message);
+	free(res->err_message_json);
 	free(res->err_stack);
-	res->err_name = res->err_message = res->err_stack = NULL;
+	res->err_name = res->err_message = res->err_message_json = res->err_stack = NULL;
 }
 
 void report_set_error(struct exec_res *res, const char *name, const char *message)
 {
 	free(res->err_name);
 	free(res->err_message);
+	free(res->err_message_json);
+	res->err_message_json = NULL;
 	res->err_name = strdup(name);
 	res->err_message = strdup(message);
 }
@@ -211,6 +214,43 @@ static void frame_location(const char *stack, uint64_t *line, uint64_t *col)
 	}
 }
 
+/* The message string s as JSON.stringify writes it (lone surrogates and NUL
+ * as escapes), when its UTF-8 text would lose them; else NULL. Caller
+ * frees. */
+static char *message_json(JSContextRef ctx, JSValueRef s)
+{
+	JSValueRef exc = NULL;
+	JSStringRef str = JSValueToStringCopy(ctx, s, &exc);
+	if (!str)
+		return NULL;
+	size_t n = JSStringGetLength(str);
+	const JSChar *u = JSStringGetCharactersPtr(str);
+	bool lossy = false;
+	for (size_t i = 0; i < n && !lossy; i++) {
+		if (u[i] == 0) {
+			lossy = true;
+		} else if (u[i] >= 0xd800 && u[i] <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
+			i++;
+		} else if (u[i] >= 0xd800 && u[i] <= 0xdfff) {
+			lossy = true;
+		}
+	}
+	JSStringRelease(str);
+	if (!lossy)
+		return NULL;
+	JSStringRef js = JSValueCreateJSONString(ctx, s, 0, &exc);
+	if (!js)
+		return NULL;
+	bool cut = false;
+	char *r = jsval_utf8(js, 2 * ERROR_TEXT_CAP, NULL, &cut);
+	JSStringRelease(js);
+	if (cut) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
 void report_error(struct exec *x, JSValueRef err)
 {
 	JSContextRef ctx = x->ctx;
@@ -231,6 +271,8 @@ void report_error(struct exec *x, JSValueRef err)
 	char *m = msg && !JSValueIsUndefined(ctx, msg) ? jsval_to_cstr(ctx, msg, ERROR_TEXT_CAP, NULL) : NULL;
 	char *st = stack && JSValueIsString(ctx, stack) ? jsval_to_cstr(ctx, stack, ERROR_TEXT_CAP, NULL) : NULL;
 	report_set_error(res, n ? n : "Error", m ? m : "");
+	if (msg && JSValueIsString(ctx, msg))
+		res->err_message_json = message_json(ctx, msg);
 	free(res->err_stack);
 	res->err_stack = format_stack(res->err_name, res->err_message, st);
 	JSValueRef url = jsval_get(ctx, o, "sourceURL");

@@ -94,6 +94,8 @@ static void send_result(struct worker *wk, const struct exec_req *req, const str
 		ipc_enc_str(b, IPC_T_ERR_NAME, r->err_name);
 	if (r->err_message)
 		ipc_enc_str(b, IPC_T_ERR_MESSAGE, r->err_message);
+	if (r->err_message_json)
+		ipc_enc_str(b, IPC_T_ERR_MESSAGE_JSON, r->err_message_json);
 	if (r->err_stack)
 		ipc_enc_str(b, IPC_T_ERR_STACK, r->err_stack);
 	if (r->err_line) {

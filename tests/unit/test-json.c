@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,101 @@ static void test_random(void)
 	ok(good, "%d random byte strings: jansson reads back the input with U+FFFD per bad byte", ROUNDS);
 }
 
+
+/* json_check: what the supervisor accepts as a worker's result. */
+static void check_is(const char *text, int want, const char *name)
+{
+	is_int(json_check(text, strlen(text)), want, "check: %s", name);
+}
+
+static void test_check(void)
+{
+	check_is("\"\\udc00\"", 0, "a lone low surrogate escape (JSON.stringify of \"\\udc00\")");
+	check_is("\"\\ud800x\"", 0, "a lone high surrogate escape");
+	check_is("\"\\udc00\\ud800\"", 0, "surrogates in the wrong order");
+	check_is("\"\\u0000\\u0007\\u001f\"", 0, "NUL and control escapes");
+	check_is("[\"\\udc00\",{\"k\\ud800\":\"\\u0000\"}]", 0, "escapes in keys and nested values");
+	check_is(" {\"a\" : [1, -0.5e+3, true, false, null, {}, []]} ", 0, "every kind of value, spaces");
+	check_is("0", 0, "a bare number");
+	check_is("-0", 0, "minus zero");
+	check_is("\"\xf0\x9f\x98\x80\"", 0, "a raw 4-byte UTF-8 character");
+	check_is("", -EINVAL, "empty text");
+	check_is("1 2", -EINVAL, "two values");
+	check_is("{\"a\":1}{\"b\":2}", -EINVAL, "two objects (extra keys spliced in)");
+	check_is("{\"a\":1,}", -EINVAL, "a trailing comma");
+	check_is("[1,]", -EINVAL, "a trailing comma in an array");
+	check_is("{\"a\"}", -EINVAL, "a key without a value");
+	check_is("{1:2}", -EINVAL, "a non-string key");
+	check_is("[1}", -EINVAL, "mismatched brackets");
+	check_is("[", -EINVAL, "unclosed array");
+	check_is("\"abc", -EINVAL, "unclosed string");
+	check_is("\"a\nb\"", -EINVAL, "a raw newline in a string");
+	check_is("\"\\x41\"", -EINVAL, "an unknown escape");
+	check_is("\"\\u12\"", -EINVAL, "a short \\u escape");
+	check_is("\"\xed\xa0\x80\"", -EINVAL, "a raw UTF-8-encoded surrogate");
+	check_is("\"\xc0\x80\"", -EINVAL, "an overlong NUL");
+	check_is("01", -EINVAL, "a leading zero");
+	check_is("1.", -EINVAL, "a dot without digits");
+	check_is("1e", -EINVAL, "an exponent without digits");
+	check_is("+1", -EINVAL, "a plus sign");
+	check_is("NaN", -EINVAL, "NaN");
+	check_is("tru", -EINVAL, "a cut literal");
+	is_int(json_check("\"a\0b\"", 5), -EINVAL, "check: a raw NUL in a string");
+	{
+		size_t n = JSON_CHECK_MAX_DEPTH + 1;
+		char *deep = malloc(2 * n + 1);
+		memset(deep, '[', n);
+		memset(deep + n, ']', n);
+		is_int(json_check(deep, 2 * n), -EINVAL, "check: nesting past the cap");
+		is_int(json_check(deep + 1, 2 * n - 2), 0, "check: nesting at the cap");
+		free(deep);
+	}
+
+	const char *in = "[\"\\udc00\",\"\\ud83d\\ude00\",\"\\\\udc00\",\"\\u0000\",\"\\ud800\\u0041\"]";
+	char *t = json_tame_escapes(in, strlen(in));
+	is_str(t, "[\"\\ufffd\",\"\\ud83d\\ude00\",\"\\\\udc00\",\"\\ufffd\",\"\\ufffd\\u0041\"]",
+	       "tame: lone surrogates and NUL become \\ufffd, pairs and escaped backslashes stay");
+	free(t);
+}
+
+/* Random texts from JSON's alphabet: json_check accepts exactly what
+ * jansson parses once the escapes it refuses are tamed. */
+static void test_check_random(void)
+{
+	static const char *tok[] = { "[", "]", "{", "}", ",", ":", "\"", "\"a\"", "\\", "\\u", "d800",
+				     "dc00", "0041", "0000", "u", "n", "1", "0", "-", ".", "e", "+", " ",
+				     "true", "null", "\"\\ud800\"", "\"\\udc00\"", "\xed\xa0\x80", "\xc3\xa9",
+				     "\x01", "x" };
+	enum { ROUNDS = 50000 };
+	int good = 1, accepted = 0;
+	for (int round = 0; round < ROUNDS && good; round++) {
+		char text[128];
+		size_t n = 0;
+		int k = (int)(rng() % 10);
+		for (int i = 0; i < k; i++) {
+			const char *t = tok[rng() % (sizeof tok / sizeof *tok)];
+			memcpy(text + n, t, strlen(t));
+			n += strlen(t);
+		}
+		text[n] = '\0';
+		int mine = json_check(text, n);
+		char *tame = json_tame_escapes(text, n);
+		json_error_t je;
+		json_t *j = json_loadb(tame, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &je);
+		bool theirs = j != NULL;
+		if (!j && (strstr(je.text, "overflow") || strstr(je.text, "too big")))
+			theirs = mine == 0;
+		good = (mine == 0) == theirs;
+		accepted += mine == 0;
+		if (!good)
+			diag("disagree on '%s': json_check %d, jansson %s", text, mine, j ? "ok" : je.text);
+		json_decref(j);
+		free(tame);
+	}
+	ok(good && accepted > 100, "%d random texts: json_check agrees with jansson on the tamed text (%d valid)",
+	   ROUNDS, accepted);
+}
+
 int main(void)
 {
 	test_escapes();
@@ -305,5 +401,7 @@ int main(void)
 	test_cstr_key();
 	test_double();
 	test_random();
+	test_check();
+	test_check_random();
 	return done_testing();
 }

@@ -232,11 +232,34 @@ static void test_limits(void)
 	result_release(&r);
 }
 
+
+/* A message the text form cannot hold (lone surrogate, NUL) is given as the
+ * worker's JSON string; result_set_error drops it with the old message. */
+static void test_message_json(void)
+{
+	struct result r;
+	result_init(&r);
+	snprintf(r.id, sizeof r.id, "ex_05");
+	r.status = OUTCOME_ERROR;
+	result_set_error(&r, "Error", "m\xef\xbf\xbd");
+	r.err_message_json = strdup("\"m\\udc00\\u0000z\"");
+	char *s = render(&r, NULL);
+	ok(s && strstr(s, "\"message\":\"m\\udc00\\u0000z\","), "the message is the JSON form");
+	free(s);
+	result_set_error(&r, "Error", "other");
+	ok(!r.err_message_json, "result_set_error drops the JSON form");
+	s = render(&r, NULL);
+	ok(s && strstr(s, "\"message\":\"other\","), "and the new text is shown");
+	free(s);
+	result_release(&r);
+}
+
 int main(void)
 {
 	test_ok();
 	test_error();
 	test_killed();
 	test_limits();
+	test_message_json();
 	return done_testing();
 }

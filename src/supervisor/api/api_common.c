@@ -166,6 +166,16 @@ void api__records_flush(struct api *a)
 
 void api__filter_error(struct filter *f, struct result *res)
 {
+	/* The JSON form of the message is filtered as text too; a replacement
+	 * that broke an escape makes it go, leaving the filtered text. */
+	if (res->err_message_json) {
+		int rc = filter_str(f, &res->err_message_json);
+		const char *j = res->err_message_json;
+		if (rc < 0 || !j || j[0] != '"' || json_check(j, strlen(j))) {
+			free(res->err_message_json);
+			res->err_message_json = NULL;
+		}
+	}
 	char **fields[] = { &res->err_name, &res->err_message, &res->err_stack };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		if (*fields[i])

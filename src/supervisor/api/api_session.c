@@ -729,10 +729,8 @@ static void put_json_text(struct buf *b, const char *s)
 		buf_puts(b, "null");
 		return;
 	}
-	json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
-	if (v) {
+	if (!json_check(s, strlen(s))) {
 		buf_puts(b, s);
-		json_decref(v);
 	} else {
 		json_put_cstr(b, s);
 	}

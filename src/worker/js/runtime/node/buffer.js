@@ -43,20 +43,59 @@ Buffer.from = function from(value, encodingOrOffset, length) {
   return origFrom.apply(Buffer, arguments);
 };
 
+// The WHATWG Encoding standard's UTF-8 decoder (as the host's), for short
+// buffers, where a call to the host costs more than the loop: an ill-formed
+// sequence is one U+FFFD per maximal subpart.
+function utf8Short(b, s, e) {
+  let out = '';
+  let i = s;
+  while (i < e) {
+    const c = b[i];
+    if (c < 0x80) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    }
+    let need = 0, cp = 0, lower = 0x80, upper = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; if (c === 0xe0) lower = 0xa0; if (c === 0xed) upper = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; if (c === 0xf0) lower = 0x90; if (c === 0xf4) upper = 0x8f; }
+    i++;
+    let ok = need > 0;
+    for (let k = 0; ok && k < need; k++) {
+      const d = b[i];
+      if (i >= e || d < lower || d > upper) {
+        ok = false;
+        break;
+      }
+      lower = 0x80;
+      upper = 0xbf;
+      cp = (cp << 6) | (d & 0x3f);
+      i++;
+    }
+    out += ok ? String.fromCodePoint(cp) : '\ufffd';
+  }
+  return out;
+}
+
 const origToString = proto.toString;
 proto.toString = function toString(encoding, start, end) {
   if (isB64url(encoding)) {
     return origToString.call(this, 'base64', start, end).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   }
-  if (isUtf8Name(encoding) && state.host && this.length > 64) {
+  if (isUtf8Name(encoding) && (state.host || this.length <= 64)) {
     const len = this.length;
     let s = start === undefined ? 0 : Math.max(0, start | 0);
     let e = end === undefined || end > len ? len : end | 0;
     if (s >= e) return '';
     if (s > len) s = len;
+    if (e - s <= 64) return utf8Short(this, s, e);
     return state.host.utf8Decode(new Uint8Array(this.buffer, this.byteOffset + s, e - s), false);
   }
   return origToString.apply(this, arguments);
+};
+proto.utf8Slice = function utf8Slice(start, end) {
+  return this.toString('utf8', start, end);
 };
 proto.toLocaleString = proto.toString;
 
