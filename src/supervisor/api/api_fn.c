@@ -937,6 +937,8 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		.nenv = x->nenv,
 		.tmp_cap = a->cfg->tmp_mb << 20,
 		.function = true,
+		/* The package's package.json "corral" setting, else the tenant's. */
+		.allow_eval = x->pkg->allow_eval >= 0 ? x->pkg->allow_eval == 1 : x->tc->allow_eval == 1,
 		.http = {
 			.method = x->method,
 			.url = x->url,
