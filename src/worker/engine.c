@@ -101,9 +101,13 @@ int engine_new(struct engine **out, const struct engine_opts *opts, const struct
 		jsc_options_set_boolean("useFTLJIT", 0);
 		jsc_options_set_boolean("useRegExpJIT", 0);
 	}
-	/* WebAssembly is off by policy: it widens the JIT surface and no
-	 * snippet or function of ours needs it yet. */
-	jsc_options_set_boolean("useWebAssembly", 0);
+	/* WebAssembly is off by policy: it widens the JIT surface, and JSC's
+	 * watchdog does not stop a running wasm loop. A worker started for
+	 * executions that opted in (--wasm=1) has it: it runs one execution at
+	 * a time, in a binding of its own, so the supervisor's deadline kill
+	 * ends a loop without touching any neighbour. */
+	e->wasm = opts->wasm;
+	jsc_options_set_boolean("useWebAssembly", opts->wasm ? 1 : 0);
 	e->group = JSContextGroupCreate();
 	if (!e->group) {
 		free(e);
@@ -278,9 +282,11 @@ static void install_common(struct exec *x)
 {
 	JSContextRef ctx = x->ctx;
 	JSObjectRef global = JSContextGetGlobalObject(ctx);
-	JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
-	JSObjectDeleteProperty(ctx, global, wasm, NULL);
-	JSStringRelease(wasm);
+	if (!x->eng->wasm) {
+		JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
+		JSObjectDeleteProperty(ctx, global, wasm, NULL);
+		JSStringRelease(wasm);
+	}
 	install_dispose_symbols(ctx, global);
 	/* The handler lives in the engine's host context: JSC holds it strongly
 	 * from the user's global, and a function of that same global would keep
@@ -308,6 +314,13 @@ static void install_request(struct exec *x)
 		JSStringRelease(msg);
 	} else if (x->sess || x->ctx == x->eng->fn_ctx) {
 		JSGlobalContextSetEvalEnabled(x->ctx, true, NULL);
+	}
+	/* A wasm worker serves only executions that asked for it; one that did
+	 * not (none should come) still gets no WebAssembly. */
+	if (x->eng->wasm && !x->req->wasm) {
+		JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
+		JSObjectDeleteProperty(x->ctx, global, wasm, NULL);
+		JSStringRelease(wasm);
 	}
 	/* The bundle is fixed at build time: asked once, not per execution. */
 	static int runtime_process = -1;

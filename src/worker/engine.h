@@ -44,6 +44,7 @@ struct engine;
 
 struct engine_opts {
 	bool jit;
+	bool wasm;                /* WebAssembly on in the VM (process-wide; set before it exists) */
 	int statm_fd;             /* /proc/self/statm, opened before the sandbox closes; -1: none */
 };
 
@@ -58,6 +59,7 @@ struct exec_req {
 	uint64_t output_cap;      /* stdout + stderr bytes */
 	bool allow_eval;
 	bool typescript;
+	bool wasm;                /* the execution may use WebAssembly (needs engine_opts.wasm) */
 	const char *const *env;   /* "NAME=value" strings */
 	size_t nenv;
 	uint64_t tmp_cap;         /* bytes /tmp may hold; 0: 10 MiB */

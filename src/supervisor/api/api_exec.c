@@ -361,6 +361,10 @@ struct api_exec *api__exec_parse(struct api *a, struct http_req *r, bool compat)
 			FAIL(400, "invalid_field", "isolation", "isolation must be \"shared\" or \"process\"");
 		x->own_process = !strcmp(iv, "process");
 	}
+	/* A session's context lives in a worker shared by the tenant's
+	 * sessions, where a wasm loop could not be stopped alone. */
+	if (x->wasm == 1 && x->session_id[0])
+		FAIL(400, "invalid_field", "wasm", "wasm is not available in a session (run it without session_id)");
 	json_decref(root);
 	root = NULL;
 
@@ -455,6 +459,13 @@ int api__exec_start(struct api_exec *x)
 	/* The request's choice, else the tenant's; per execution, also for a
 	 * session's snippets (the worker sets it on the context each time). */
 	x->pj.job.allow_eval = x->allow_eval >= 0 ? x->allow_eval == 1 : tc->allow_eval == 1;
+	/* WebAssembly (not in sessions, see api__exec_parse): in a worker of
+	 * its own started with it, one execution at a time (as isolation
+	 * "process"), which the deadline kill ends alone. */
+	if (!x->session_id[0] && (x->wasm >= 0 ? x->wasm == 1 : tc->wasm == 1)) {
+		x->pj.job.wasm = true;
+		snprintf(x->pj.binding, sizeof x->pj.binding, "%s#process#wasm", x->pj.tenant);
+	}
 	/* The tenant's validation policy: an aid, not the boundary. */
 	struct policy_violation v;
 	if (tc->policy && policy_check(tc->policy, x->code, x->code_len, &v) == 1) {
