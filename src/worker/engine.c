@@ -276,6 +276,30 @@ static void install_dispose_symbols(JSContextRef ctx, JSObjectRef global)
 	}
 }
 
+/* JSC finishes WebAssembly.compile and instantiate on its own run loop,
+ * which a worker does not run (their promises would never settle): in a
+ * wasm worker they, and the *Streaming forms, compile synchronously with
+ * the Module and Instance constructors instead, settling as the standard
+ * says (a compile error rejects). */
+static void install_wasm_async(JSContextRef ctx)
+{
+	static const char src[] =
+		"(function (W, P, d) {"
+		" var M = W.Module, I = W.Instance;"
+		" function def(n, f) { d(W, n, { value: f, writable: true, configurable: true, enumerable: false }); }"
+		" function inst(s, im) { if (s instanceof M) return new I(s, im);"
+		"  var m = new M(s); return { module: m, instance: new I(m, im) }; }"
+		" def('compile', { compile(b) { return new P(function (r) { r(new M(b)); }); } }.compile);"
+		" def('instantiate', { instantiate(s, im) { return new P(function (r) { r(inst(s, im)); }); } }.instantiate);"
+		" def('compileStreaming', { compileStreaming(s) { return P.resolve(s).then(function (r) { return r.arrayBuffer(); })"
+		"  .then(function (b) { return new M(b); }); } }.compileStreaming);"
+		" def('instantiateStreaming', { instantiateStreaming(s, im) { return P.resolve(s).then(function (r) { return r.arrayBuffer(); })"
+		"  .then(function (b) { return inst(b, im); }); } }.instantiateStreaming);"
+		"})(WebAssembly, Promise, Object.defineProperty)";
+	JSValueRef exc = NULL;
+	jsval_eval(ctx, src, sizeof src - 1, "corral:wasm", &exc);
+}
+
 /* What every context gets, whatever the request: made ahead of time in
  * engine_prepare when the worker is idle. */
 static void install_common(struct exec *x)
@@ -286,6 +310,8 @@ static void install_common(struct exec *x)
 		JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
 		JSObjectDeleteProperty(ctx, global, wasm, NULL);
 		JSStringRelease(wasm);
+	} else {
+		install_wasm_async(ctx);
 	}
 	install_dispose_symbols(ctx, global);
 	/* The handler lives in the engine's host context: JSC holds it strongly
@@ -809,6 +835,13 @@ static int first_turn(struct exec *x)
 		if (!js) {
 			res->status = OUTCOME_REJECTED;
 			report_set_error(res, "SyntaxError", terr);
+			/* The transpiler's message ends in "(LINE:COLUMN)", 0-based column. */
+			const char *paren = strrchr(terr, '(');
+			unsigned long l, c;
+			if (paren && sscanf(paren, "(%lu:%lu)", &l, &c) == 2) {
+				res->err_line = l;
+				res->err_column = c + 1;
+			}
 			goto out;
 		}
 		JSStringRelease(src);
