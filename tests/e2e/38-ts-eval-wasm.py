@@ -300,6 +300,13 @@ t.eq((st, raw), (200, b'{"v":42}'), "its handler may use new Function")
 st, obj = deploy("noevalfn", {"index.js": HANDLER, "package.json": "{}"})
 st, _, raw = srv.request("GET", "/fn/noevalfn/")
 t.ok(st == 200 and b"EvalError" in raw and b"allow_eval" in raw, "without the setting its handler gets an EvalError", raw)
+# A TypeScript function entry with a namespace and an enum (TypeScript's
+# transpiler, through the module loader).
+TS_FN = ("namespace Greeting { export const word: string = 'hello'; }\nenum Code { Ok = 200 }\n"
+         "export default function (req: any, res: any) { res.status(Code.Ok).json({ w: Greeting.word }); }\n")
+st, obj = deploy("tsfn", {"index.ts": TS_FN})
+st2, _, raw = srv.request("GET", "/fn/tsfn/")
+t.eq((st, st2, raw), (201, 200, b'{"w":"hello"}'), "a TypeScript function with a namespace and an enum answers")
 st, obj = deploy("badevalfn", {"index.js": HANDLER, "package.json": json.dumps({"corral": {"allow_eval": 1}})})
 msg = (obj or {}).get("error", {}).get("message", "")
 t.ok(st == 400 and "allow_eval" in msg and "package.json" in msg, "a bad corral.allow_eval is refused at deploy, naming it", obj)
@@ -369,6 +376,19 @@ st, obj = execute("const m = new WebAssembly.Memory({ initial: 1, maximum: 16384
                   wasm=True, memory_mb=64)
 t.ok(obj.get("status") == "memory_limit" or (obj.get("status") == "error" and (obj.get("error") or {}).get("name") == "RangeError"),
      "a wasm memory grown past memory_mb ends memory_limit (or its grow is refused)", (obj.get("status"), obj.get("error")))
+
+# corral run --allow-wasm: the same, from the command line.
+wpath = os.path.join(TMP, "wasm.js")
+with open(wpath, "w") as f:
+    f.write(f"console.log(new WebAssembly.Instance(new WebAssembly.Module({ADD})).exports.add(20, 22));\n")
+rc, out, err, _ = run(["run", "--allow-wasm", wpath])
+t.eq((rc, out), (0, "42\n"), "corral run --allow-wasm runs a module")
+rc, out, err, _ = run(["run", wpath])
+t.ok(rc == 1 and "WebAssembly" in err, "corral run without it: no WebAssembly", (rc, err))
+with open(wpath, "w") as f:
+    f.write(f"new WebAssembly.Instance(new WebAssembly.Module({LOOP})).exports.loop();\n")
+rc, out, err, secs = run(["run", "--allow-wasm", "--timeout", "300", wpath])
+t.ok(rc == 124 and "timeout" in err and secs < 3, f"corral run --allow-wasm: a wasm loop ends timeout ({secs:.2f} s)", (rc, err))
 
 # The tenant setting.
 st, sobj, _ = srv.json("PUT", "/v1/settings", {"wasm": True})
