@@ -189,6 +189,13 @@ for label, src in (("sucrase", "const a: number = 1;\nlet = ;\n"),
     err = obj.get("error") or {}
     t.ok(st == 200 and obj.get("status") == "rejected" and err.get("name") == "SyntaxError" and err.get("line") == 2,
          f"a TypeScript syntax error is rejected with its line ({label})", obj)
+# Prose that only looks like those constructs (a JSDoc tag, "using a cache",
+# an e-mail address) stays with sucrase, which keeps line numbers (TypeScript's
+# output drops the type-only lines).
+st, obj = execute("/** @param x the value, using a cache; mail a@b.c */\ninterface I { a: number }\ntype T = string;\n"
+                  "function f(x: number) { throw new Error('boom ' + x); }\nf(1);\n", language="typescript")
+t.eq(((obj.get("error") or {}).get("message"), (obj.get("error") or {}).get("line")), ("boom 1", 4),
+     "comments that mention @param or using do not change the transpiler (the error is on line 4)")
 # The second run of the same program is served from the worker's caches.
 big = "namespace N { export const z = 1 }\n" + "\n".join(
     f"function f{i}(x: number): number {{ return x + {i} + N.z; }}" for i in range(300)) + "\nconsole.log(f299(1));\n"

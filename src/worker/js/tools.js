@@ -324,10 +324,22 @@ export function transpileCacheSize() {
 // decorators, `accessor` fields and `using` declarations through to an engine
 // that has none of them. A TypeScript source in which one of these may appear
 // goes to TypeScript's own transpileModule instead, as does one that sucrase
-// refuses; a false match (an `@` in a string) only costs time. A comment
-// `// @experimentalDecorators: true` (the form of TypeScript's own test
-// cases) selects the older decorators, as that compiler option would.
-const NEEDS_TSC = /\b(?:namespace|module)\s+[\w$"'.]|@|\baccessor\s+[\w$#[]|\busing\s+[\w$[{]/;
+// refuses. The patterns look for each construct where a statement or member
+// starts, so that prose in comments ("using a cache", a JSDoc `* @param`, an
+// e-mail address) does not match; a false match (the same text in a string)
+// only costs time. A comment `// @experimentalDecorators: true` (the form of
+// TypeScript's own test cases) selects the older decorators, as that
+// compiler option would.
+const NEEDS_TSC = new RegExp([
+  // namespace N { / export declare module A.B {
+  String.raw`^[ \t]*(?:export[ \t]+)?(?:declare[ \t]+)?(?:namespace|module)[ \t]+[\w$.]+[ \t]*\{`,
+  // @dec at a line's start, or after ( , { ; (a member or parameter decorator)
+  String.raw`(?:^[ \t]*|[({,;][ \t]*)@[A-Za-z_$]`,
+  // [static] accessor x
+  String.raw`(?:^|[{;])[ \t]*(?:(?:static|public|private|protected|readonly|declare|override)[ \t]+)*accessor[ \t]+[#\w$[]`,
+  // using x = / await using x =
+  String.raw`\busing[ \t]+[\w$]+[ \t]*=`,
+].join('|'), 'm');
 const EXPERIMENTAL_DECORATORS = /^\s*\/\/\s*@experimentalDecorators\s*:\s*true\s*$/m;
 
 // TypeScript's transpiler, evaluated in this context on first need by the
