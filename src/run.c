@@ -257,7 +257,10 @@ int run_main(int argc, char **argv)
 
 	struct run r = { .json = json };
 	char id[40];
-	result_new_id(id, sizeof id);
+	if (result_new_id(id, sizeof id)) {
+		fprintf(stderr, "corral run: no randomness for an execution id\n");
+		return RUN_EXIT_OTHER;
+	}
 	const char *base = strrchr(path, '/');
 	r.job = (struct wproc_job){
 		.id = id,
@@ -329,7 +332,11 @@ int run_main(int argc, char **argv)
 		r.done = false;
 		r.job.last = i + 1 == repeat;
 		if (i > 0) {
-			result_new_id(id, sizeof id);
+			if (result_new_id(id, sizeof id)) {
+				fprintf(stderr, "corral: no randomness for an execution id\n");
+				code = RUN_EXIT_OTHER;
+				break;
+			}
 			if (!wproc_reusable(w)) {
 				fprintf(stderr, "corral: the worker cannot be reused after '%s'; stopping after %llu runs\n",
 					outcome_name(r.res.status), (unsigned long long)i);

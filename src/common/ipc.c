@@ -49,7 +49,12 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 	},
 	[IPC_MSG_READY] = {
 		[IPC_T_LAYERS] = U64,
+		[IPC_T_RSS] = U64,
 	},
+	[IPC_MSG_IDLE] = {
+		[IPC_T_RSS] = U64_REQ,
+	},
+
 	[IPC_MSG_OUTPUT] = {
 		[IPC_T_SLOT] = U64_REQ,
 		[IPC_T_STREAM] = U64_REQ,

@@ -42,6 +42,7 @@ enum ipc_type {
 	IPC_MSG_RESPONSE_HEAD, /* worker → supervisor: a handler's status and headers */
 	IPC_MSG_RESPONSE_BODY, /* worker → supervisor: a chunk of its body */
 	IPC_MSG_DROP_SESSION,  /* supervisor → worker: forget this session's context */
+	IPC_MSG_IDLE,          /* worker → supervisor: idle and collected; what it still holds */
 	IPC_MSG__COUNT
 };
 
@@ -92,6 +93,7 @@ enum ipc_tag {
 	IPC_T_RESTORED,     /* RESULT: the session's context was rebuilt from its stored state */
 	IPC_T_SLOT,         /* the supervisor's number for one execution in a worker */
 	IPC_T_SESSION_TTL_MS, /* a session's TTL: its context goes after that long idle */
+	IPC_T_RSS,          /* READY, IDLE: the worker's resident bytes */
 	IPC_T__COUNT
 };
 

@@ -1,5 +1,6 @@
 /* result — see result.h. */
 #include "common/result.h"
+#include "common/rand.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -97,11 +98,16 @@ int result_to_json(const struct result *r, const struct result_output *out, stru
 	return rc;
 }
 
-void result_new_id(char *out, size_t n)
+int result_new_id(char *out, size_t n)
 {
 	unsigned char raw[8];
-	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
-		memset(raw, 0, sizeof raw);
+	int rc = rand_bytes(raw, sizeof raw);
+	if (rc) {
+		if (n)
+			out[0] = '\0';
+		return rc;
+	}
 	snprintf(out, n, "x_%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4],
 		 raw[5], raw[6], raw[7]);
+	return 0;
 }

@@ -27,6 +27,9 @@ struct result {
 	char *state;            /* sessions: the bindings' snapshot (JSON), or NULL */
 	size_t state_len;
 	bool restored;          /* sessions: the worker rebuilt the context from the store */
+	/* Its worker died before the execution did anything the world could
+	 * see (not a frame of it came back): it may run again elsewhere. */
+	bool not_started;
 };
 
 void result_init(struct result *r);
@@ -43,7 +46,9 @@ struct result_output {
 };
 
 /* A fresh execution id, "x_" and 16 hex digits, in out (at least 19 bytes). */
-void result_new_id(char *out, size_t n);
+/* A fresh execution id ("x_" and 16 hex digits). Returns 0, or -errno when
+ * there is no randomness (then out is ""). */
+int result_new_id(char *out, size_t n);
 
 /* Appends the API.md result object. */
 int result_to_json(const struct result *r, const struct result_output *out, struct buf *b);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -96,7 +97,7 @@ static void child_fail(int errfd, int err)
 	_exit(127);
 }
 
-int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
+static int spawn(const struct spawn_opts *o, struct spawn_child *out, int shm)
 {
 	int sv[2], errp[2], gate[2] = { -1, -1 };
 	char a_layers[32], a_uid[32], a_gid[32], a_jit[16], a_userns[16], a_warm[16], a_wasm[16];
@@ -131,6 +132,7 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 		return -ENOENT; /* corral-worker is not installed beside corral */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+
 	if (pipe2(errp, O_CLOEXEC) < 0) {
 		rc = -errno;
 		goto fail_pipe;
@@ -181,9 +183,11 @@ int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
 		} else if (dup2(sv[1], SPAWN_WORKER_FD) < 0) {
 			child_fail(errp[1], errno);
 		}
-		/* Everything above fd 3 closes at exec (the error pipe included,
+		if (shm >= 0 ? dup2(shm, SPAWN_SHARED_FD) < 0 : (close(SPAWN_SHARED_FD), false))
+			child_fail(errp[1], errno);
+		/* Everything above fd 4 closes at exec (the error pipe included,
 		 * which is how the parent learns exec worked). */
-		syscall(SYS_close_range, SPAWN_WORKER_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+		syscall(SYS_close_range, SPAWN_SHARED_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 		/* The worker program as it was when the supervisor started, even
 		 * if the file was replaced since (a rebuild, an upgrade): its fd,
 		 * opened once, not its path. */
@@ -259,5 +263,28 @@ fail_gate:
 fail_pipe:
 	close(sv[0]);
 	close(sv[1]);
+	return rc;
+}
+
+int spawn_worker(const struct spawn_opts *o, struct spawn_child *out)
+{
+	/* The shared page; without it (no memfd) the worker runs all the
+	 * same, and the supervisor knows less when it dies. */
+	struct spawn_shared *shared = NULL;
+	int shm = memfd_create("corral-shared", MFD_CLOEXEC);
+	if (shm >= 0 && ftruncate(shm, sizeof *shared) == 0) {
+		void *m = mmap(NULL, sizeof *shared, PROT_READ, MAP_SHARED, shm, 0);
+		shared = m == MAP_FAILED ? NULL : m;
+	}
+	if (!shared && shm >= 0) {
+		close(shm);
+		shm = -1;
+	}
+	int rc = spawn(o, out, shm);
+	if (shm >= 0)
+		close(shm);
+	if (rc && shared)
+		munmap(shared, sizeof *shared);
+	out->shared = rc ? NULL : shared;
 	return rc;
 }

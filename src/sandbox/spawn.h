@@ -3,7 +3,8 @@
  *
  * The worker is a fresh exec of our own binary, so nothing of the
  * supervisor's memory (keys, other tenants' data, database handles) is in
- * it; the only fd it inherits is its end of a socketpair, as fd 3. An exec
+ * it; the only fds it inherits are its end of a socketpair, as fd 3, and
+ * the memfd of the page it shares with the supervisor, as fd 4. An exec
  * failure comes back through a CLOEXEC pipe as its errno (libuv's way). */
 #ifndef CORRAL_SPAWN_H
 #define CORRAL_SPAWN_H
@@ -16,6 +17,17 @@
 #include "sandbox/sandbox.h"
 
 #define SPAWN_WORKER_FD 3
+#define SPAWN_SHARED_FD 4
+
+/* A page the supervisor and one worker share: a memfd the worker maps (at
+ * fd SPAWN_SHARED_FD) before its sandbox closes. The worker writes it with
+ * plain stores, no system call; the supervisor reads it when the worker
+ * dies. It is the worker's word, trusted only about the worker's own
+ * executions: a lie can at worst get one of them run once more. */
+struct spawn_shared {
+	uint64_t seen_slot;   /* the last EXEC the worker took off its socket */
+	uint64_t turn_slot;   /* the execution whose turn runs now; 0: none */
+};
 
 struct spawn_opts {
 	const char *exe;                      /* path of the corral binary */
@@ -34,6 +46,7 @@ struct spawn_child {
 	pid_t pid;
 	int pidfd; /* -1 if the kernel gave none */
 	int fd;    /* our end of the socketpair, CLOEXEC, blocking */
+	struct spawn_shared *shared; /* mapped page (munmap sizeof *shared), or NULL */
 };
 
 /* Returns 0 or -errno (the child's exec errno if exec failed). */

@@ -1,5 +1,7 @@
 /* egress — see egress.h. */
 #include "supervisor/egress.h"
+#include "supervisor/netaddr.h"
+#include "supervisor/egress_hdr.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -107,32 +109,6 @@ bool egress_allowed(const struct egress *e, const char *host, unsigned port)
 	return false;
 }
 
-bool egress_addr_private(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET) {
-		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-		return (a >> 24) == 0 ||            /* 0.0.0.0/8 */
-		       (a >> 24) == 10 ||           /* 10/8 */
-		       (a >> 24) == 127 ||          /* loopback */
-		       (a >> 16) == 0xa9fe ||       /* 169.254/16: link-local, metadata */
-		       (a >> 20) == 0xac1 ||        /* 172.16/12 */
-		       (a >> 16) == 0xc0a8 ||       /* 192.168/16 */
-		       (a >> 22) == 0x191 ||        /* 100.64/10: CGNAT */
-		       (a >> 24) >= 224;            /* multicast, reserved, broadcast */
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)) {
-			struct sockaddr_in v4 = { .sin_family = AF_INET };
-			memcpy(&v4.sin_addr, &a->s6_addr[12], 4);
-			return egress_addr_private((const struct sockaddr *)&v4);
-		}
-		return IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
-		       IN6_IS_ADDR_SITELOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
-		       (a->s6_addr[0] & 0xfe) == 0xfc; /* fc00::/7, unique local */
-	}
-	return true;
-}
 
 /* --- requests ----------------------------------------------------------- */
 
@@ -207,7 +183,7 @@ static curl_socket_t on_open(void *ud, curlsocktype purpose, struct curl_sockadd
 {
 	struct egress_req *r = ud;
 	(void)purpose;
-	if (!r->allow_private && egress_addr_private(&addr->addr)) {
+	if (!r->allow_private && netaddr_private(&addr->addr)) {
 		r->refused_addr = true;
 		return CURL_SOCKET_BAD;
 	}
@@ -247,7 +223,8 @@ static CURL *make_easy(struct egress *e, struct egress_req *r, struct curl_slist
 	}
 	struct curl_slist *l = NULL;
 	for (size_t i = 0; i < r->nheaders; i++)
-		l = curl_slist_append(l, r->headers[i]);
+		if (egress_hdr_check(r->headers[i]) == EGRESS_HDR_SEND)
+			l = curl_slist_append(l, r->headers[i]);
 	/* curl adds "Expect: 100-continue" to large bodies: not for us. */
 	l = curl_slist_append(l, "Expect:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);

@@ -79,7 +79,5 @@ struct egress_req *egress_take(struct egress *e);
 void egress_req_free(struct egress_req *r);
 /* Whether host:port is on the allowlist (exported for tests). */
 bool egress_allowed(const struct egress *e, const char *host, unsigned port);
-/* Whether a numeric address is private/loopback/… (exported for tests). */
-bool egress_addr_private(const struct sockaddr *sa);
 
 #endif

@@ -31,6 +31,8 @@ struct http_server {
 	int port;
 	bool loopback;
 	bool quiesced;
+	unsigned timeout_s, stall_s;
+	uint64_t unsent;            /* see http_unsent_bytes */
 };
 
 enum req_state { REQ_BODY, REQ_WAITING, REQ_ANSWERED };
@@ -62,6 +64,7 @@ struct http_req {
 	bool stream_failed;
 	bool reader_waiting; /* the reader suspended the connection */
 	struct buf sbuf;
+	uint64_t counted;   /* bytes of the whole answer in srv->unsent */
 	struct http_req *prev, *next; /* the server's in-flight list */
 };
 
@@ -182,6 +185,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 		size_t n = r->sbuf.len < max ? r->sbuf.len : max;
 		memcpy(out, r->sbuf.data, n);
 		buf_consume(&r->sbuf, n);
+		r->srv->unsent -= n;
 		return (ssize_t)n;
 	}
 	if (r->stream_done)
@@ -196,13 +200,27 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 static enum MHD_Result queue_answer(struct http_req *r)
 {
 	struct MHD_Response *resp;
-	if (r->stream)
+	if (r->stream) {
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, r, NULL);
-	else
-		resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (char *)"",
-						       MHD_RESPMEM_MUST_COPY);
+	} else if (r->out.len) {
+		/* MHD takes the buffer: the answer is held once, not twice. */
+		size_t len = r->out.len;
+		char *body = buf_steal(&r->out);
+		resp = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
+		if (!resp)
+			free(body);
+		else
+			r->srv->unsent += r->counted = len;
+	} else {
+		resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+	}
 	if (!resp)
 		return MHD_NO;
+	/* From here the client must keep reading: one that stalls the answer
+	 * for stall_s is cut off, so an unread answer cannot pin memory for
+	 * the whole idle timeout. (A suspended stream is not stalled.) */
+	if (r->srv->stall_s)
+		MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->stall_s);
 	if (r->ctype[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
 	for (unsigned i = 0; i < r->nhdrs; i++)
@@ -261,7 +279,8 @@ void http_stream_write(struct http_req *r, const char *p, size_t n)
 {
 	if (!r->stream || r->stream_done)
 		return;
-	buf_append(&r->sbuf, p, n);
+	if (!buf_append(&r->sbuf, p, n))
+		r->srv->unsent += n;
 	if (r->reader_waiting)
 		wake(r);
 }
@@ -338,6 +357,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	s->inflight--;
+	s->unsent -= r->counted + r->sbuf.len;
+	/* Kept alive, the connection is idle again: the idle timeout. */
+	if (s->stall_s)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, s->timeout_s);
 	DLIST_UNLINK(s->reqs, r);
 	s->h->closed(r, s->ud);
 	req_free(r);
@@ -421,6 +444,8 @@ int http_start(struct http_server **out, const struct http_opts *o, char err[256
 	s->h = o->handlers;
 	s->ud = o->ud;
 	s->max_body = o->max_body;
+	s->timeout_s = o->timeout_s;
+	s->stall_s = o->stall_s && o->stall_s < o->timeout_s ? o->stall_s : 0;
 	s->loopback = addr_is_loopback(&ss);
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -491,6 +516,11 @@ unsigned http_inflight(const struct http_server *s)
 int http_port(const struct http_server *s)
 {
 	return s->port;
+}
+
+uint64_t http_unsent_bytes(const struct http_server *s)
+{
+	return s->unsent;
 }
 
 bool http_is_loopback(const struct http_server *s)

@@ -38,6 +38,7 @@ struct http_opts {
 	unsigned max_connections;
 	unsigned max_per_ip;         /* 0: no per-IP cap */
 	unsigned timeout_s;          /* idle connection timeout */
+	unsigned stall_s;            /* an answer the client does not read for this long: closed (0: timeout_s) */
 	struct evloop *loop;
 	const struct http_handlers *handlers;
 	void *ud;
@@ -56,6 +57,9 @@ void http_stop(struct http_server *s);
 /* The address actually bound (for port 0). */
 int http_port(const struct http_server *s);
 bool http_is_loopback(const struct http_server *s);
+/* Bytes of answers queued but not yet taken by their clients (whole
+ * answers until their request completes, stream chunks until sent). */
+uint64_t http_unsent_bytes(const struct http_server *s);
 
 /* The request. */
 const char *http_method(const struct http_req *r);

@@ -53,6 +53,10 @@ struct pool {
 };
 
 static void dispatch(struct pool *p);
+static void requeue(struct pool *p, struct pool_job *j);
+
+/* Workers a job may be refused by (memory, or found dead) before it fails. */
+#define POOL_JOB_RETRIES 2
 
 static void worker_count(const struct pool *p, unsigned *total, unsigned *idle_unbound,
 			 unsigned *starting_unbound)
@@ -95,6 +99,13 @@ static void job_done(struct wproc *w, struct result *r, void *ud)
 	}
 	struct pool *p = pw->pool;
 	pw->idle_since = clock_mono_ns();
+	if (r->not_started && j->retries < POOL_JOB_RETRIES) {
+		/* Its worker died before it did anything: another runs it. */
+		log_msg(LOG_INFO, "worker_gone", "worker %d died before job %s started: the job waits for another",
+			(int)w->pid, r->id);
+		requeue(p, j);
+		return;
+	}
 	if (r->wall_ns) {
 		double share = (double)r->cpu_ns / (double)r->wall_ns;
 		pw->cpu_share = pw->cpu_share * 0.7 + (share > 1 ? 1 : share) * 0.3;
@@ -156,6 +167,12 @@ static const struct wproc_cb worker_cb_nofetch = {
 static bool fn_binding(const char *b)
 {
 	return strchr(b, '/') && strncmp(b, "session:", 8) != 0;
+}
+
+/* A session's context is its state: what it holds is its own to keep. */
+static bool session_binding(const char *b)
+{
+	return strncmp(b, "session", 7) == 0;
 }
 
 static const char *binding_of(const struct pool_job *j)
@@ -226,11 +243,12 @@ static void on_sock(struct evsrc *src, uint32_t events)
 		worker_dying(pw);
 		return;
 	}
-	/* Recycle after enough executions, and a function's worker after
-	 * every invocation when the module cache is off. */
+	/* Recycle after enough executions, one that holds too much after
+	 * collecting (not a session's: that is its state), and a function's
+	 * worker after every invocation when the module cache is off. */
 	struct pool *p = pw->pool;
 	if (pw->w->state == WPROC_IDLE && !pw->w->inflight &&
-	    (pw->retire || (p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
+	    (pw->retire || (wproc_worn(pw->w) && !session_binding(pw->tenant)) || (p->o.max_execs && pw->w->execs >= p->o.max_execs) ||
 	     (!p->o.fn_module_cache && pw->bound && fn_binding(pw->tenant) && pw->w->execs > 0))) {
 		worker_dying(pw);
 		return;
@@ -426,8 +444,19 @@ static void evict_loaded(struct pool *p)
 		worker_dying(lru);
 }
 
-/* Workers a job may be refused by for memory before it fails. */
-#define POOL_MEMORY_RETRIES 2
+/* Puts j back at the head of the queue: a worker could not take it, or
+ * died before it started. */
+static void requeue(struct pool *p, struct pool_job *j)
+{
+	j->worker = NULL;
+	j->retries++;
+	j->queued = true;
+	j->next = p->qhead;
+	p->qhead = j;
+	if (!p->qtail)
+		p->qtail = j;
+	p->queued++;
+}
 
 static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j)
 {
@@ -447,20 +476,19 @@ static void start_job(struct pool *p, struct pool_worker *pw, struct pool_job *j
 		evict_loaded(p);
 	if (!rc)
 		rc = wproc_exec(pw->w, &j->job, j, &j->slot);
-	if (rc == -EDQUOT && j->retries < POOL_MEMORY_RETRIES) {
-		/* The worker holds more than this job's memory cap: a fresher
-		 * worker (a warm one holds ~32 MB) can take it. */
-		log_msg(LOG_INFO, "worker_memory", "worker %d holds more than the job's %llu MB cap: retired, the job waits for another",
-			(int)pw->w->pid, (unsigned long long)(j->job.memory_bytes >> 20));
-		j->worker = NULL;
+	bool dead = rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT;
+	if ((rc == -EDQUOT || dead) && j->retries < POOL_JOB_RETRIES) {
+		/* The worker holds more than this job's memory cap (a fresher
+		 * one, holding ~32 MB, can take it), or it has died: the job
+		 * was not sent, and waits for another. */
+		if (dead)
+			log_msg(LOG_INFO, "worker_gone", "worker %d died before it could take a job (%s): the job waits for another",
+				(int)pw->w->pid, strerror(-rc));
+		else
+			log_msg(LOG_INFO, "worker_memory", "worker %d holds more than the job's %llu MB cap: retired, the job waits for another",
+				(int)pw->w->pid, (unsigned long long)(j->job.memory_bytes >> 20));
 		worker_dying(pw);
-		j->retries++;
-		j->queued = true;
-		j->next = p->qhead;
-		p->qhead = j;
-		if (!p->qtail)
-			p->qtail = j;
-		p->queued++;
+		requeue(p, j);
 		return;
 	}
 	if (rc) {

@@ -104,7 +104,7 @@ struct pool_job {
 	bool queued;
 	bool cold;                   /* it was the first job of a freshly bound worker */
 	uint64_t slot;               /* its number in its worker */
-	unsigned retries;            /* workers that could not take it (memory) */
+	unsigned retries;            /* workers that could not take it (memory, a dead one) */
 };
 
 struct pool;

@@ -71,9 +71,14 @@ static const struct setting {
 	U("CORRAL_MAX_CONNECTIONS_PER_IP", NULL, max_per_ip, 0, 1000000, "0"),
 	U("CORRAL_CONNECTION_TIMEOUT_S", NULL, conn_timeout_s, 1, 3600, "60"),
 	U("CORRAL_DRAIN_TIMEOUT_S", NULL, drain_timeout_s, 0, 3600, "30"),
+	U("CORRAL_WRITE_STALL_S", NULL, write_stall_s, 0, 3600, "30"),
+	U("CORRAL_MAX_UNSENT_MB", NULL, max_unsent_mb, 0, 1u << 20, "256"),
 	U("CORRAL_EXEC_RETENTION_S", NULL, exec_retention_s, 0, 365u * 86400, "86400"),
 	U("CORRAL_EXEC_RETENTION_ROWS", NULL, exec_retention_rows, 0, 100000000, "100000"),
 	S("CORRAL_FETCH_ALLOW", "fetch-allow", fetch_allow, "-"),
+	S("CORRAL_ALLOWED_ORIGINS", NULL, allowed_origins, "-"),
+	S("CORRAL_ALLOWED_HOSTS", NULL, allowed_hosts, "-"),
+	S("CORRAL_METRICS_TOKEN", NULL, metrics_token, "-"),
 	B("CORRAL_FETCH_ALLOW_PRIVATE", NULL, fetch_allow_private, "false"),
 	U("CORRAL_FETCH_MAX_BYTES", NULL, fetch_max_bytes, 0, 1ull << 30, "10485760"),
 	U("CORRAL_FETCH_TIMEOUT_MS", NULL, fetch_timeout_ms, 1, 600000, "30000"),
@@ -120,8 +125,13 @@ static void usage(FILE *f)
 		   "                    [--pool-size N] [--max-pool-size N]\n\n"
 		   "Settings (flag > environment > default):\n");
 	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-		fprintf(f, "  %-30s default %s%s%s\n", settings[i].env, settings[i].dflt,
-			settings[i].flag ? "  (--" : "", settings[i].flag ? settings[i].flag : "");
+		fprintf(f, "  %-30s default %s%s%s%s\n", settings[i].env, settings[i].dflt,
+			settings[i].flag ? "  (--" : "", settings[i].flag ? settings[i].flag : "",
+			settings[i].flag ? ")" : "");
+	/* Read where they act, not through the table. */
+	fprintf(f, "  %-30s default %s\n", "CORRAL_LOG_LEVEL", "info");
+	fprintf(f, "  %-30s default %s\n", "CORRAL_REGEX_JIT", "true");
+	fprintf(f, "\n.env.example in the repository lists each with what it does.\n");
 }
 
 static int parse_config(int argc, char **argv, struct serve_config *c, char err[CONFIG_ERR_LEN])
@@ -375,6 +385,7 @@ int serve_main(int argc, char **argv)
 		.max_connections = (unsigned)c.max_connections,
 		.max_per_ip = (unsigned)c.max_per_ip,
 		.timeout_s = (unsigned)c.conn_timeout_s,
+		.stall_s = (unsigned)c.write_stall_s,
 		.loop = &loop,
 		.handlers = &api_handlers,
 		.ud = &api,
@@ -384,6 +395,7 @@ int serve_main(int argc, char **argv)
 		fprintf(stderr, "corral serve: %s\n", herr);
 		goto out;
 	}
+	api.http = http;
 	uint64_t nkeys = 0;
 	store_key_count(store, &nkeys);
 	if (nkeys == 0 && !http_is_loopback(http) && !c.insecure) {

@@ -21,10 +21,14 @@ struct serve_config {
 	uint64_t worker_concurrency, worker_memory_mb, max_inflight;
 	uint64_t rate_limit, rate_burst, tenant_concurrency;
 	uint64_t max_connections, max_per_ip, conn_timeout_s, drain_timeout_s;
+	uint64_t write_stall_s, max_unsent_mb;
 	uint64_t exec_retention_s, exec_retention_rows;
 	bool module_cache;
 	uint64_t module_cache_max;
 	char fetch_allow[4096];
+	char allowed_origins[4096]; /* CORS: origins whose pages may call the API ("-": none) */
+	char allowed_hosts[4096];
+	char metrics_token[256];    /* with API keys: the Bearer token /metrics wants ("-": none) */   /* keyless mode: Host names served besides localhost and IPs */
 	bool fetch_allow_private;
 	uint64_t fetch_max_bytes, fetch_timeout_ms;
 	uint64_t tmp_mb;

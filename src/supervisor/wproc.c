@@ -1,5 +1,6 @@
 /* wproc — see wproc.h. */
 #include "supervisor/wproc.h"
+#include "supervisor/egress_hdr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -79,6 +81,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 	w->pid = child.pid;
 	w->pidfd = child.pidfd;
 	w->fd = child.fd;
+	w->shared = child.shared;
 	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
 	w->state = WPROC_STARTING;
 	w->started_ns = clock_mono_ns();
@@ -115,6 +118,14 @@ static int write_frame(struct wproc *w, const struct buf *b)
 			return -errno;
 	}
 	return 0;
+}
+
+bool wproc_worn(const struct wproc *w)
+{
+	if (!w->base_rss || w->held_rss <= w->base_rss)
+		return false;
+	uint64_t allow = w->mem_cap / 4 > WPROC_HELD_MAX ? w->mem_cap / 4 : WPROC_HELD_MAX;
+	return w->held_rss - w->base_rss > allow;
 }
 
 bool wproc_has_room(const struct wproc *w)
@@ -364,9 +375,11 @@ static int handle_result(struct wproc *w, const struct ipc_msg *m, const struct 
 	}
 	if (ipc_get(m, IPC_T_EXIT_CODE))
 		r.exit_code = (int)(ipc_get_u64(m, IPC_T_EXIT_CODE, 0) & 0xff);
-	/* Alone in its worker, an execution's peak is the cgroup's; beside
-	 * others, the worker's own account of what it charged to it. */
-	if (w->has_cg && w->cap == 1) {
+	/* An execution's peak is the worker's own account of what its turns
+	 * grew (what earlier ones left is not its own); one that hit the
+	 * cgroup's cap alone in its worker reports the cgroup's peak, what
+	 * the kernel held it to. */
+	if (w->has_cg && w->cap == 1 && r.status == OUTCOME_MEMORY_LIMIT) {
 		uint64_t peak = cg_worker_peak(&w->cg);
 		if (peak)
 			r.peak_memory = peak;
@@ -415,6 +428,24 @@ static int handle_fetch(struct wproc *w, const struct ipc_msg *m, const struct w
 	if (!r->url || !r->method || !r->headers || (body && !r->body) || memchr(r->url, '\0', strlen(r->url) + 1) != r->url + strlen(r->url)) {
 		egress_req_free(r);
 		return -ENOMEM;
+	}
+	/* The worker checked its header lines; it is not trusted. NUL is
+	 * checked on the field: a line is a C string from here on. */
+	for (unsigned i = 0; i < m->nfields; i++) {
+		const struct ipc_field *hf = &m->fields[i];
+		if (hf->tag == IPC_T_HEADER && memchr(hf->data, '\0', hf->len)) {
+			snprintf(r->error, sizeof r->error, "refused: a request header holds a NUL byte");
+			break;
+		}
+	}
+	for (size_t i = 0; !r->error[0] && i < r->nheaders; i++)
+		if (egress_hdr_check(r->headers[i]) == EGRESS_HDR_BAD)
+			snprintf(r->error, sizeof r->error, "refused: request header '%.60s' is malformed "
+				 "(CR, LF, or a name that is not a token)", r->headers[i]);
+	if (r->error[0]) {
+		wproc_fetch_reply(w, r);
+		egress_req_free(r);
+		return 0;
 	}
 	if (++x->fetches > 64) {
 		snprintf(r->error, sizeof r->error, "refused: too many fetches in one execution");
@@ -506,6 +537,7 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 		if (w->state != WPROC_STARTING)
 			return -EPROTO;
 		w->layers = (unsigned)ipc_get_u64(m, IPC_T_LAYERS, 0);
+		w->base_rss = w->held_rss = ipc_get_u64(m, IPC_T_RSS, 0);
 		w->state = WPROC_IDLE;
 		if (cb->ready)
 			cb->ready(w, ud);
@@ -533,6 +565,9 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 	}
 	case IPC_MSG_RESULT:
 		return handle_result(w, m, cb, ud);
+	case IPC_MSG_IDLE:
+		w->held_rss = ipc_get_u64(m, IPC_T_RSS, 0);
+		return 0;
 	case IPC_MSG_FETCH:
 		return handle_fetch(w, m, cb, ud);
 	case IPC_MSG_RESPONSE_HEAD: {
@@ -699,11 +734,15 @@ bool wproc_reusable(const struct wproc *w)
 /* The outcome of x, in flight in a worker that has died: its own when it
  * is the execution the worker died of (or it was alone), else `killed`
  * with the reason its neighbour gave. */
-static void died_result(struct wproc *w, const struct wproc_exec *x, unsigned at_death, int st,
+static void died_result(struct wproc *w, const struct wproc_exec *x, unsigned at_death, uint64_t turn, int st,
 			const struct rusage *ru, struct result *r)
 {
 	char msg[200];
 	snprintf(r->id, sizeof r->id, "%s", x->id);
+	/* One the worker never took off its socket (its slot is past the
+	 * last the shared page says it took; slots only grow) did nothing:
+	 * it may run elsewhere. */
+	r->not_started = w->shared && x->slot > __atomic_load_n(&w->shared->seen_slot, __ATOMIC_ACQUIRE);
 	r->wall_ns = clock_mono_ns() - x->start_ns;
 	r->cpu_ns = ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000ull +
 		    ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000ull;
@@ -717,7 +756,9 @@ static void died_result(struct wproc *w, const struct wproc_exec *x, unsigned at
 	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	/* Alone at its death (or in a worker of one), what killed the worker
 	 * was this execution's doing. */
-	bool own = w->cap == 1 || x->slot == w->blame || (!w->blame && at_death == 1);
+	/* ... or, with no overrun of ours to blame, the one whose turn was
+	 * running (the shared page says which). */
+	bool own = w->cap == 1 || x->slot == w->blame || (!w->blame && (turn ? x->slot == turn : at_death == 1));
 	if (!own) {
 		const char *why = NULL;
 		switch (w->kill_reason) {
@@ -833,6 +874,10 @@ void wproc_reap(struct wproc *w, const struct wproc_cb *cb, void *ud)
 reaped:
 	w->state = WPROC_DEAD;
 	unsigned at_death = w->inflight;
+	/* The execution whose turn was running when it died, if in flight. */
+	uint64_t turn = w->shared ? __atomic_load_n(&w->shared->turn_slot, __ATOMIC_RELAXED) : 0;
+	if (turn && !idmap_get(&w->jobs, turn))
+		turn = 0;
 	while (w->inflight) {
 		struct wproc_exec *x = NULL;
 		idmap_each(&w->jobs, first_job, &x);
@@ -840,7 +885,7 @@ reaped:
 			break;
 		struct result r;
 		result_init(&r);
-		died_result(w, x, at_death, st, &ru, &r);
+		died_result(w, x, at_death, turn, st, &ru, &r);
 		void *user = x->user;
 		job_drop(w, x);
 		if (cb && cb->done)
@@ -874,6 +919,8 @@ static void release(struct wproc *w, bool reap)
 	if (w->pidfd >= 0)
 		close(w->pidfd);
 	ipc_reader_release(&w->rd);
+	if (w->shared)
+		munmap(w->shared, sizeof *w->shared);
 	idmap_each(&w->jobs, free_job, NULL);
 	idmap_release(&w->jobs);
 	free(w);

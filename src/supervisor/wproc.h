@@ -42,6 +42,9 @@
  * (working through other executions' turns, or a backlog of starts under
  * load) gets up to this much longer before it is killed all the same. */
 #define WPROC_BUSY_GRACE_MS 5000
+/* What an idle worker may hold past what it started with (or a quarter of
+ * its cap, if more) before it is retired (wproc_worn). */
+#define WPROC_HELD_MAX (32u << 20)
 #define WPROC_SNAPSHOT_MS 1000 /* a session snapshot's budget after the code */
 #define WPROC_READY_TIMEOUT_MS 10000
 #define WPROC_PIDS_CAP 256 /* threads per worker (pids cgroup) */
@@ -140,6 +143,9 @@ struct wproc {
 	char blame_id[65];        /* ... and its id */
 	uint64_t next_kill_ns;    /* no execution is overdue before this */
 	uint64_t heard_ns;        /* when the worker last sent a frame */
+	uint64_t base_rss;        /* resident bytes it started with (READY) */
+	uint64_t held_rss;        /* ... it held after its last idle collection (IDLE) */
+	struct spawn_shared *shared; /* the page the worker writes (spawn.h), or NULL */
 	bool last;                /* no more executions: it ends after these */
 	void *user;               /* for the caller */
 };
@@ -171,6 +177,10 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job, void *user, uint64_
  * to its end, and the callbacks get NULL for it. */
 void wproc_forget(struct wproc *w, uint64_t slot);
 bool wproc_has_room(const struct wproc *w);
+/* Whether the worker, idle and collected, still holds so much more than it
+ * started with (WPROC_HELD_MAX, or a quarter of its cap) that the next
+ * execution would be charged for it: retire it. */
+bool wproc_worn(const struct wproc *w);
 /* Lets the worker run cap executions at once; with cap > 1 its cgroup's
  * memory cap becomes memory_bytes, shared by them. Returns 0 or -errno. */
 int wproc_set_capacity(struct wproc *w, unsigned cap, uint64_t memory_bytes);

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <unistd.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ int engine_new(struct engine **out, const struct engine_opts *opts, const struct
 	e->jit = opts->jit;
 	e->io = *io;
 	e->statm_fd = opts->statm_fd;
+	e->turn_slot = opts->turn_slot;
 	if (!opts->jit) {
 		jsc_options_set_boolean("useJIT", 0);
 		jsc_options_set_boolean("useDFGJIT", 0);
@@ -377,6 +379,30 @@ void engine_prepare(struct engine *e)
 		e->ctx_cost = after - before;
 }
 
+/* WTF's allocator (bmalloc/libpas) keeps freed pages for reuse; this
+ * returns them (FastMalloc.h, exported by libjavascriptcoregtk). */
+extern void _ZN3WTF27releaseFastMallocFreeMemoryEv(void);
+
+uint64_t engine_rss(struct engine *e)
+{
+	return rss_now(e);
+}
+
+uint64_t engine_collect(struct engine *e)
+{
+	uint64_t rss = rss_now(e);
+	if (!rss || !e->idle_rss || rss < e->idle_rss + ENGINE_COLLECT_SLACK) {
+		if (!e->idle_rss)
+			e->idle_rss = rss; /* the first reading: the worker as it started */
+		return 0;
+	}
+	JSSynchronousGarbageCollectForDebugging(e->host_ctx);
+	_ZN3WTF27releaseFastMallocFreeMemoryEv();
+	malloc_trim(0);
+	e->idle_rss = rss_now(e);
+	return e->idle_rss;
+}
+
 /* Puts a fresh context in x: the one made while the worker was idle, or a
  * new one with the request-independent globals. Returns 0, or -1 with res
  * set (internal). */
@@ -500,6 +526,8 @@ static void turn_begin(struct exec *x)
 {
 	x->eng->cur = x;
 	exec_current = x;
+	if (x->eng->turn_slot)
+		__atomic_store_n(x->eng->turn_slot, x->req->slot, __ATOMIC_RELAXED);
 	x->turn_cpu_ns = clock_thread_cpu_ns();
 	x->turn_rss = rss_now(x->eng);
 }
@@ -521,6 +549,8 @@ static void turn_end(struct exec *x)
 	host_output_flush(x);
 	e->cur = NULL;
 	exec_current = NULL;
+	if (e->turn_slot)
+		__atomic_store_n(e->turn_slot, 0, __ATOMIC_RELAXED);
 }
 
 /* Whether x has nothing left that could run: it was stopped, it threw,

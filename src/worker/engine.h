@@ -41,11 +41,15 @@ struct engine;
 /* A session's snapshot runs after its code on this budget (wproc gives the
  * worker WPROC_SNAPSHOT_MS more before killing it). */
 #define ENGINE_SNAPSHOT_MS 800
+/* Growth of resident memory past the last collection that makes the idle
+ * worker collect (a full collection costs ~1-5 ms; a hello leaves ~0). */
+#define ENGINE_COLLECT_SLACK (8u << 20)
 
 struct engine_opts {
 	bool jit;
 	bool wasm;                /* WebAssembly on in the VM (process-wide; set before it exists) */
 	int statm_fd;             /* /proc/self/statm, opened before the sandbox closes; -1: none */
+	uint64_t *turn_slot;      /* where to say whose turn runs (the shared page), or NULL */
 };
 
 struct exec_req {
@@ -123,6 +127,14 @@ int engine_warm(struct engine *e, bool full);
  * ~0.1 ms of context creation and global installation leave the request's
  * path. */
 void engine_prepare(struct engine *e);
+/* Gives back what ended executions left (call while idle, before
+ * engine_prepare): when resident memory grew by ENGINE_COLLECT_SLACK since
+ * the last time, a full collection and a return of free heap pages to the
+ * kernel. So the next execution is charged only for its own memory.
+ * Returns the resident bytes after it, or 0 when it was not needed. */
+uint64_t engine_collect(struct engine *e);
+/* Resident bytes of the worker now (0: unknown). */
+uint64_t engine_rss(struct engine *e);
 /* Starts an execution and runs its first turn; req is the engine's until
  * io->done hands it back (possibly before this returns). */
 void engine_start(struct engine *e, struct exec_req *req);

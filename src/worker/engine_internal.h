@@ -77,7 +77,9 @@ struct engine {
 	bool ending_parked;
 	bool terminated;              /* the watchdog stopped the turn in progress */
 	int statm_fd;                 /* /proc/self/statm, or -1 */
+	uint64_t *turn_slot;          /* the shared page's turn_slot, or NULL */
 	uint64_t ctx_cost;            /* resident bytes a fresh context took, at most */
+	uint64_t idle_rss;            /* resident bytes after the last collection (engine_collect) */
 };
 
 /* host_console.c: writes to the execution's output, enforcing the cap. */

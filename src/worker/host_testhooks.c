@@ -133,6 +133,26 @@ static JSValueRef t_raw(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return JSValueMakeUndefined(ctx);
 }
 
+static void *held[64];
+static unsigned nheld;
+
+/* hold(mb): memory the worker keeps for the rest of its life (touched,
+ * never freed), as a leak or a cache would: what an idle worker holds. */
+static JSValueRef t_hold(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			 size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	double mb = argc ? JSValueToNumber(ctx, argv[0], NULL) : 0;
+	if (!(mb > 0 && mb <= 1024))
+		return JSValueMakeUndefined(ctx);
+	size_t n = (size_t)mb << 20;
+	char *p = nheld < 64 ? malloc(n) : NULL;
+	if (p) {
+		memset(p, 1, n);
+		held[nheld++] = p;
+	}
+	return JSValueMakeBoolean(ctx, p != NULL);
+}
+
 static JSValueRef t_info(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			 size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
@@ -174,6 +194,7 @@ void host_testhooks_install(struct exec *x, JSObjectRef global)
 	jsval_set(ctx, t, "syscall", jsval_make_fn(ctx, "syscall", t_syscall), 0);
 	jsval_set(ctx, t, "stall", jsval_make_fn(ctx, "stall", t_stall), 0);
 	jsval_set(ctx, t, "info", jsval_make_fn(ctx, "info", t_info), 0);
+	jsval_set(ctx, t, "hold", jsval_make_fn(ctx, "hold", t_hold), 0);
 	jsval_set(ctx, t, "raw", jsval_make_fn(ctx, "raw", t_raw), 0);
 	jsval_set(ctx, t, "sessions", jsval_make_fn(ctx, "sessions", t_sessions), 0);
 	/* The runtime's fetch door, reachable before the runtime is loaded. */

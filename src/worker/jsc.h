@@ -23,6 +23,10 @@ JSValueRef JSScriptEvaluate(JSContextRef ctx, JSScriptRef script, JSValueRef thi
 JSScriptRef JSScriptRetain(JSScriptRef script);
 void JSScriptRelease(JSScriptRef script);
 
+/* JSContextRefPrivate.h: a full collection now, on this thread (the public
+ * JSGarbageCollect only asks for one). */
+void JSSynchronousGarbageCollectForDebugging(JSContextRef ctx);
+
 /* From JSC's GLib API (jsc/jsc-options.h), declared here to keep GLib's
  * headers out: options must be set before the first VM exists. */
 int jsc_options_set_boolean(const char *option, int value);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct worker {
 	uint64_t sent_ns; /* when send was last written */
 	bool broken;      /* the socket failed: stop */
 	bool last;        /* an execution was the last of the worker's life */
+	struct spawn_shared *shared; /* the page shared with the supervisor, or NULL */
 };
 
 #define SEND_AT (256u << 10)
@@ -272,6 +274,10 @@ static int on_frame(struct worker *wk, struct engine *eng, const struct ipc_msg 
 			fprintf(stderr, "corral worker: out of memory for an execution\n");
 			return -1;
 		}
+		/* Taken: if the worker dies from here on, the supervisor knows
+		 * this one may have run (one it never took may run elsewhere). */
+		if (wk->shared)
+			__atomic_store_n(&wk->shared->seen_slot, o->req.slot, __ATOMIC_RELEASE);
 		engine_start(eng, &o->req);
 		return 0;
 	}
@@ -313,10 +319,16 @@ int worker_main(int argc, char **argv)
 	};
 	/* Opened before the sandbox closes: each execution is charged with
 	 * the resident memory its turns add. */
+	/* The page shared with the supervisor (spawn.h), mapped before the
+	 * sandbox closes; its fd is not needed after. */
+	void *page = mmap(NULL, sizeof *wk.shared, PROT_READ | PROT_WRITE, MAP_SHARED, SPAWN_SHARED_FD, 0);
+	wk.shared = page == MAP_FAILED ? NULL : page;
+	close(SPAWN_SHARED_FD);
 	struct engine_opts eo = {
 		.jit = arg_num(argc, argv, "--jit", 1) != 0,
 		.wasm = arg_num(argc, argv, "--wasm", 0) != 0,
 		.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC),
+		.turn_slot = wk.shared ? &wk.shared->turn_slot : NULL,
 	};
 	struct engine_io io = { on_output, io_send, on_done, &wk };
 	struct engine *eng = NULL;
@@ -336,8 +348,10 @@ int worker_main(int argc, char **argv)
 		return 1;
 	}
 	engine_prepare(eng);
+	engine_collect(eng); /* the first reading: what the worker holds to start with */
 	ipc_enc_begin(&wk.out, IPC_MSG_READY);
 	ipc_enc_u64(&wk.out, IPC_T_LAYERS, (uint64_t)layers);
+	ipc_enc_u64(&wk.out, IPC_T_RSS, engine_rss(eng));
 	send_frame(&wk);
 	flush_frames(&wk);
 
@@ -357,8 +371,18 @@ int worker_main(int argc, char **argv)
 		flush_frames(&wk);
 		if (wk.last && engine_inflight(eng) == 0)
 			break;
-		if (engine_inflight(eng) == 0)
+		if (engine_inflight(eng) == 0) {
+			/* What the ended executions left goes back first; the
+			 * supervisor hears what the worker still holds. */
+			uint64_t kept = engine_collect(eng);
+			if (kept) {
+				ipc_enc_begin(&wk.out, IPC_MSG_IDLE);
+				ipc_enc_u64(&wk.out, IPC_T_RSS, kept);
+				send_frame(&wk);
+				flush_frames(&wk);
+			}
 			engine_prepare(eng);
+		}
 		int timeout = -1;
 		if (wake) {
 			uint64_t now = clock_mono_ns();

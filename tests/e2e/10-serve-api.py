@@ -271,7 +271,8 @@ try:
     t.ok(rc == 0 and re.fullmatch(r"ck_[0-9A-Za-z]+", key or "-"), "corral keys create prints a ck_ key", (rc, out, err))
     rc2, out2, err2 = corral_keys(dd, "create", "--tenant", "t2")
     key2 = out2.strip()
-    b = start("the server starts with keys in the store", data_dir=dd, env={"ISOLATE_POOL_SIZE": "1"})
+    b = start("the server starts with keys in the store", data_dir=dd,
+              env={"ISOLATE_POOL_SIZE": "1", "CORRAL_METRICS_TOKEN": "op-metrics-token-42"})
     if b is not None and key:
         def refused(headers, desc, path="/v1/execute", obj=None):
             s, r, h = b.json("POST", path, obj or {"code": "'should not run'"}, headers=headers)
@@ -293,8 +294,13 @@ try:
         t.eq((s, (r or {}).get("stdout")), (200, "1\n"), "with keys: /api/execute with the key -> 200")
         s, _, _ = b.request("GET", "/healthz")
         s2, _ = b.wait_ready(20)
-        s3, _, _ = b.request("GET", "/metrics")
-        t.eq((s, s2, s3), (200, 200, 200), "with keys: /healthz, /readyz and /metrics need no key")
+        t.eq((s, s2), (200, 200), "with keys: /healthz and /readyz need no key")
+        s3, _, raw3 = b.request("GET", "/metrics")
+        s4, _, _ = b.request("GET", "/metrics", headers={"Authorization": "Bearer " + key})
+        s5, _, raw5 = b.request("GET", "/metrics", headers={"Authorization": "Bearer op-metrics-token-42"})
+        t.ok(s3 == 401 and b"CORRAL_METRICS_TOKEN" in raw3 and s4 == 401 and s5 == 200 and b"corral_" in raw5,
+             "with keys: /metrics wants the operator's CORRAL_METRICS_TOKEN (none: 401; a tenant's key: 401)",
+             (s3, s4, s5, raw3[:200]))
 
         rc, out, err = corral_keys(dd, "revoke", key[:11])
         t.eq(rc, 0, "corral keys revoke <prefix> succeeds")

@@ -136,26 +136,26 @@ ROWS = [
 RAW = [
     ("a garbage request line", b"GARBAGE\r\n\r\n", None, False),
     ("a request line with no version", b"GET /healthz\r\n\r\n", "no5xx", True),
-    ("a NUL byte in the request line", b"GET /heal\x00thz HTTP/1.1\r\nHost: x\r\n\r\n", None, False),
-    ("a header line over 16 KiB", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n", None, False),
-    ("a header section of 1 MiB", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+    ("a NUL byte in the request line", b"GET /heal\x00thz HTTP/1.1\r\nHost: localhost\r\n\r\n", None, False),
+    ("a header line over 16 KiB", b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n", None, False),
+    ("a header section of 1 MiB", b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
      + b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 1000) for i in range(1024)) + b"\r\n", None, False),
-    ("1,000 small headers", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+    ("1,000 small headers", b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
      + b"".join(b"X-H%d: v\r\n" % i for i in range(1000)) + b"\r\n", "no5xx", False),
-    ("a header without a colon", b"GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n", "no5xx", False),
-    ("Content-Length: abc", b"POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    ("a header without a colon", b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nNoColonHere\r\n\r\n", "no5xx", False),
+    ("Content-Length: abc", b"POST /v1/execute HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
      b"Content-Length: abc\r\n\r\n", None, False),
-    ("Content-Length: -1", b"POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    ("Content-Length: -1", b"POST /v1/execute HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
      b"Content-Length: -1\r\n\r\n", None, False),
-    ("Content-Length longer than the body, then EOF", b"POST /v1/execute HTTP/1.1\r\nHost: x\r\n"
+    ("Content-Length longer than the body, then EOF", b"POST /v1/execute HTTP/1.1\r\nHost: localhost\r\n"
      b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"code\":", None, True),
-    ("Content-Length and Transfer-Encoding both", b"POST /v1/execute HTTP/1.1\r\nHost: x\r\n"
+    ("Content-Length and Transfer-Encoding both", b"POST /v1/execute HTTP/1.1\r\nHost: localhost\r\n"
      b"Content-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"c\r\n{\"code\":\"1\"}\r\n0\r\n\r\n", "no5xx", True),
-    ("a bad chunk size", b"POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    ("a bad chunk size", b"POST /v1/execute HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
      b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", None, False),
     ("a chunked body over CORRAL_MAX_BODY_BYTES -> 413",
-     b"POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"POST /v1/execute HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
      + b"".join(b"%x\r\n" % 20000 + b"x" * 20000 + b"\r\n" for _ in range(MAX_BODY // 20000 + 2)) + b"0\r\n\r\n",
      {413, 411}, False),
 ]

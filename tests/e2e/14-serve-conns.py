@@ -44,7 +44,7 @@ try:
         opened += 1
         # Every hundredth one is used once first, and so is truly kept alive.
         if i % 100 == 0:
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             data = b""
             while b"\r\n\r\n" not in data or not data.endswith(b"}"):
                 chunk = s.recv(4096)
@@ -66,7 +66,7 @@ good = 0
 sample = socks[1::997][:10]
 for s in sample:
     try:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         if s.recv(4096).startswith(b"HTTP/1.1 200"):
             good += 1
     except OSError:
@@ -85,7 +85,7 @@ try:
     held = [socket.create_connection(("127.0.0.1", srv.port), timeout=5) for _ in range(20)]
     extra = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
     try:
-        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         got = extra.recv(4096)
     except OSError:
         got = b""

@@ -242,6 +242,10 @@ static void test_round_trips(void)
 	const struct spec drop[] = { S(IPC_T_SESSION, "s_abc") };
 	round_trip("DROP_SESSION", IPC_MSG_DROP_SESSION, drop, 1);
 	round_trip("READY with no field", IPC_MSG_READY, ready, 0);
+	const struct spec ready_rss[] = { U(IPC_T_LAYERS, 7), U(IPC_T_RSS, 31u << 20) };
+	round_trip("READY with the worker's resident bytes", IPC_MSG_READY, ready_rss, 2);
+	const struct spec idle[] = { U(IPC_T_RSS, 40u << 20) };
+	round_trip("IDLE", IPC_MSG_IDLE, idle, 1);
 
 	const struct spec out1[] = { U(IPC_T_SLOT, 1), U(IPC_T_STREAM, IPC_STREAM_STDOUT), S(IPC_T_DATA, "hello\n") };
 	round_trip("OUTPUT stdout", IPC_MSG_OUTPUT, out1, 3);
@@ -544,6 +548,12 @@ static void test_reject_missing(void)
 	fb_str(IPC_T_SESSION, "s_abc");
 	fb_u64(IPC_T_SLOT, 1);
 	REJECTS("DROP_SESSION with a SLOT (it is about no execution)");
+	fb_begin(IPC_MSG_IDLE);
+	REJECTS("IDLE without RSS");
+	fb_begin(IPC_MSG_IDLE);
+	fb_u64(IPC_T_RSS, 1);
+	fb_u64(IPC_T_SLOT, 1);
+	REJECTS("IDLE with a SLOT (it is about no execution)");
 }
 
 static void test_reject_caps(void)

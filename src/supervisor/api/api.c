@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "supervisor/api/api_exec.h"
 #include "supervisor/api/api_fn.h"
+#include "supervisor/api/api_guard.h"
 #include "supervisor/api/api_ops.h"
 #include "supervisor/api/api_session.h"
 #include "supervisor/api/api_settings.h"
@@ -51,6 +52,8 @@ static void handle_execute(struct api *a, struct http_req *r, bool compat)
 			api__error_json(r, 503, "draining", NULL, "the service is shutting down");
 		return;
 	}
+	if (api__unsent_full(a, r, compat))
+		return;
 	struct api_exec *x = api__exec_parse(a, r, compat);
 	if (!x)
 		return;
@@ -135,6 +138,13 @@ static void on_request(struct http_req *r, void *ud)
 			break;
 		}
 	}
+	if (!found && path_known && !strcmp(method, "OPTIONS")) {
+		/* A CORS preflight: the guard answers it. */
+		for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !found; i++)
+			if (routes[i].prefix ? strncmp(path, routes[i].path, strlen(routes[i].path)) == 0
+					     : strcmp(path, routes[i].path) == 0)
+				found = &routes[i];
+	}
 	if (!found) {
 		if (path_known) {
 			http_add_header(r, "Allow", "GET, POST");
@@ -144,12 +154,16 @@ static void on_request(struct http_req *r, void *ud)
 		}
 		return;
 	}
+	if (!api_guard(a, r, found->label))
+		return;
 	if (!strcmp(found->label, "/healthz"))
 		api_ops_healthz(a, r);
 	else if (!strcmp(found->label, "/readyz"))
 		api_ops_readyz(a, r);
-	else if (!strcmp(found->label, "/metrics"))
-		api_ops_metrics(a, r, false);
+	else if (!strcmp(found->label, "/metrics")) {
+		if (api_ops_metrics_allowed(a, r))
+			api_ops_metrics(a, r, false);
+	}
 	else if (!strcmp(found->label, "/v1/metrics")) {
 		char tenant[65];
 		if (api__authenticate(a, r, tenant, false))

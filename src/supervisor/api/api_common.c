@@ -1,5 +1,6 @@
 /* api_common — see api_common.h. */
 #include "supervisor/api/api_common.h"
+#include "supervisor/serve.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +52,22 @@ void api__error_compat(struct http_req *r, int status, const char *msg)
 	buf_putc(&b, '}');
 	api__respond_json(r, status, &b);
 	buf_release(&b);
+}
+
+bool api__unsent_full(struct api *a, struct http_req *r, bool compat)
+{
+	uint64_t cap = a->cfg->max_unsent_mb << 20;
+	if (!a->http || !cap || http_unsent_bytes(a->http) <= cap)
+		return false;
+	api__retry_after(r, 1);
+	char msg[200];
+	snprintf(msg, sizeof msg, "answers other clients have not read yet hold more than %llu MB; retry later",
+		 (unsigned long long)a->cfg->max_unsent_mb);
+	if (compat)
+		api__error_compat(r, 503, msg);
+	else
+		api__error_json(r, 503, "overloaded", NULL, "%s", msg);
+	return true;
 }
 
 void api__retry_after(struct http_req *r, unsigned s)

@@ -32,6 +32,7 @@ struct api {
 	struct store *store;
 	struct metrics *metrics;
 	struct ratelimit *rl;
+	const struct http_server *http; /* for the bytes of answers not yet read */
 	bool dev_mode;       /* no keys and a loopback listener: tenant "default" */
 	bool draining;
 	unsigned sessions;
@@ -49,6 +50,9 @@ void api__error_json(struct http_req *r, int status, const char *code, const cha
 /* The compatibility route's errors: {"error": "message"}. */
 void api__error_compat(struct http_req *r, int status, const char *msg);
 void api__retry_after(struct http_req *r, unsigned s);
+/* Whether answers other clients have not read hold more than
+ * CORRAL_MAX_UNSENT_MB: then r is answered 503 (Retry-After) and true. */
+bool api__unsent_full(struct api *a, struct http_req *r, bool compat);
 /* Sets tenant, or answers 401 and returns false. */
 bool api__authenticate(struct api *a, struct http_req *r, char tenant[65], bool compat);
 /* Queues an execution record for the next api__records_flush. */

@@ -252,7 +252,11 @@ static void deploy_check(struct api *a, struct http_req *r, const char *tenant, 
 	d->memory = memory;
 	snprintf(d->tenant, sizeof d->tenant, "%s", tenant);
 	snprintf(d->name, sizeof d->name, "%s", name);
-	result_new_id(d->id, sizeof d->id);
+	if (result_new_id(d->id, sizeof d->id)) {
+		api__error_json(r, 503, "unavailable", NULL, "no randomness for an id; retry later");
+		deploy_free(d);
+		return;
+	}
 	snprintf(d->pj.tenant, sizeof d->pj.tenant, "%s", tenant);
 	d->pj.ops = &deploy_ops;
 	d->pj.ud = d;
@@ -774,6 +778,8 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		api__error_json(r, 503, "draining", NULL, "the service is shutting down");
 		return;
 	}
+	if (api__unsent_full(a, r, false))
+		return;
 	bool envelope = strncmp(path, "/fn/", 4) != 0;
 	const char *p = envelope ? path + strlen("/v1/functions/") : path + 4;
 	char name[STORE_FUNCTION_NAME_MAX + 2];
@@ -907,7 +913,11 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		fn_free(x);
 		return;
 	}
-	result_new_id(x->id, sizeof x->id);
+	if (result_new_id(x->id, sizeof x->id)) {
+		api__error_json(r, 503, "unavailable", NULL, "no randomness for an execution id; retry later");
+		fn_free(x);
+		return;
+	}
 	snprintf(x->pj.tenant, sizeof x->pj.tenant, "%s", tenant);
 	/* A worker holds the env it was started with (process.env is made once
 	 * per context), so the env is part of what a worker is bound to: after

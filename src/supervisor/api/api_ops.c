@@ -1,9 +1,12 @@
 /* api_ops — see api_ops.h. */
 #include "supervisor/api/api_ops.h"
+#include "supervisor/serve.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "common/json.h"
 #include "sandbox/sandbox.h"
@@ -90,6 +93,28 @@ void api_ops_readyz(struct api *a, struct http_req *r)
 		   ps.total, ps.available, ps.active, ps.starting, ps.max);
 	api__respond_json(r, ready ? 200 : 503, &b);
 	buf_release(&b);
+}
+
+bool api_ops_metrics_allowed(struct api *a, struct http_req *r)
+{
+	/* Without keys (a loopback listener) anyone who can reach it may. */
+	if (a->dev_mode)
+		return true;
+	const char *want = a->cfg->metrics_token;
+	if (!strcmp(want, "-")) {
+		api__error_json(r, 401, "unauthorized", NULL,
+				"with API keys, /metrics wants the operator's token: set CORRAL_METRICS_TOKEN and "
+				"scrape with Authorization: Bearer <token>");
+		return false;
+	}
+	const char *h = http_header(r, "Authorization");
+	size_t n = strlen(want);
+	/* Compared in constant time: the token is a secret. */
+	if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != n || CRYPTO_memcmp(h + 7, want, n) != 0) {
+		api__error_json(r, 401, "unauthorized", NULL, "/metrics wants Authorization: Bearer <CORRAL_METRICS_TOKEN>");
+		return false;
+	}
+	return true;
 }
 
 void api_ops_metrics(struct api *a, struct http_req *r, bool json)

@@ -33,6 +33,7 @@
 #include <strings.h>
 
 #include "supervisor/log.h"
+#include "common/rand.h"
 #include "common/outcome.h"
 #include "supervisor/pool.h"
 #include "supervisor/serve.h"
@@ -77,21 +78,9 @@ static bool id_valid(const char *id)
  * session's id is all that names it within its tenant. */
 static int new_session_id(char out[32])
 {
-	static const char abc[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	unsigned char rnd[24];
-	FILE *f = fopen("/dev/urandom", "rbe");
-	if (!f)
-		return -errno;
-	size_t got = fread(rnd, 1, sizeof rnd, f);
-	fclose(f);
-	if (got != sizeof rnd)
-		return -EIO;
 	out[0] = 's';
 	out[1] = '_';
-	for (size_t i = 0; i < sizeof rnd; i++)
-		out[2 + i] = abc[rnd[i] % 62];
-	out[2 + sizeof rnd] = '\0';
-	return 0;
+	return rand_base62(out + 2, 24);
 }
 
 /* --- lanes -------------------------------------------------------------- */

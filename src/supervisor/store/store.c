@@ -24,6 +24,7 @@
  * every backend judges expiry by the same clock. PII token values are
  * never put in a message. */
 #include "supervisor/store/store.h"
+#include "common/rand.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -44,9 +45,6 @@
 /* store_key_create() draws again when a prefix is taken; with 62^8 prefixes
  * this is rare enough that running out of tries means something else is wrong. */
 #define STORE_KEY_TRIES 8
-
-static const char base62[] =
-	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 struct store_scheme {
 	const char *prefix;
@@ -201,41 +199,12 @@ int store_tenant_ensure(struct store *s, const char *name)
 	return s->ops->tenant_ensure(s, name, now_ms());
 }
 
-/* Fills @p with @n (at most 256) random bytes: getrandom() gives so few
- * whole once the pool is ready, so only a signal before that can cut in. */
-static int fill_random(void *p, size_t n)
-{
-	ssize_t got;
-	do
-		got = getrandom(p, n, 0);
-	while (got < 0 && errno == EINTR);
-	return got < 0 ? -errno : (size_t)got == n ? 0 : -EIO;
-}
-
-/* Writes "ck_" and 32 uniformly drawn base62 characters. A byte is used only
- * if it is below 248 (4 * 62), so `byte % 62` has no bias. */
+/* Writes "ck_" and 32 uniformly drawn base62 characters (rand_base62). */
 static int key_generate(struct store *s, char key[STORE_KEY_LEN + 1])
 {
-	unsigned char rnd[64];
-	size_t have = 0, used = sizeof rnd;
 	memcpy(key, STORE_KEY_TAG, 3);
-	while (have < STORE_KEY_LEN - 3) {
-		if (used == sizeof rnd) {
-			int rc = fill_random(rnd, sizeof rnd);
-			if (rc) {
-				OPENSSL_cleanse(rnd, sizeof rnd);
-				return store__fail(s, rc, "cannot draw a key: getrandom: %s",
-						   strerror(-rc));
-			}
-			used = 0;
-		}
-		unsigned char b = rnd[used++];
-		if (b < 248)
-			key[3 + have++] = base62[b % 62];
-	}
-	key[STORE_KEY_LEN] = '\0';
-	OPENSSL_cleanse(rnd, sizeof rnd);
-	return 0;
+	int rc = rand_base62(key + 3, STORE_KEY_LEN - 3);
+	return rc ? store__fail(s, rc, "cannot draw a key: getrandom: %s", strerror(-rc)) : 0;
 }
 
 static int key_hash(struct store *s, const char *key, size_t n, uint8_t hash[32])
