@@ -87,6 +87,20 @@ const ENTRIES = [
                   catch (e) { return e instanceof SyntaxError && e.line === 1; } })()`,
   },
   {
+    // TypeScript's transpileModule, loaded by the tools context on first
+    // need (see src/worker/js/typescript.js).
+    name: 'typescript',
+    exports: ['transpile', 'version'],
+    // The package's Node-only `sys`, never run here: it tests for a Node
+    // `process` and `require` first.
+    generatedRequires: ['', 'crypto', 'fs', 'inspector', 'os', 'path', 'perf_hooks', 'source-map-support'],
+    buildOptions: { external: ['crypto', 'fs', 'inspector', 'os', 'path', 'perf_hooks', 'source-map-support'] },
+    probes: ['process', 'require', 'module', 'window', 'self', 'global', 'navigator', 'document'],
+    smoke: `/Geo\\.pi = 1/.test(m.transpile('namespace Geo { export const pi = 1 }', 'a.ts'))
+      && (() => { try { m.transpile('let a = ;', 'b.ts'); return false; }
+                  catch (e) { return e instanceof SyntaxError && e.line === 1; } })()`,
+  },
+  {
     name: 'inspect',
     exports: ['format', 'inspect', 'formatResult'],
     smoke: `m.format('%s=%d %o', 'a', 1, {b: [new Map([[1, new Set([2])]])]}) !== ''

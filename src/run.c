@@ -52,6 +52,7 @@ static void usage(FILE *f)
 		"  --json           print the result object of the HTTP API instead\n"
 		"  --no-jit         run the engine without its JIT compilers\n"
 		"  --allow-eval     allow eval and new Function\n"
+		"  --allow-wasm     allow WebAssembly (the worker's deadline kill ends a wasm loop)\n"
 		"  --typescript     the code is TypeScript (the default for .ts and .mts files)\n"
 		"  --env K=V        set process.env.K (repeatable)\n"
 		"  --allow-fetch L  let fetch() reach these hosts (comma-separated, *.suffix)\n"
@@ -162,6 +163,7 @@ int run_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-jit", no_argument, NULL, 'J' },
 		{ "allow-eval", no_argument, NULL, 'E' },
+		{ "allow-wasm", no_argument, NULL, 'W' },
 		{ "typescript", no_argument, NULL, 'T' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "repeat", required_argument, NULL, 'r' },
@@ -171,7 +173,7 @@ int run_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t timeout_ms = 5000, memory_mb = 128, output_cap = 1u << 20, repeat = 1;
-	bool jit = true, allow_eval = false, json = false, allow_private = false, typescript = false;
+	bool jit = true, allow_eval = false, json = false, allow_private = false, typescript = false, wasm = false;
 	const char *allow_fetch = NULL;
 	const char **env = calloc((size_t)argc + 1, sizeof *env);
 	size_t nenv = 0;
@@ -205,6 +207,7 @@ int run_main(int argc, char **argv)
 		case 'P': allow_private = true; break;
 		case 'J': jit = false; break;
 		case 'E': allow_eval = true; break;
+		case 'W': wasm = true; break;
 		case 'T': typescript = true; break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
@@ -268,6 +271,7 @@ int run_main(int argc, char **argv)
 		.memory_bytes = memory_mb << 20,
 		.output_cap = output_cap,
 		.allow_eval = allow_eval,
+		.wasm = wasm,
 		.typescript = typescript || (strlen(path) > 3 && (!strcmp(path + strlen(path) - 3, ".ts") ||
 								  !strcmp(path + strlen(path) - 4, ".mts"))),
 		.last = repeat == 1,
@@ -290,6 +294,7 @@ int run_main(int argc, char **argv)
 		.cg_root = &cg,
 		.memory_bytes = memory_mb << 20,
 		.jit = jit,
+		.wasm = wasm,
 		.cpu_s = timeout_ms / 1000 + 2,
 		.uid = (uid_t)(100000 + getpid() % 50000),
 	};

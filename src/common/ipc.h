@@ -106,6 +106,7 @@ enum ipc_tag {
 #define IPC_EXEC_LAST_IN_LIFE (1u << 2) /* the worker exits after it */
 #define IPC_EXEC_FUNCTION     (1u << 3) /* invoke the loaded package's handler */
 #define IPC_EXEC_CHECK        (1u << 4) /* only compile the code (a module), never run it */
+#define IPC_EXEC_WASM         (1u << 5) /* keep WebAssembly (a worker started with --wasm=1) */
 
 /* IPC_T_STREAM values. */
 #define IPC_STREAM_STDOUT 1

@@ -100,7 +100,7 @@ static void child_fail(int errfd, int err)
 static int spawn(const struct spawn_opts *o, struct spawn_child *out, int shm)
 {
 	int sv[2], errp[2], gate[2] = { -1, -1 };
-	char a_layers[32], a_uid[32], a_gid[32], a_jit[16], a_userns[16], a_warm[16];
+	char a_layers[32], a_uid[32], a_gid[32], a_jit[16], a_userns[16], a_warm[16], a_wasm[16];
 	int rc;
 
 	snprintf(a_layers, sizeof a_layers, "--layers=%u", o->inside->layers);
@@ -109,7 +109,8 @@ static int spawn(const struct spawn_opts *o, struct spawn_child *out, int shm)
 	snprintf(a_jit, sizeof a_jit, "--jit=%d", o->jit ? 1 : 0);
 	snprintf(a_userns, sizeof a_userns, "--userns=%d", (o->ns_flags & CLONE_NEWUSER) ? 1 : 0);
 	snprintf(a_warm, sizeof a_warm, "--warm=%d", o->warm_full ? 1 : 0);
-	char *const argv[] = { (char *)o->exe, "worker", a_layers, a_uid, a_gid, a_jit, a_userns, a_warm, NULL };
+	snprintf(a_wasm, sizeof a_wasm, "--wasm=%d", o->wasm ? 1 : 0);
+	char *const argv[] = { (char *)o->exe, "worker", a_layers, a_uid, a_gid, a_jit, a_userns, a_warm, a_wasm, NULL };
 	/* The worker's whole environment: nothing of ours leaks into it.
 	 * Sanitizer builds pass their runtime options on, for the tests. */
 	char *envp[6] = { "TZ=UTC", "LC_ALL=C.UTF-8", NULL };

@@ -39,6 +39,7 @@ struct spawn_opts {
 	const struct sandbox_inside *inside;
 	bool jit;
 	bool warm_full;                       /* see engine_warm */
+	bool wasm;                            /* --wasm=1: WebAssembly on in the worker's VM */
 	bool rlimits;
 	uint64_t cpu_s;                       /* RLIMIT_CPU backstop; 0: none */
 	int stderr_fd;                        /* the worker's fd 2; -1: ours */

@@ -818,6 +818,50 @@ static int resolve_main(const struct package *p, const char *m, size_t n,
 	return 0;
 }
 
+/* The package's settings for corral, from package.json's "corral" object:
+ * {"allow_eval": bool, "wasm": bool}. Returns 0, or -EINVAL with err set
+ * when the object or one of its values is not what it must be. A missing
+ * or unparsable package.json sets nothing (find_entry names that fault). */
+static int read_settings(struct package *p, char err[PACKAGE_ERR_LEN])
+{
+	p->allow_eval = -1;
+	p->wasm = -1;
+	const struct package_file *pj = package_find(p, "package.json");
+	if (!pj)
+		return 0;
+	size_t bom = pj->len >= 3 && memcmp(pj->data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	json_t *root = json_loadb((const char *)pj->data + bom, pj->len - bom, 0, NULL);
+	json_t *cs = json_is_object(root) ? json_object_get(root, "corral") : NULL;
+	int rc = 0;
+	if (cs && !json_is_null(cs) && !json_is_object(cs)) {
+		snprintf(err, PACKAGE_ERR_LEN, "entry 'package.json': \"corral\" must be an object ({\"allow_eval\", \"wasm\"})");
+		rc = -EINVAL;
+	}
+	const char *k;
+	json_t *v;
+	if (json_is_object(cs))
+		json_object_foreach(cs, k, v) {
+			bool ae = !strcmp(k, "allow_eval");
+			if (!ae && strcmp(k, "wasm")) {
+				char q[QUOTE_BUF];
+				snprintf(err, PACKAGE_ERR_LEN, "entry 'package.json': \"corral\": unknown setting '%s' "
+					 "(known: allow_eval, wasm)", quote(q, k, strlen(k)));
+				rc = -EINVAL;
+				break;
+			}
+			if (json_is_null(v))
+				continue;
+			if (!json_is_boolean(v)) {
+				snprintf(err, PACKAGE_ERR_LEN, "entry 'package.json': \"corral\".%s must be true or false", k);
+				rc = -EINVAL;
+				break;
+			}
+			*(ae ? &p->allow_eval : &p->wasm) = json_is_true(v);
+		}
+	json_decref(root);
+	return rc;
+}
+
 static int find_entry(struct parse *ps)
 {
 	struct package *p = ps->p;
@@ -913,6 +957,8 @@ static int finish(struct parse *ps)
 		return rc;
 	strip_wrapper(ps);
 	if ((rc = find_entry(ps)))
+		return rc;
+	if ((rc = read_settings(p, ps->err)))
 		return rc;
 	return hash_listing(ps);
 }
@@ -1088,6 +1134,9 @@ int package_deserialize(const void *blob, size_t len, const char *hash, struct p
 	/* The stored bytes must still be the package they were. */
 	if (hash && strcmp(hash, pk->hash) != 0)
 		goto fail;
+	/* Checked when it was stored: a fault now only leaves them unset. */
+	char serr[PACKAGE_ERR_LEN];
+	read_settings(pk, serr);
 	*out = pk;
 	return 0;
 fail:

@@ -53,6 +53,10 @@ struct package {
 	uint64_t total;
 	char hash[65];  /* SHA-256, lowercase hex, over "path\0<len in decimal>\0<bytes>" per file in order */
 	char *entry;    /* package.json main (resolved), else index.js, index.ts, index.mjs */
+	/* package.json's "corral": {"allow_eval": bool, "wasm": bool}, each -1
+	 * when not given (the tenant's setting then applies). */
+	int allow_eval;
+	int wasm;
 };
 
 enum package_format { PACKAGE_TAR_GZ, PACKAGE_ZIP, PACKAGE_JSON };

@@ -20,6 +20,7 @@ struct pool_worker {
 	struct wproc *w;
 	unsigned slot;
 	bool bound;
+	bool wasm;               /* started with WebAssembly on: serves only wasm bindings */
 	char tenant[200];            /* the binding (see struct pool_job) */
 	uint64_t idle_since;
 	/* What share of wall time its recent executions spent on the CPU
@@ -65,9 +66,10 @@ static void worker_count(const struct pool *p, unsigned *total, unsigned *idle_u
 		if (pw->dying)
 			continue;
 		t++;
-		if (!pw->bound && pw->w->state == WPROC_IDLE)
+		/* A wasm worker is started for its job: not part of the warm set. */
+		if (!pw->bound && !pw->wasm && pw->w->state == WPROC_IDLE)
 			iu++;
-		if (!pw->bound && pw->w->state == WPROC_STARTING)
+		if (!pw->bound && !pw->wasm && pw->w->state == WPROC_STARTING)
 			su++;
 	}
 	if (total)
@@ -178,6 +180,14 @@ static const char *binding_of(const struct pool_job *j)
 	return j->binding[0] ? j->binding : j->tenant;
 }
 
+/* Whether a binding's executions may use WebAssembly ("...#process#wasm",
+ * see struct pool_job): only workers started with it serve them, and they
+ * serve nothing else. */
+static bool wasm_binding(const char *b)
+{
+	return strstr(b, "#wasm") != NULL;
+}
+
 static const struct wproc_cb *cb_of(const struct pool_worker *pw)
 {
 	return pw->pool->o.egress ? &worker_cb : &worker_cb_nofetch;
@@ -258,7 +268,7 @@ static void on_pid(struct evsrc *src, uint32_t events)
 	reap(pw);
 }
 
-static int spawn_one(struct pool *p)
+static int spawn_one(struct pool *p, bool wasm)
 {
 	unsigned slot;
 	for (slot = 0; slot < p->o.max && p->slot_used[slot]; slot++)
@@ -270,6 +280,7 @@ static int spawn_one(struct pool *p)
 		return -ENOMEM;
 	pw->pool = p;
 	pw->slot = slot;
+	pw->wasm = wasm;
 	pw->sock_src.cb = on_sock;
 	pw->pid_src.cb = on_pid;
 	struct cg_worker *cg = NULL;
@@ -290,6 +301,7 @@ static int spawn_one(struct pool *p)
 		.memory_bytes = p->o.memory_bytes,
 		.jit = p->o.jit,
 		.warm_full = true,
+		.wasm = wasm,
 		.uid = (uid_t)(100000 + (unsigned)getpid() % 1000 * 100 + slot % 100),
 	};
 	int rc = wproc_start(&pw->w, &wo);
@@ -382,7 +394,8 @@ static struct pool_worker *find_worker(struct pool *p, const char *binding)
 			mine++;
 			if (takes_more(p, pw) && (sticky || !best || pw->w->inflight < best->w->inflight))
 				best = pw;
-		} else if (!pw->bound && !unbound && pw->w->state == WPROC_IDLE && takes_more(p, pw)) {
+		} else if (!pw->bound && !unbound && pw->w->state == WPROC_IDLE && takes_more(p, pw) &&
+			   pw->wasm == wasm_binding(binding)) {
 			unbound = pw;
 		}
 	}
@@ -509,13 +522,16 @@ static void dispatch(struct pool *p)
 	/* What still waits, in workers' worth: a job of a binding that runs
 	 * many at once needs a share of a worker, not one of its own. */
 	uint64_t units = 0, per = p->o.worker_concurrency > 1 ? p->o.worker_concurrency : 1;
-	unsigned waiting = 0;
+	unsigned waiting = 0, wasm_waiting = 0;
 	while (*pj) {
 		struct pool_job *j = *pj;
 		struct pool_worker *pw = find_worker(p, binding_of(j));
 		if (!pw) {
 			waiting++;
-			units += binding_cap(p, binding_of(j)) == 1 ? per : 1;
+			if (wasm_binding(binding_of(j)))
+				wasm_waiting++;
+			else
+				units += binding_cap(p, binding_of(j)) == 1 ? per : 1;
 			prev = j;
 			pj = &j->next;
 			continue;
@@ -531,6 +547,30 @@ static void dispatch(struct pool *p)
 	/* Start workers for what still waits, and keep the warm target. */
 	unsigned total, idle_unbound, starting_unbound;
 	worker_count(p, &total, &idle_unbound, &starting_unbound);
+	/* A wasm worker for each waiting wasm job that none being started
+	 * will take: they are started on demand only. */
+	unsigned wasm_starting = 0;
+	for (struct pool_worker *pw = p->workers; pw; pw = pw->next)
+		if (!pw->dying && !pw->bound && pw->wasm)
+			wasm_starting++;
+	while (!p->draining && wasm_waiting > wasm_starting && total < p->o.max && !spawn_one(p, true)) {
+		wasm_starting++;
+		total++;
+	}
+	if (!p->draining && wasm_waiting > wasm_starting && total >= p->o.max) {
+		/* Full: an idle worker that is not a wasm one makes room (an
+		 * unbound one first); its reap calls dispatch again. */
+		struct pool_worker *victim = NULL;
+		for (struct pool_worker *pw = p->workers; pw && !victim; pw = pw->next)
+			if (!pw->dying && !pw->bound && !pw->wasm && pw->w->state == WPROC_IDLE)
+				victim = pw;
+		if (!victim)
+			victim = oldest_idle_other(p, "");
+		if (victim) {
+			worker_dying(victim);
+			return;
+		}
+	}
 	unsigned need = (unsigned)((units + per - 1) / per);
 	unsigned want = need > starting_unbound ? need - starting_unbound : 0;
 	if (!p->draining && idle_unbound + starting_unbound < p->o.size)
@@ -548,7 +588,7 @@ static void dispatch(struct pool *p)
 			worker_dying(victim);
 			break; /* its reap calls dispatch again */
 		}
-		if (spawn_one(p))
+		if (spawn_one(p, false))
 			break;
 		total++;
 		want--;

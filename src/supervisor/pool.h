@@ -86,7 +86,9 @@ struct pool_job_ops {
 struct pool_job {
 	char tenant[65];
 	/* What a worker is bound to: the tenant for code mode, the tenant's
-	 * function version for function mode ("" means the tenant). */
+	 * function version for function mode ("" means the tenant). One that
+	 * contains "#process" runs one execution at a time; one that contains
+	 * "#wasm" goes only to a worker started with WebAssembly on. */
 	char binding[200];
 	/* Function mode: the package, sent to a worker the first time it is
 	 * bound to this binding. Borrowed: alive until the job is done. */

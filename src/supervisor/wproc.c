@@ -70,6 +70,7 @@ int wproc_start(struct wproc **out, const struct wproc_opts *o)
 		.inside = &inside,
 		.jit = o->jit,
 		.warm_full = o->warm_full,
+		.wasm = o->wasm,
 		.rlimits = (o->caps->layers & SANDBOX_RLIMITS) != 0,
 		.cpu_s = o->cpu_s,
 		.stderr_fd = o->stderr_fd > 0 ? o->stderr_fd : -1,
@@ -177,6 +178,7 @@ int wproc_exec(struct wproc *w, const struct wproc_job *job, void *user, uint64_
 			 (job->function ? IPC_EXEC_FUNCTION : 0) |
 			 (job->check ? IPC_EXEC_CHECK : 0) |
 			 (job->typescript ? IPC_EXEC_TYPESCRIPT : 0) |
+			 (job->wasm ? IPC_EXEC_WASM : 0) |
 			 (job->last ? IPC_EXEC_LAST_IN_LIFE : 0);
 	int rc = ipc_enc_begin(&b, IPC_MSG_EXEC);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SLOT, x->slot);

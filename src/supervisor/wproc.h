@@ -69,6 +69,7 @@ struct wproc_opts {
 	uint64_t memory_bytes;          /* initial cap */
 	bool jit;
 	bool warm_full;                 /* see engine_warm */
+	bool wasm;                      /* WebAssembly on in its VM (spawn --wasm=1) */
 	uint64_t cpu_s;                 /* RLIMIT_CPU backstop; 0: none */
 	uid_t uid;                      /* the unprivileged uid (root only) */
 	int stderr_fd;                  /* the worker's stderr; -1: ours (0 is taken as -1) */
@@ -84,6 +85,7 @@ struct wproc_job {
 	uint64_t output_cap;
 	bool allow_eval;
 	bool typescript;
+	bool wasm;             /* keep WebAssembly (only a wasm worker has it) */
 	bool last;             /* the worker exits after this one */
 	const char *const *env;
 	size_t nenv;

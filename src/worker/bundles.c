@@ -12,6 +12,8 @@
  * may lack them: without the runtime, code still runs, without it. */
 extern const char corral_js_tools[];
 extern const unsigned long corral_js_tools_len;
+extern const char corral_js_typescript[] __attribute__((weak));
+extern const unsigned long corral_js_typescript_len __attribute__((weak));
 extern const char corral_js_rewrite[];
 extern const unsigned long corral_js_rewrite_len;
 extern const char corral_js_inspect[];
@@ -153,9 +155,31 @@ static JSObjectRef own_context(struct bundles *b, const char *src, size_t n, con
 	return *obj;
 }
 
+/* loadTypeScript(): TypeScript's transpiler (the typescript bundle, ~3.5 MB
+ * of script), evaluated in the tools context on its first call and kept
+ * there by tools.js. Its source stays in the binary's read-only data, which
+ * the kernel maps only when it is read and shares between workers, rather
+ * than compressed and inflated into each worker's heap. */
+static JSValueRef h_load_typescript(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				    size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	(void)fn, (void)self, (void)argc, (void)argv;
+	if (&corral_js_typescript == NULL)
+		return JSValueMakeNull(ctx);
+	return jsval_eval(ctx, corral_js_typescript, corral_js_typescript_len, "corral:typescript", exc);
+}
+
 static JSObjectRef tools(struct bundles *b)
 {
-	return own_context(b, corral_js_tools, corral_js_tools_len, "corral:tools", &b->tools_ctx, &b->tools);
+	bool fresh = !b->tools;
+	JSObjectRef t = own_context(b, corral_js_tools, corral_js_tools_len, "corral:tools", &b->tools_ctx, &b->tools);
+	if (t && fresh) {
+		JSStringRef name = JSStringCreateWithUTF8CString("loadTypeScript");
+		JSObjectRef load = JSObjectMakeFunctionWithCallback(b->tools_ctx, name, h_load_typescript);
+		JSStringRelease(name);
+		jsval_set(b->tools_ctx, JSContextGetGlobalObject(b->tools_ctx), "loadTypeScript", load, 0);
+	}
+	return t;
 }
 
 /* The acorn-only half (rewrites, syntax error columns): loads in half the

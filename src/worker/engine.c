@@ -106,9 +106,13 @@ int engine_new(struct engine **out, const struct engine_opts *opts, const struct
 		jsc_options_set_boolean("useFTLJIT", 0);
 		jsc_options_set_boolean("useRegExpJIT", 0);
 	}
-	/* WebAssembly is off by policy: it widens the JIT surface and no
-	 * snippet or function of ours needs it yet. */
-	jsc_options_set_boolean("useWebAssembly", 0);
+	/* WebAssembly is off by policy: it widens the JIT surface, and JSC's
+	 * watchdog does not stop a running wasm loop. A worker started for
+	 * executions that opted in (--wasm=1) has it: it runs one execution at
+	 * a time, in a binding of its own, so the supervisor's deadline kill
+	 * ends a loop without touching any neighbour. */
+	e->wasm = opts->wasm;
+	jsc_options_set_boolean("useWebAssembly", opts->wasm ? 1 : 0);
 	e->group = JSContextGroupCreate();
 	if (!e->group) {
 		free(e);
@@ -254,15 +258,67 @@ static bool await_value(struct exec *x, JSValueRef v)
 	return true;
 }
 
+/* Symbol.dispose and Symbol.asyncDispose, which this engine lacks and Node
+ * (since 20.4) has: the `using` declarations that TypeScript lowers look
+ * them up. Each is a fresh symbol described as in Node 20 ("nodejs.dispose"), read-only. */
+static void install_dispose_symbols(JSContextRef ctx, JSObjectRef global)
+{
+	JSValueRef sym = jsval_get(ctx, global, "Symbol");
+	if (!sym || !JSValueIsObject(ctx, sym))
+		return;
+	static const char *const names[] = { "dispose", "asyncDispose" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		JSValueRef have = jsval_get(ctx, (JSObjectRef)sym, names[i]);
+		if (have && !JSValueIsUndefined(ctx, have))
+			continue;
+		char desc[32];
+		snprintf(desc, sizeof desc, "nodejs.%s", names[i]);
+		JSStringRef d = JSStringCreateWithUTF8CString(desc);
+		JSValueRef v = JSValueMakeSymbol(ctx, d);
+		JSStringRelease(d);
+		jsval_set(ctx, (JSObjectRef)sym, names[i], v,
+			  kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontEnum | kJSPropertyAttributeDontDelete);
+	}
+}
+
+/* JSC finishes WebAssembly.compile and instantiate on its own run loop,
+ * which a worker does not run (their promises would never settle): in a
+ * wasm worker they, and the *Streaming forms, compile synchronously with
+ * the Module and Instance constructors instead, settling as the standard
+ * says (a compile error rejects). */
+static void install_wasm_async(JSContextRef ctx)
+{
+	static const char src[] =
+		"(function (W, P, d) {"
+		" var M = W.Module, I = W.Instance;"
+		" function def(n, f) { d(W, n, { value: f, writable: true, configurable: true, enumerable: false }); }"
+		" function inst(s, im) { if (s instanceof M) return new I(s, im);"
+		"  var m = new M(s); return { module: m, instance: new I(m, im) }; }"
+		" def('compile', { compile(b) { return new P(function (r) { r(new M(b)); }); } }.compile);"
+		" def('instantiate', { instantiate(s, im) { return new P(function (r) { r(inst(s, im)); }); } }.instantiate);"
+		" def('compileStreaming', { compileStreaming(s) { return P.resolve(s).then(function (r) { return r.arrayBuffer(); })"
+		"  .then(function (b) { return new M(b); }); } }.compileStreaming);"
+		" def('instantiateStreaming', { instantiateStreaming(s, im) { return P.resolve(s).then(function (r) { return r.arrayBuffer(); })"
+		"  .then(function (b) { return inst(b, im); }); } }.instantiateStreaming);"
+		"})(WebAssembly, Promise, Object.defineProperty)";
+	JSValueRef exc = NULL;
+	jsval_eval(ctx, src, sizeof src - 1, "corral:wasm", &exc);
+}
+
 /* What every context gets, whatever the request: made ahead of time in
  * engine_prepare when the worker is idle. */
 static void install_common(struct exec *x)
 {
 	JSContextRef ctx = x->ctx;
 	JSObjectRef global = JSContextGetGlobalObject(ctx);
-	JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
-	JSObjectDeleteProperty(ctx, global, wasm, NULL);
-	JSStringRelease(wasm);
+	if (!x->eng->wasm) {
+		JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
+		JSObjectDeleteProperty(ctx, global, wasm, NULL);
+		JSStringRelease(wasm);
+	} else {
+		install_wasm_async(ctx);
+	}
+	install_dispose_symbols(ctx, global);
 	/* The handler lives in the engine's host context: JSC holds it strongly
 	 * from the user's global, and a function of that same global would keep
 	 * the whole context alive forever (measured: +95 MB per 1,000 runs). */
@@ -289,6 +345,13 @@ static void install_request(struct exec *x)
 		JSStringRelease(msg);
 	} else if (x->sess || x->ctx == x->eng->fn_ctx) {
 		JSGlobalContextSetEvalEnabled(x->ctx, true, NULL);
+	}
+	/* A wasm worker serves only executions that asked for it; one that did
+	 * not (none should come) still gets no WebAssembly. */
+	if (x->eng->wasm && !x->req->wasm) {
+		JSStringRef wasm = JSStringCreateWithUTF8CString("WebAssembly");
+		JSObjectDeleteProperty(x->ctx, global, wasm, NULL);
+		JSStringRelease(wasm);
 	}
 	/* The bundle is fixed at build time: asked once, not per execution. */
 	static int runtime_process = -1;
@@ -825,6 +888,13 @@ static int first_turn(struct exec *x)
 		if (!js) {
 			res->status = OUTCOME_REJECTED;
 			report_set_error(res, "SyntaxError", terr);
+			/* The transpiler's message ends in "(LINE:COLUMN)", 0-based column. */
+			const char *paren = strrchr(terr, '(');
+			unsigned long l, c;
+			if (paren && sscanf(paren, "(%lu:%lu)", &l, &c) == 2) {
+				res->err_line = l;
+				res->err_column = c + 1;
+			}
 			goto out;
 		}
 		JSStringRelease(src);

@@ -47,6 +47,7 @@ struct engine;
 
 struct engine_opts {
 	bool jit;
+	bool wasm;                /* WebAssembly on in the VM (process-wide; set before it exists) */
 	int statm_fd;             /* /proc/self/statm, opened before the sandbox closes; -1: none */
 	uint64_t *turn_slot;      /* where to say whose turn runs (the shared page), or NULL */
 	const uint64_t *cancel_slot; /* the supervisor's cancel word (the shared page), or NULL */
@@ -63,6 +64,7 @@ struct exec_req {
 	uint64_t output_cap;      /* stdout + stderr bytes */
 	bool allow_eval;
 	bool typescript;
+	bool wasm;                /* the execution may use WebAssembly (needs engine_opts.wasm) */
 	const char *const *env;   /* "NAME=value" strings */
 	size_t nenv;
 	uint64_t tmp_cap;         /* bytes /tmp may hold; 0: 10 MiB */

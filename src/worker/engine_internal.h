@@ -50,6 +50,7 @@ struct engine {
 	struct sess *sessions;
 	unsigned nsessions;
 	bool jit;
+	bool wasm;                /* started with WebAssembly on (engine_opts.wasm) */
 
 	/* The executions in flight: a list, by serial (bound functions),
 	 * and a binary min-heap on wake_ns (the next timer or deadline). */

@@ -193,6 +193,7 @@ static struct owned_req *owned_req_new(const struct ipc_msg *m)
 		.output_cap = ipc_get_u64(m, IPC_T_OUTPUT_CAP, 1u << 20),
 		.allow_eval = (flags & IPC_EXEC_ALLOW_EVAL) != 0,
 		.typescript = (flags & IPC_EXEC_TYPESCRIPT) != 0,
+		.wasm = (flags & IPC_EXEC_WASM) != 0,
 		.env = (const char *const *)o->env,
 		.nenv = o->env ? o->nenv : 0,
 		.tmp_cap = ipc_get_u64(m, IPC_T_TMP_CAP, 0),
@@ -330,6 +331,7 @@ int worker_main(int argc, char **argv)
 	close(SPAWN_SHARED_FD);
 	struct engine_opts eo = {
 		.jit = arg_num(argc, argv, "--jit", 1) != 0,
+		.wasm = arg_num(argc, argv, "--wasm", 0) != 0,
 		.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC),
 		.turn_slot = wk.shared ? &wk.shared->turn_slot : NULL,
 		.cancel_slot = wk.shared ? &wk.shared->cancel_slot : NULL,

@@ -18,6 +18,7 @@
  * With no arguments, python3 and tests/helpers/hostile_archives.py from the
  * current directory are tried; if that fails the table is a SKIP. */
 #include "supervisor/package.h"
+#include "common/buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -462,6 +463,37 @@ static void test_json(void)
 	}
 }
 
+/* package.json's "corral" settings: read on parse and on the way back
+ * from the stored form; a bad one refuses the upload, naming it. */
+static void test_settings(void)
+{
+	char err[PACKAGE_ERR_LEN] = "";
+	int rc;
+	struct package *p = parse_json("{\"files\": {\"index.js\": \"\", \"package.json\": "
+				       "\"{\\\"corral\\\": {\\\"allow_eval\\\": true, \\\"wasm\\\": false}}\"}}", NULL, &rc, err);
+	ok(rc == 0 && p && p->allow_eval == 1 && p->wasm == 0, "corral settings are read (%s)", err);
+	struct buf b = BUF_INIT(1u << 20);
+	struct package *q = NULL;
+	if (rc == 0 && p && !package_serialize(p, &b))
+		package_deserialize(b.data, b.len, p->hash, &q);
+	ok(q && q->allow_eval == 1 && q->wasm == 0, "and read again from the stored form");
+	package_free(q);
+	buf_release(&b);
+	package_free(rc == 0 ? p : NULL);
+	p = parse_json("{\"files\": {\"index.js\": \"\"}}", NULL, &rc, err);
+	ok(rc == 0 && p && p->allow_eval == -1 && p->wasm == -1, "without package.json both are unset");
+	package_free(rc == 0 ? p : NULL);
+	expect("corral must be an object",
+	       "{\"files\": {\"index.js\": \"\", \"package.json\": \"{\\\"corral\\\": 1}\"}}", NULL, -EINVAL,
+	       "\"corral\" must be an object");
+	expect("corral.allow_eval must be a boolean",
+	       "{\"files\": {\"index.js\": \"\", \"package.json\": \"{\\\"corral\\\": {\\\"allow_eval\\\": \\\"yes\\\"}}\"}}",
+	       NULL, -EINVAL, "\"corral\".allow_eval must be true or false");
+	expect("an unknown corral setting is named",
+	       "{\"files\": {\"index.js\": \"\", \"package.json\": \"{\\\"corral\\\": {\\\"wasm\\\": null, \\\"evil\\\": 1}}\"}}",
+	       NULL, -EINVAL, "unknown setting 'evil'");
+}
+
 /* ------------------------------------------------------------ the table */
 
 struct seen {
@@ -780,6 +812,7 @@ int main(int argc, char **argv)
 	test_normalize();
 	test_types();
 	test_json();
+	test_settings();
 
 	if (argc == 2) {
 		dir = argv[1];

@@ -333,6 +333,19 @@ struct api_exec *api__exec_parse(struct api *a, struct http_req *r, bool compat)
 			FAIL(400, "invalid_field", "pii", "pii must be true or false");
 		x->pii = json_is_true(pii);
 	}
+	/* Code generation from strings (eval, new Function) and WebAssembly:
+	 * off unless the request or the tenant's settings allow them. */
+	x->allow_eval = -1;
+	x->wasm = -1;
+	static const char *const opt_in[] = { "allow_eval", "wasm" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = json_object_get(root, opt_in[i]);
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_is_boolean(v))
+			FAIL(400, "invalid_field", opt_in[i], "%s must be true or false", opt_in[i]);
+		*(i == 0 ? &x->allow_eval : &x->wasm) = json_is_true(v);
+	}
 	json_t *in = json_object_get(root, "stdin");
 	if (in && !json_is_null(in) && !json_is_string(in))
 		FAIL(400, "invalid_field", "stdin", "stdin must be a string");
@@ -346,6 +359,10 @@ struct api_exec *api__exec_parse(struct api *a, struct http_req *r, bool compat)
 			FAIL(400, "invalid_field", "isolation", "isolation must be \"shared\" or \"process\"");
 		x->own_process = !strcmp(iv, "process");
 	}
+	/* A session's context lives in a worker shared by the tenant's
+	 * sessions, where a wasm loop could not be stopped alone. */
+	if (x->wasm == 1 && x->session_id[0])
+		FAIL(400, "invalid_field", "wasm", "wasm is not available in a session (run it without session_id)");
 	json_decref(root);
 	root = NULL;
 
@@ -438,6 +455,16 @@ int api__exec_start(struct api_exec *x)
 	const struct api_tenant_cfg *tc = x->tc;
 	if (!x->flt && exec_filter(x, tc))
 		return -ENOMEM;
+	/* The request's choice, else the tenant's; per execution, also for a
+	 * session's snippets (the worker sets it on the context each time). */
+	x->pj.job.allow_eval = x->allow_eval >= 0 ? x->allow_eval == 1 : tc->allow_eval == 1;
+	/* WebAssembly (not in sessions, see api__exec_parse): in a worker of
+	 * its own started with it, one execution at a time (as isolation
+	 * "process"), which the deadline kill ends alone. */
+	if (!x->session_id[0] && (x->wasm >= 0 ? x->wasm == 1 : tc->wasm == 1)) {
+		x->pj.job.wasm = true;
+		snprintf(x->pj.binding, sizeof x->pj.binding, "%s#process#wasm", x->pj.tenant);
+	}
 	/* The tenant's validation policy: an aid, not the boundary. */
 	struct policy_violation v;
 	if (tc->policy && policy_check(tc->policy, x->code, x->code_len, &v) == 1) {

@@ -41,6 +41,8 @@ struct api_exec {
 	size_t nenv;
 	int pii;                  /* the request's "pii": 1, 0, or -1 when not given */
 	bool own_process;         /* isolation "process": a worker of its own */
+	int allow_eval;           /* the request's "allow_eval": 1, 0, or -1 when not given */
+	int wasm;                 /* the request's "wasm": 1, 0, or -1 when not given */
 	struct buf out, err, both;
 	struct filter *flt;       /* what leaves the execution goes through it */
 	struct api_tenant_cfg *tc; /* held while flt borrows its rules */

@@ -930,8 +930,13 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 			if (!*c)
 				break;
 		}
-	snprintf(x->pj.binding, sizeof x->pj.binding, "%s/%s@%d#%016llx", tenant, name, v.version,
-		 (unsigned long long)envh);
+	/* A function that uses WebAssembly (its package.json's "corral", else
+	 * the tenant's setting) runs one invocation at a time in workers
+	 * started with it: the deadline kill of a wasm loop then ends only
+	 * that invocation. */
+	bool wasm = x->pkg->wasm >= 0 ? x->pkg->wasm == 1 : x->tc->wasm == 1;
+	snprintf(x->pj.binding, sizeof x->pj.binding, "%s/%s@%d#%016llx%s", tenant, name, v.version,
+		 (unsigned long long)envh, wasm ? "#process#wasm" : "");
 	x->pj.pkg = x->pkg;
 	x->pj.ops = &fn_ops;
 	x->pj.ud = x;
@@ -947,6 +952,9 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		.nenv = x->nenv,
 		.tmp_cap = a->cfg->tmp_mb << 20,
 		.function = true,
+		/* The package's package.json "corral" setting, else the tenant's. */
+		.allow_eval = x->pkg->allow_eval >= 0 ? x->pkg->allow_eval == 1 : x->tc->allow_eval == 1,
+		.wasm = wasm,
 		.http = {
 			.method = x->method,
 			.url = x->url,

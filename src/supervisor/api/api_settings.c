@@ -1,10 +1,11 @@
 /* api_settings — a tenant's settings: output filtering and the validation
  * policy.
  *
- *   GET /v1/settings  → {"pii", "secret_patterns", "validation"}
+ *   GET /v1/settings  → {"pii", "secret_patterns", "validation", "allow_eval", "wasm"}
  *   PUT /v1/settings  {"pii": bool, "secret_patterns": [{"name", "pattern"}],
  *                      "validation": {"max_code_bytes", "max_string_literal_bytes",
- *                                     "max_nesting_depth", "forbidden_patterns"}}
+ *                                     "max_nesting_depth", "forbidden_patterns"},
+ *                      "allow_eval": bool, "wasm": bool}
  *
  * A PUT is validated whole (every pattern compiled, every policy value
  * checked) before anything is stored; the answer names the first bad
@@ -28,7 +29,7 @@
 
 #define TENANT_CFG_TTL_NS (5ull * 1000000000ull)
 
-static struct api_tenant_cfg fallback = { .pii = -1 };
+static struct api_tenant_cfg fallback = { .pii = -1, .allow_eval = -1, .wasm = -1 };
 
 static void cfg_free(struct api_tenant_cfg *t)
 {
@@ -44,6 +45,8 @@ static void cfg_free(struct api_tenant_cfg *t)
 static int compile(const json_t *j, struct api_tenant_cfg *t, char *err, size_t errlen)
 {
 	t->pii = -1;
+	t->allow_eval = -1;
+	t->wasm = -1;
 	if (!json_is_object(j)) {
 		snprintf(err, errlen, "the settings must be a JSON object");
 		return -EINVAL;
@@ -59,6 +62,16 @@ static int compile(const json_t *j, struct api_tenant_cfg *t, char *err, size_t 
 				return -EINVAL;
 			}
 			t->pii = json_is_true(v);
+		} else if (!strcmp(k, "allow_eval") || !strcmp(k, "wasm")) {
+			/* The tenant's default for its executions, sessions and
+			 * functions; a request's own field wins. */
+			if (json_is_null(v))
+				continue;
+			if (!json_is_boolean(v)) {
+				snprintf(err, errlen, "%s: must be true, false or null", k);
+				return -EINVAL;
+			}
+			*(k[0] == 'a' ? &t->allow_eval : &t->wasm) = json_is_true(v);
 		} else if (!strcmp(k, "secret_patterns")) {
 			if (json_is_null(v))
 				continue;
@@ -78,7 +91,7 @@ static int compile(const json_t *j, struct api_tenant_cfg *t, char *err, size_t 
 				return -EINVAL;
 			}
 		} else {
-			snprintf(err, errlen, "%.60s: unknown setting (known: pii, secret_patterns, validation)", k);
+			snprintf(err, errlen, "%.60s: unknown setting (known: pii, secret_patterns, validation, allow_eval, wasm)", k);
 			return -EINVAL;
 		}
 	}
@@ -92,6 +105,8 @@ static struct api_tenant_cfg *load(struct api *a, const char *tenant)
 		return NULL;
 	snprintf(t->tenant, sizeof t->tenant, "%s", tenant);
 	t->pii = -1;
+	t->allow_eval = -1;
+	t->wasm = -1;
 	t->loaded_ns = clock_mono_ns();
 	char *text = NULL;
 	if (!a->store)
@@ -114,6 +129,8 @@ static struct api_tenant_cfg *load(struct api *a, const char *tenant)
 		t->rules = NULL;
 		t->policy = NULL;
 		t->pii = -1;
+		t->allow_eval = -1;
+		t->wasm = -1;
 	}
 	json_decref(j);
 	free(text);
@@ -193,9 +210,10 @@ static void respond_settings(struct http_req *r, const char *text)
 		json_decref(j);
 		j = json_object();
 	}
-	json_t *out = json_pack("{s:O?, s:O?, s:O?}", "pii", json_object_get(j, "pii"),
+	json_t *out = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "pii", json_object_get(j, "pii"),
 				"secret_patterns", json_object_get(j, "secret_patterns"),
-				"validation", json_object_get(j, "validation"));
+				"validation", json_object_get(j, "validation"),
+				"allow_eval", json_object_get(j, "allow_eval"), "wasm", json_object_get(j, "wasm"));
 	if (!json_object_get(out, "secret_patterns") || json_is_null(json_object_get(out, "secret_patterns")))
 		json_object_set_new(out, "secret_patterns", json_array());
 	char *s = json_dumps(out, JSON_COMPACT);
@@ -250,7 +268,7 @@ void api_settings_route(struct api *a, struct http_req *r)
 			api__error_json(r, 400, "bad_request", NULL, "the body is empty: send the settings as a JSON object");
 		return;
 	}
-	struct api_tenant_cfg t = { .pii = -1 };
+	struct api_tenant_cfg t = { .pii = -1, .allow_eval = -1, .wasm = -1 };
 	char err[300];
 	if (compile(j, &t, err, sizeof err)) {
 		char field[64];

@@ -16,6 +16,8 @@ struct api_tenant_cfg {
 	struct filter_rules *rules;   /* the tenant's secret patterns, or NULL */
 	struct policy *policy;        /* the validation policy, or NULL */
 	int pii;                      /* 1/0, or -1: the service's default */
+	int allow_eval;               /* 1/0, or -1 (off): eval and new Function */
+	int wasm;                     /* 1/0, or -1 (off): WebAssembly, in a worker of its own */
 	unsigned refs;                /* the cache's, and each execution's that uses it */
 	struct api_tenant_cfg *next;
 };

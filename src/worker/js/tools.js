@@ -319,7 +319,61 @@ export function transpileCacheSize() {
   return transpiled.size;
 }
 
+// TypeScript that sucrase compiles wrongly: it drops a value namespace
+// (`namespace N { export const x = 1 }`) without a word, and passes
+// decorators, `accessor` fields and `using` declarations through to an engine
+// that has none of them. A TypeScript source in which one of these may appear
+// goes to TypeScript's own transpileModule instead, as does one that sucrase
+// refuses. The patterns look for each construct where a statement or member
+// starts, so that prose in comments ("using a cache", a JSDoc `* @param`, an
+// e-mail address) does not match; a false match (the same text in a string)
+// only costs time. A comment `// @experimentalDecorators: true` (the form of
+// TypeScript's own test cases) selects the older decorators, as that
+// compiler option would.
+const NEEDS_TSC = new RegExp([
+  // namespace N { / export declare module A.B {
+  String.raw`^[ \t]*(?:export[ \t]+)?(?:declare[ \t]+)?(?:namespace|module)[ \t]+[\w$.]+[ \t]*\{`,
+  // @dec at a line's start, or after ( , { ; (a member or parameter decorator)
+  String.raw`(?:^[ \t]*|[({,;][ \t]*)@[A-Za-z_$]`,
+  // [static] accessor x
+  String.raw`(?:^|[{;])[ \t]*(?:(?:static|public|private|protected|readonly|declare|override)[ \t]+)*accessor[ \t]+[#\w$[]`,
+  // using x = / await using x =
+  String.raw`\busing[ \t]+[\w$]+[ \t]*=`,
+].join('|'), 'm');
+const EXPERIMENTAL_DECORATORS = /^\s*\/\/\s*@experimentalDecorators\s*:\s*true\s*$/m;
+
+// TypeScript's transpiler, evaluated in this context on first need by the
+// host's loadTypeScript() (see src/worker/js/typescript.js); null when this
+// build lacks it.
+let typescriptTranspiler;
+function tsc() {
+  if (typescriptTranspiler === undefined) {
+    const load = globalThis.loadTypeScript;
+    const m = typeof load === 'function' ? load() : null;
+    typescriptTranspiler = m && typeof m.transpile === 'function' ? m : null;
+  }
+  return typescriptTranspiler;
+}
+
 function transpileUncached(source, filename, typescript) {
+  if (typescript && NEEDS_TSC.test(source) && tsc()) {
+    return tsc().transpile(source, filename, { experimentalDecorators: EXPERIMENTAL_DECORATORS.test(source) });
+  }
+  try {
+    return transpileSucrase(source, filename, typescript);
+  } catch (e) {
+    // TypeScript may know syntax that sucrase does not; when it refuses the
+    // code too, sucrase's message (which keeps lines) is the one reported.
+    if (!typescript || !tsc()) throw e;
+    try {
+      return tsc().transpile(source, filename, { experimentalDecorators: EXPERIMENTAL_DECORATORS.test(source) });
+    } catch {
+      throw e;
+    }
+  }
+}
+
+function transpileSucrase(source, filename, typescript) {
   // Loaded on first use, so that the top-level await rewrite alone does not
   // pay for evaluating sucrase.
   // eslint-disable-next-line global-require
