@@ -244,6 +244,24 @@ struct api_exec *api__exec_parse(struct api *a, struct http_req *r, bool compat)
 	if (!json_is_object(root))
 		FAIL(400, "bad_request", NULL, "the body must be a JSON object");
 
+	/* A field the route does not take is a mistake (a typo'd
+	 * "timeout", "allow_eval" sent to a build without it): say so rather
+	 * than run without it. The compatibility route keeps its seed's
+	 * leniency. */
+	if (!compat) {
+		static const char *const known[] = { "code", "language", "timeout_ms", "memory_mb", "env", "session_id",
+						     "pii", "isolation", "allow_eval", "wasm", "stdin" };
+		const char *k;
+		json_t *v;
+		json_object_foreach(root, k, v) {
+			size_t i = 0;
+			while (i < sizeof known / sizeof *known && strcmp(k, known[i]) != 0)
+				i++;
+			if (i == sizeof known / sizeof *known)
+				FAIL(400, "unknown_field", k, "unknown field '%.60s' (POST /v1/execute takes code, language, "
+				     "timeout_ms, memory_mb, env, session_id, pii, isolation, allow_eval, wasm, stdin)", k);
+		}
+	}
 	json_t *code = json_object_get(root, "code");
 	if (!code)
 		FAIL(400, "missing_field", "code", "code is required");
