@@ -86,7 +86,14 @@ static char *lazy_source(void)
 	}
 	buf_puts(&b, "].forEach(function (n) { d(g, n, { configurable: true, enumerable: false,"
 		     " get: function () { return load(n); },"
-		     " set: function (v) { d(g, n, { value: v, writable: true, configurable: true, enumerable: false }); } }); }); })");
+		     " set: function (v) { d(g, n, { value: v, writable: true, configurable: true, enumerable: false }); } }); });");
+	/* Error.captureStackTrace: the runtime's (V8's Error.prepareStackTrace
+	 * and CallSites), made from JavaScriptCore's on first read. V8's
+	 * default Error.stackTraceLimit, which JavaScriptCore reads too. */
+	buf_puts(&b, " var E = g.Error, c = E.captureStackTrace; E.stackTraceLimit = 10;"
+		     " if (typeof c === 'function') d(E, 'captureStackTrace', { configurable: true, enumerable: false,"
+		     " get: function () { return load('Error.captureStackTrace', c); },"
+		     " set: function (v) { d(E, 'captureStackTrace', { value: v, writable: true, configurable: true, enumerable: false }); } }); })");
 	return buf_steal(&b);
 }
 

@@ -101,6 +101,8 @@ JSObjectRef host_env_object(struct exec *x);
 
 /* host_runtime.c */
 void host_runtime_install(struct exec *x, JSObjectRef global);
+/* A new native source(url) for runtime/stack.js (see host_runtime.c). */
+JSObjectRef host_runtime_source_fn(JSContextRef ctx);
 /* Loads the runtime into x's context (if not yet) and returns its exports,
  * or NULL with *exc set. */
 JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc);

@@ -23,6 +23,11 @@ JSObjectRef exec_inspect(struct exec *x)
 		return NULL;
 	x->inspect = (JSObjectRef)v;
 	JSValueProtect(x->ctx, v);
+	JSValueRef set = jsval_get(x->ctx, x->inspect, "setSource");
+	if (set && JSValueIsObject(x->ctx, set)) {
+		JSValueRef fn = host_runtime_source_fn(x->ctx);
+		JSObjectCallAsFunction(x->ctx, (JSObjectRef)set, x->inspect, 1, &fn, &exc);
+	}
 	return x->inspect;
 }
 

@@ -125,6 +125,7 @@ function install(g, host) {
   state.global = g;
   state.host = host;
   captureHostGlobals(g);
+  if (typeof host.source === 'function') require('./stack.js').setSource(host.source);
   for (const name of GLOBALS) {
     const def = DEFS[name];
     const d = Object.getOwnPropertyDescriptor(g, name);
@@ -155,6 +156,12 @@ function builtin(name) {
   return require('./builtins.js').load(name.startsWith('node:') ? name.slice(5) : name);
 }
 
+// Error.captureStackTrace with V8's Error.prepareStackTrace, given
+// JavaScriptCore's own (the C side's lazy accessor on Error calls this).
+function installCapture(native) {
+  return require('./error_stack.js').installCapture(state.global.Error, native);
+}
+
 // Sessions: the context outlives one execution, its env does not. The
 // host object keeps the new env (fn/index.js reads it) and process.env, if
 // it was made, is refilled in place.
@@ -172,4 +179,5 @@ module.exports = {
   runMain,
   invoke,
   builtin,
+  installCapture,
 };
