@@ -21,6 +21,8 @@ extern const unsigned long corral_js_inspect_len;
 extern const char corral_js_runtime[] __attribute__((weak));
 extern const unsigned long corral_js_runtime_len __attribute__((weak));
 extern const char corral_js_runtime_globals[] __attribute__((weak));
+extern const char corral_js_stack[] __attribute__((weak));
+extern const unsigned long corral_js_stack_len __attribute__((weak));
 extern const char corral_js_session[] __attribute__((weak));
 extern const unsigned long corral_js_session_len __attribute__((weak));
 
@@ -87,13 +89,45 @@ static char *lazy_source(void)
 	buf_puts(&b, "].forEach(function (n) { d(g, n, { configurable: true, enumerable: false,"
 		     " get: function () { return load(n); },"
 		     " set: function (v) { d(g, n, { value: v, writable: true, configurable: true, enumerable: false }); } }); });");
-	/* Error.captureStackTrace: the runtime's (V8's Error.prepareStackTrace
-	 * and CallSites), made from JavaScriptCore's on first read. V8's
-	 * default Error.stackTraceLimit, which JavaScriptCore reads too. */
-	buf_puts(&b, " var E = g.Error, c = E.captureStackTrace; E.stackTraceLimit = 10;"
-		     " if (typeof c === 'function') d(E, 'captureStackTrace', { configurable: true, enumerable: false,"
-		     " get: function () { return load('Error.captureStackTrace', c); },"
-		     " set: function (v) { d(E, 'captureStackTrace', { value: v, writable: true, configurable: true, enumerable: false }); } }); })");
+	/* V8's stack-trace API (src/worker/js/stack.js, whose bundle
+	 * load("corral:stack", 1) evaluates in this context, on first need):
+	 * Error.captureStackTrace with Error.prepareStackTrace and CallSites,
+	 * made from JavaScriptCore's on first read; V8's default
+	 * Error.stackTraceLimit, which JavaScriptCore reads too. The error
+	 * constructors become proxies whose instances get V8's `stack`: the
+	 * frames below the call (below new.target's constructor for a
+	 * subclass, which V8 skips too) are captured at construction and
+	 * written in V8's form on first read. Errors that the engine makes
+	 * itself keep JavaScriptCore's stack, which inspect converts. */
+	buf_puts(&b,
+		 " var E = g.Error, c = E.captureStackTrace, R = Reflect, S;"
+		 " if (typeof c !== 'function' || typeof Proxy !== 'function') return;"
+		 " function sm() { return S || (S = load('corral:stack', 1)); }"
+		 " E.stackTraceLimit = 10;"
+		 " d(E, 'captureStackTrace', { configurable: true, enumerable: false,"
+		 "  get: function () { var f = sm().makeCapture(E, c);"
+		 "   d(E, 'captureStackTrace', { value: f, writable: true, configurable: true, enumerable: false }); return f; },"
+		 "  set: function (v) { d(E, 'captureStackTrace', { value: v, writable: true, configurable: true, enumerable: false }); } });"
+		 " function capture(e, skip, trim) {"
+		 "  var h = {}; c(h, skip); var s = typeof h.stack === 'string' ? h.stack : '', done = false, v;"
+		 "  if (trim) s = s.replace(/^@?\\[native code\\]\\n/, '');"
+		 "  try { d(e, 'stack', { configurable: true, enumerable: false,"
+		 "   get: function () { if (!done) { done = true; v = sm().errorStack(e, s, E); } return v; },"
+		 "   set: function (x) { done = true; v = x; } }); } catch (x) {} }"
+		 " function wrap(name, parent) {"
+		 "  var T = g[name], p; if (typeof T !== 'function') return parent;"
+		 "  var h = {"
+		 "   construct: function construct(t, a, nt) { var e = R.construct(t, a, nt);"
+		 "    if (e instanceof t) capture(e, nt === p ? construct : nt, nt === p); return e; },"
+		 "   apply: function apply(t, self, a) { var e = R.apply(t, self, a); capture(e, apply, true); return e; } };"
+		 "  if (parent) h.getPrototypeOf = function () { return parent; };"
+		 "  p = new Proxy(T, h);"
+		 "  d(T.prototype, 'constructor', { value: p, writable: true, configurable: true, enumerable: false });"
+		 "  d(g, name, { value: p, writable: true, configurable: true, enumerable: false });"
+		 "  return p; }"
+		 " var P = wrap('Error');"
+		 " ['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']"
+		 ".forEach(function (n) { wrap(n, P); }); })");
 	return buf_steal(&b);
 }
 
@@ -102,12 +136,16 @@ static char *lazy_source(void)
 JSScriptRef bundles_script(struct bundles *b, enum bundle_script id)
 {
 	if (!b->scripts[id]) {
-		static const char *const urls[] = { "corral:inspect", "corral:runtime", "corral:lazy", "corral:session" };
+		static const char *const urls[] = { "corral:inspect", "corral:runtime", "corral:lazy", "corral:session",
+						    "corral:stack" };
 		JSStringRef src = NULL;
 		if (id == BUNDLE_INSPECT) {
 			src = jsval_from_utf8(corral_js_inspect, corral_js_inspect_len);
 		} else if (id == BUNDLE_RUNTIME && bundles_runtime_available()) {
 			src = jsval_from_utf8(corral_js_runtime, corral_js_runtime_len);
+		} else if (id == BUNDLE_STACK) {
+			if (&corral_js_stack != NULL)
+				src = jsval_from_utf8(corral_js_stack, corral_js_stack_len);
 		} else if (id == BUNDLE_SESSION) {
 			if (&corral_js_session != NULL)
 				src = jsval_from_utf8(corral_js_session, corral_js_session_len);

@@ -23,6 +23,7 @@ enum bundle_script {
 	BUNDLE_RUNTIME,
 	BUNDLE_LAZY,
 	BUNDLE_SESSION,
+	BUNDLE_STACK,
 	BUNDLE__COUNT
 };
 

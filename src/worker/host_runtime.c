@@ -497,15 +497,18 @@ static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	struct exec *x = exec_current;
 	if (!x || argc < 1 || !JSValueIsString(ctx, argv[0]))
 		return JSValueMakeUndefined(ctx);
-	if (argc >= 2 && JSValueIsObject(ctx, argv[1])) {
-		/* load("Error.captureStackTrace", native): the runtime's own,
-		 * built on JavaScriptCore's (runtime/error_stack.js). */
-		if (load_runtime(x, exc))
+	if (argc >= 2) {
+		/* load("corral:stack", 1): the stack bundle's exports, for the
+		 * lazy definer's error constructors (bundles.c). */
+		JSValueRef v = bundles_eval(&x->eng->bundles, ctx, BUNDLE_STACK, exc);
+		if (!v || *exc || !JSValueIsObject(ctx, v))
 			return JSValueMakeUndefined(ctx);
-		JSValueRef inst = jsval_get(ctx, x->rt_obj, "installCapture");
-		if (!inst || !JSValueIsObject(ctx, inst))
-			return argv[1];
-		return JSObjectCallAsFunction(ctx, (JSObjectRef)inst, x->rt_obj, 1, &argv[1], exc);
+		JSValueRef set = jsval_get(ctx, (JSObjectRef)v, "setSource");
+		if (set && JSValueIsObject(ctx, set)) {
+			JSValueRef src = host_runtime_source_fn(ctx);
+			JSObjectCallAsFunction(ctx, (JSObjectRef)set, (JSObjectRef)v, 1, &src, exc);
+		}
+		return v;
 	}
 	if (x->rt_state == 2) {
 		/* install() left this accessor in place: no such global. */

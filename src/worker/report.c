@@ -188,13 +188,33 @@ static char *format_stack(const char *name, const char *message, const char *jsc
 	return buf_steal(&b);
 }
 
-/* line:column of the first frame of a JSC stack not in corral's own code. */
+/* True when s is a header (of any lines) and then only V8 frames
+ * ("    at ..."). */
+static bool is_v8_stack(const char *s)
+{
+	const char *p = strstr(s, "\n    at ");
+	if (!p)
+		return false;
+	while (p) {
+		if (strncmp(p + 1, "    at ", 7) != 0)
+			return false;
+		p = strchr(p + 1, '\n');
+	}
+	return true;
+}
+
+/* line:column of the first frame of a stack not in corral's own code: a
+ * JSC stack ("fn@url:line:col"), or V8's ("    at fn (url:line:col)"),
+ * which has no frames of corral's. */
 static void frame_location(const char *stack, uint64_t *line, uint64_t *col)
 {
-	for (const char *p = stack; p && *p;) {
+	bool v8 = stack && is_v8_stack(stack);
+	for (const char *p = v8 ? strstr(stack, "\n    at ") + 1 : stack; p && *p;) {
 		const char *eol = strchr(p, '\n');
 		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		const char *at = memchr(p, '@', n);
+		if (v8 && n && p[n - 1] == ')')
+			n--;
+		const char *at = v8 ? p + 6 : memchr(p, '@', n);
 		if (at && strncmp(at + 1, "corral:", 7) != 0) {
 			/* "...:LINE:COL" at the end of the frame. */
 			const char *end = p + n;
@@ -274,7 +294,12 @@ void report_error(struct exec *x, JSValueRef err)
 	if (msg && JSValueIsString(ctx, msg))
 		res->err_message_json = message_json(ctx, msg);
 	free(res->err_stack);
-	res->err_stack = format_stack(res->err_name, res->err_message, st);
+	/* An error made by the error constructors has V8's stack already (see
+	 * bundles.c, the lazy definer); one the engine made, JavaScriptCore's. */
+	if (st && is_v8_stack(st))
+		res->err_stack = strdup(st);
+	else
+		res->err_stack = format_stack(res->err_name, res->err_message, st);
 	JSValueRef url = jsval_get(ctx, o, "sourceURL");
 	char *u = url && JSValueIsString(ctx, url) ? jsval_to_cstr(ctx, url, 256, NULL) : NULL;
 	if (u && strncmp(u, "corral:", 7) == 0) {

@@ -156,12 +156,6 @@ function builtin(name) {
   return require('./builtins.js').load(name.startsWith('node:') ? name.slice(5) : name);
 }
 
-// Error.captureStackTrace with V8's Error.prepareStackTrace, given
-// JavaScriptCore's own (the C side's lazy accessor on Error calls this).
-function installCapture(native) {
-  return require('./error_stack.js').installCapture(state.global.Error, native);
-}
-
 // Sessions: the context outlives one execution, its env does not. The
 // host object keeps the new env (fn/index.js reads it) and process.env, if
 // it was made, is refilled in place.
@@ -179,5 +173,4 @@ module.exports = {
   runMain,
   invoke,
   builtin,
-  installCapture,
 };
