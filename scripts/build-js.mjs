@@ -138,7 +138,7 @@ const ENTRIES = [
   },
   {
     name: 'stack',
-    exports: ['errorStack', 'makeCapture', 'setSource'],
+    exports: ['errorStack', 'makeCapture', 'setSource', 'v8Stack'],
     smoke: `m.errorStack({name: 'Error', message: 'boom'}, 'f@main.js:3:9\\nglobal code@main.js:5:1\\nx@corral:runtime:1:1', null)
         === 'Error: boom\\n    at f (main.js:3:9)\\n    at Object.<anonymous> (main.js:5:1)'
       && typeof m.makeCapture(function E() {}, function () {}) === 'function'`,

@@ -491,6 +491,20 @@ JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc)
 	return rt_exports_of(x);
 }
 
+JSObjectRef host_runtime_stack(struct exec *x, JSValueRef *exc)
+{
+	JSContextRef ctx = x->ctx;
+	JSValueRef v = bundles_eval(&x->eng->bundles, ctx, BUNDLE_STACK, exc);
+	if (!v || *exc || !JSValueIsObject(ctx, v))
+		return NULL;
+	JSValueRef set = jsval_get(ctx, (JSObjectRef)v, "setSource");
+	if (set && JSValueIsObject(ctx, set)) {
+		JSValueRef src = host_runtime_source_fn(ctx);
+		JSObjectCallAsFunction(ctx, (JSObjectRef)set, (JSObjectRef)v, 1, &src, exc);
+	}
+	return *exc ? NULL : (JSObjectRef)v;
+}
+
 static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			  size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
@@ -500,15 +514,8 @@ static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	if (argc >= 2) {
 		/* load("corral:stack", 1): the stack bundle's exports, for the
 		 * lazy definer's error constructors (bundles.c). */
-		JSValueRef v = bundles_eval(&x->eng->bundles, ctx, BUNDLE_STACK, exc);
-		if (!v || *exc || !JSValueIsObject(ctx, v))
-			return JSValueMakeUndefined(ctx);
-		JSValueRef set = jsval_get(ctx, (JSObjectRef)v, "setSource");
-		if (set && JSValueIsObject(ctx, set)) {
-			JSValueRef src = host_runtime_source_fn(ctx);
-			JSObjectCallAsFunction(ctx, (JSObjectRef)set, (JSObjectRef)v, 1, &src, exc);
-		}
-		return v;
+		JSObjectRef m = host_runtime_stack(x, exc);
+		return m ? (JSValueRef)m : JSValueMakeUndefined(ctx);
 	}
 	if (x->rt_state == 2) {
 		/* install() left this accessor in place: no such global. */

@@ -160,7 +160,10 @@ void report_result(struct exec *x, JSValueRef v)
 }
 
 /* JSC writes stacks as "fn@url:line:col"; corral reports them the way Node
- * users read them, "    at fn (url:line:col)", and drops its own frames. */
+ * users read them, "    at fn (url:line:col)" (the top level as Node's
+ * CommonJS module function, "Object.<anonymous>"), and drops its own
+ * frames. Only errors that the engine made have such stacks: those of the
+ * error constructors are V8's already (bundles.c), with V8's columns. */
 static char *format_stack(const char *name, const char *message, const char *jsc)
 {
 	struct buf b = BUF_INIT(ERROR_TEXT_CAP);
@@ -174,8 +177,14 @@ static char *format_stack(const char *name, const char *message, const char *jsc
 			size_t fn = (size_t)(at - p);
 			const char *loc = at + 1;
 			size_t locn = n - fn - 1;
+			if (locn == 13 && strncmp(loc, "[native code]", 13) == 0) {
+				loc = "<anonymous>";
+				locn = 11;
+			}
 			if (!(locn >= 7 && strncmp(loc, "corral:", 7) == 0)) {
-				if (fn == 0 || (fn == 11 && strncmp(p, "global code", 11) == 0))
+				if (fn == 11 && strncmp(p, "global code", 11) == 0)
+					buf_printf(&b, "\n    at Object.<anonymous> (%.*s)", (int)locn, loc);
+				else if (fn == 0)
 					buf_printf(&b, "\n    at %.*s", (int)locn, loc);
 				else
 					buf_printf(&b, "\n    at %.*s (%.*s)", (int)fn, p, (int)locn, loc);
@@ -186,6 +195,24 @@ static char *format_stack(const char *name, const char *message, const char *jsc
 		p = eol ? eol + 1 : NULL;
 	}
 	return buf_steal(&b);
+}
+
+/* The stack bundle's V8 form of err's JavaScriptCore stack `jsc` (with
+ * V8's columns); NULL when it cannot. Caller frees. */
+static char *v8_stack(struct exec *x, JSObjectRef err, JSValueRef jsc)
+{
+	if (!jsc || !JSValueIsString(x->ctx, jsc))
+		return NULL;
+	JSValueRef exc = NULL;
+	JSObjectRef m = host_runtime_stack(x, &exc);
+	JSValueRef fn = m ? jsval_get(x->ctx, m, "v8Stack") : NULL;
+	if (!fn || !JSValueIsObject(x->ctx, fn))
+		return NULL;
+	JSValueRef args[2] = { err, jsc };
+	JSValueRef s = JSObjectCallAsFunction(x->ctx, (JSObjectRef)fn, m, 2, args, &exc);
+	if (exc || !s || !JSValueIsString(x->ctx, s))
+		return NULL;
+	return jsval_to_cstr(x->ctx, s, ERROR_TEXT_CAP, NULL);
 }
 
 /* True when s is a header (of any lines) and then only V8 frames
@@ -298,7 +325,7 @@ void report_error(struct exec *x, JSValueRef err)
 	 * bundles.c, the lazy definer); one the engine made, JavaScriptCore's. */
 	if (st && is_v8_stack(st))
 		res->err_stack = strdup(st);
-	else
+	else if (!(res->err_stack = v8_stack(x, o, stack)))
 		res->err_stack = format_stack(res->err_name, res->err_message, st);
 	JSValueRef url = jsval_get(ctx, o, "sourceURL");
 	char *u = url && JSValueIsString(ctx, url) ? jsval_to_cstr(ctx, url, 256, NULL) : NULL;

@@ -49,6 +49,12 @@ export function makeCapture(E, native) {
   return captureStackTrace;
 }
 
+// err's stack in V8's form from JavaScriptCore's `jsc` (an error that the
+// engine made), for an execution's error.
+export function v8Stack(err, jsc) {
+  return stack.format(err, stack.parse(jsc));
+}
+
 // fn(url): the source text a frame's URL was evaluated from, or null.
 export function setSource(fn) {
   stack.setSource(fn);
