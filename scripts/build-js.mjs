@@ -138,7 +138,9 @@ const ENTRIES = [
   },
   {
     name: 'stack',
-    exports: ['errorStack', 'makeCapture', 'setSource', 'v8Stack'],
+    exports: ['errorStack', 'makeCapture', 'prepare', 'setSource', 'v8Stack'],
+    // Function names are visible to user code (Error.captureStackTrace.name).
+    buildOptions: { keepNames: true },
     smoke: `m.errorStack({name: 'Error', message: 'boom'}, 'f@main.js:3:9\\nglobal code@main.js:5:1\\nx@corral:runtime:1:1', null)
         === 'Error: boom\\n    at f (main.js:3:9)\\n    at Object.<anonymous> (main.js:5:1)'
       && typeof m.makeCapture(function E() {}, function () {}) === 'function'`,

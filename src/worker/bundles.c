@@ -92,8 +92,10 @@ static char *lazy_source(void)
 	/* V8's stack-trace API (src/worker/js/stack.js, whose bundle
 	 * load("corral:stack", 1) evaluates in this context, on first need):
 	 * Error.captureStackTrace with Error.prepareStackTrace and CallSites,
-	 * made from JavaScriptCore's on first read; V8's default
-	 * Error.stackTraceLimit, which JavaScriptCore reads too. The error
+	 * made from JavaScriptCore's on first read; Node 20's default
+	 * Error.prepareStackTrace (V8's text); V8's default
+	 * Error.stackTraceLimit, which JavaScriptCore reads too (raised by one
+	 * while a constructor captures, for the proxy's own frame). The error
 	 * constructors become proxies whose instances get V8's `stack`: the
 	 * frames below the call (below new.target's constructor for a
 	 * subclass, which V8 skips too) are captured at construction and
@@ -104,13 +106,18 @@ static char *lazy_source(void)
 		 " if (typeof c !== 'function' || typeof Proxy !== 'function') return;"
 		 " function sm() { return S || (S = load('corral:stack', 1)); }"
 		 " E.stackTraceLimit = 10;"
+		 " d(E, 'prepareStackTrace', { writable: true, configurable: true, enumerable: false,"
+		 "  value: function ErrorPrepareStackTrace(error, trace) { return sm().prepare(error, trace); } });"
 		 " d(E, 'captureStackTrace', { configurable: true, enumerable: false,"
 		 "  get: function () { var f = sm().makeCapture(E, c);"
 		 "   d(E, 'captureStackTrace', { value: f, writable: true, configurable: true, enumerable: false }); return f; },"
 		 "  set: function (v) { d(E, 'captureStackTrace', { value: v, writable: true, configurable: true, enumerable: false }); } });"
 		 " function capture(e, skip, trim) {"
-		 "  var h = {}; c(h, skip); var s = typeof h.stack === 'string' ? h.stack : '', done = false, v;"
+		 "  var h = {}, l = E.stackTraceLimit, n = typeof l === 'number' && l >= 0;"
+		 "  if (n) E.stackTraceLimit = l + 1; try { c(h, skip); } finally { if (n) E.stackTraceLimit = l; }"
+		 "  var s = typeof h.stack === 'string' ? h.stack : '', done = false, v;"
 		 "  if (trim) s = s.replace(/^@?\\[native code\\]\\n/, '');"
+		 "  if (n) s = s.split('\\n').slice(0, l).join('\\n');"
 		 "  try { d(e, 'stack', { configurable: true, enumerable: false,"
 		 "   get: function () { if (!done) { done = true; v = sm().errorStack(e, s, E); } return v; },"
 		 "   set: function (x) { done = true; v = x; } }); } catch (x) {} }"

@@ -27,6 +27,7 @@ export function makeCapture(E, native) {
     const holder = {};
     native.call(E, holder, typeof fn === 'function' ? fn : captureStackTrace);
     const jsc = typeof holder.stack === 'string' ? holder.stack : '';
+
     let done = false;
     let value;
     Object.defineProperty(obj, 'stack', {
@@ -53,6 +54,11 @@ export function makeCapture(E, native) {
 // engine made), for an execution's error.
 export function v8Stack(err, jsc) {
   return stack.format(err, stack.parse(jsc));
+}
+
+// Node 20's default Error.prepareStackTrace: V8's text.
+export function prepare(error, trace) {
+  return stack.format(error, Array.isArray(trace) ? trace : []);
 }
 
 // fn(url): the source text a frame's URL was evaluated from, or null.
