@@ -101,8 +101,6 @@ JSObjectRef host_env_object(struct exec *x);
 
 /* host_runtime.c */
 void host_runtime_install(struct exec *x, JSObjectRef global);
-/* A new native source(url) for runtime/stack.js (see host_runtime.c). */
-JSObjectRef host_runtime_source_fn(JSContextRef ctx);
 /* The stack bundle's exports (src/worker/js/stack.js), evaluated in x's
  * context now; NULL with *exc set when it fails. */
 JSObjectRef host_runtime_stack(struct exec *x, JSValueRef *exc);

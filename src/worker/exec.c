@@ -2,6 +2,9 @@
 #include "worker/engine_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "worker/host_fs.h"
 
 struct exec *exec_current;
 
@@ -11,6 +14,46 @@ void exec_uncaught(struct exec *x, JSValueRef err)
 		return;
 	x->uncaught = err ? err : JSValueMakeUndefined(x->ctx);
 	JSValueProtect(x->ctx, x->uncaught);
+}
+
+/* source(url): the text that a stack frame's URL was evaluated from, for
+ * moving its columns to V8's (runtime/stack.js), or null: the main file's
+ * code (not when it was transpiled or is a session's cell, whose text is
+ * not what ran), or a file of the package. */
+static JSValueRef h_source(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_current;
+	char *url = argc && JSValueIsString(ctx, argv[0]) ? jsval_to_cstr(ctx, argv[0], 4097, NULL) : NULL;
+	JSValueRef r = JSValueMakeNull(ctx);
+	if (!x || !url)
+		goto out;
+	const struct exec_req *req = x->req;
+	const char *main = req->filename ? req->filename : "main.js";
+	if (!req->function && strcmp(url, main) == 0) {
+		if (!req->typescript && !req->session.id && !x->tla && req->code) {
+			JSStringRef s = jsval_from_utf8(req->code, req->code_len);
+			r = JSValueMakeString(ctx, s);
+			JSStringRelease(s);
+		}
+	} else if (url[0] == '/') {
+		struct vfs *v = x->vfs; /* none yet: no files */
+		size_t n = 0;
+		const void *p = v ? vfs_read(v, url, &n) : NULL;
+		if (p) {
+			JSStringRef s = jsval_from_utf8(p, n);
+			r = JSValueMakeString(ctx, s);
+			JSStringRelease(s);
+		}
+	}
+out:
+	free(url);
+	return r;
+}
+
+JSObjectRef exec_source_fn(JSContextRef ctx)
+{
+	return jsval_make_fn(ctx, "source", h_source);
 }
 
 JSObjectRef exec_inspect(struct exec *x)
@@ -25,7 +68,7 @@ JSObjectRef exec_inspect(struct exec *x)
 	JSValueProtect(x->ctx, v);
 	JSValueRef set = jsval_get(x->ctx, x->inspect, "setSource");
 	if (set && JSValueIsObject(x->ctx, set)) {
-		JSValueRef fn = host_runtime_source_fn(x->ctx);
+		JSValueRef fn = exec_source_fn(x->ctx);
 		JSObjectCallAsFunction(x->ctx, (JSObjectRef)set, x->inspect, 1, &fn, &exc);
 	}
 	return x->inspect;

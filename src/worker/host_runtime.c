@@ -375,46 +375,6 @@ static JSValueRef h_fs_mkdir(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return fs_code(ctx, rc);
 }
 
-/* source(url): the text that a stack frame's URL was evaluated from, for
- * moving its columns to V8's (runtime/stack.js), or null: the main file's
- * code (not when it was transpiled or is a session's cell, whose text is
- * not what ran), or a file of the package. */
-static JSValueRef h_source(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
-			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
-{
-	struct exec *x = exec_current;
-	char *url = path_arg(ctx, argc, argv);
-	JSValueRef r = JSValueMakeNull(ctx);
-	if (!x || !url)
-		goto out;
-	const struct exec_req *req = x->req;
-	const char *main = req->filename ? req->filename : "main.js";
-	if (!req->function && strcmp(url, main) == 0) {
-		if (!req->typescript && !req->session.id && !x->tla && req->code) {
-			JSStringRef s = jsval_from_utf8(req->code, req->code_len);
-			r = JSValueMakeString(ctx, s);
-			JSStringRelease(s);
-		}
-	} else if (url[0] == '/') {
-		struct vfs *v = exec_vfs();
-		size_t n = 0;
-		const void *p = v ? vfs_read(v, url, &n) : NULL;
-		if (p) {
-			JSStringRef s = jsval_from_utf8(p, n);
-			r = JSValueMakeString(ctx, s);
-			JSStringRelease(s);
-		}
-	}
-out:
-	free(url);
-	return r;
-}
-
-JSObjectRef host_runtime_source_fn(JSContextRef ctx)
-{
-	return jsval_make_fn(ctx, "source", h_source);
-}
-
 /* --- the host object and the loader ------------------------------------- */
 
 static JSObjectRef make_host(struct exec *x)
@@ -428,13 +388,14 @@ static JSObjectRef make_host(struct exec *x)
 		{ "randomFill", h_random_fill }, { "digest", h_digest }, { "now", h_now },
 		{ "utf8Encode", h_utf8_encode }, { "utf8Decode", h_utf8_decode },
 		{ "transpile", h_transpile }, { "evaluate", h_evaluate }, { "write", h_write },
-		{ "source", h_source },
+		{ "source", NULL },
 	}, fsfns[] = {
 		{ "read", h_fs_read }, { "stat", h_fs_stat }, { "list", h_fs_list },
 		{ "write", h_fs_write }, { "remove", h_fs_remove }, { "mkdir", h_fs_mkdir },
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-		jsval_set(ctx, h, fns[i].name, jsval_make_fn(ctx, fns[i].name, fns[i].cb), 0);
+		jsval_set(ctx, h, fns[i].name, fns[i].cb ? jsval_make_fn(ctx, fns[i].name, fns[i].cb)
+							  : exec_source_fn(ctx), 0);
 	JSObjectRef fs = JSObjectMake(ctx, NULL, NULL);
 	for (size_t i = 0; i < sizeof fsfns / sizeof fsfns[0]; i++)
 		jsval_set(ctx, fs, fsfns[i].name, jsval_make_fn(ctx, fsfns[i].name, fsfns[i].cb), 0);
@@ -499,7 +460,7 @@ JSObjectRef host_runtime_stack(struct exec *x, JSValueRef *exc)
 		return NULL;
 	JSValueRef set = jsval_get(ctx, (JSObjectRef)v, "setSource");
 	if (set && JSValueIsObject(ctx, set)) {
-		JSValueRef src = host_runtime_source_fn(ctx);
+		JSValueRef src = exec_source_fn(ctx);
 		JSObjectCallAsFunction(ctx, (JSObjectRef)set, (JSObjectRef)v, 1, &src, exc);
 	}
 	return *exc ? NULL : (JSObjectRef)v;
