@@ -76,8 +76,8 @@ TODO = {
     "jose execute": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
     "ai run": "issue 13 point 8: fetch's response.body arrives whole at the end (the last token says 'buffered')",
     "ai execute": "issue 13 point 8: fetch's response.body arrives whole at the end (the last token says 'buffered')",
-    "express function": "issue 13 point 6: depd calls callSite.getFileName (no V8 CallSite API); behind it "
-                        "point 13 (zlib), point 9 (http), point 14 (memory_limit on a cold load) and two gaps "
+    "express function": "issue 13 point 13: Cannot load 'zlib'; behind it "
+                        "point 9 (http), point 14 (memory_limit on a cold load) and two gaps "
                         "outside the issue: node:diagnostics_channel, and req/res lose their methods when express "
                         "sets their prototypes to http.IncomingMessage/ServerResponse's",
     "cheerio run": "issue 13 point 9: the bundle (undici) requires 'net', which does not load; behind it "
@@ -93,7 +93,7 @@ TODO_SIGN = {
     "jose execute": "ECDSA is not supported",
     "ai run": "(buffered)",
     "ai execute": "(buffered)",
-    "express function": "getFileName",
+    "express function": "Cannot load 'zlib'",
     "cheerio run": "Cannot load 'net'",
     "cheerio execute": "Cannot load 'net'",
 }

@@ -11,8 +11,14 @@ import stack from './runtime/stack.js';
 
 // err's stack from JavaScriptCore's frames `jsc`, captured when err was
 // made: V8's text, or Error.prepareStackTrace's result when it is set.
-export function errorStack(err, jsc, ErrorCtor) {
-  return stack.fromJsc(err, jsc, ErrorCtor);
+// `trim`: jsc starts with the error constructor proxy's own native frame,
+// which is left out; `limit` (-1 for none): Error.stackTraceLimit then,
+// which JavaScriptCore was given one more than, for that frame.
+export function errorStack(err, jsc, ErrorCtor, trim, limit) {
+  let s = typeof jsc === 'string' ? jsc : '';
+  if (trim) s = s.replace(/^@?\[native code\]\n/, '');
+  if (limit >= 0) s = s.split('\n').slice(0, limit).join('\n');
+  return stack.fromJsc(err, s, ErrorCtor);
 }
 
 // Error.captureStackTrace(obj, fn) as V8 has it, on JavaScriptCore's own
