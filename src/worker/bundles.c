@@ -99,10 +99,11 @@ static char *lazy_source(void)
 	 * constructors become proxies whose instances get V8's `stack`: the
 	 * frames below the call (below new.target's constructor for a
 	 * subclass, which V8 skips too) are captured at construction and
-	 * written in V8's form on first read. Errors that the engine makes
+	 * written in V8's form on first read; their toString is the engine
+	 * constructor's ("function Error() {...}", not "ProxyObject"). Errors that the engine makes
 	 * itself keep JavaScriptCore's stack, which inspect converts. */
 	buf_puts(&b,
-		 " var E = g.Error, c = E.captureStackTrace, R = Reflect, S;"
+		 " var E = g.Error, c = E.captureStackTrace, R = Reflect, F = Function.prototype.toString, S;"
 		 " if (typeof c !== 'function' || typeof Proxy !== 'function') return;"
 		 " function sm() { return S || (S = load('corral:stack', 1)); }"
 		 " E.stackTraceLimit = 10;"
@@ -126,6 +127,8 @@ static char *lazy_source(void)
 		 "    if (e instanceof t) capture(e, nt === p ? construct : nt, nt === p); return e; },"
 		 "   apply: function apply(t, self, a) { var e = R.apply(t, self, a); capture(e, apply, true); return e; } };"
 		 "  if (parent) h.getPrototypeOf = function () { return parent; };"
+		 "  var ts = function toString() { return F.call(this === p ? T : this); };"
+		 "  h.get = function (t, k, r) { return k === 'toString' ? ts : R.get(t, k, r); };"
 		 "  p = new Proxy(T, h);"
 		 "  d(T.prototype, 'constructor', { value: p, writable: true, configurable: true, enumerable: false });"
 		 "  d(g, name, { value: p, writable: true, configurable: true, enumerable: false });"
