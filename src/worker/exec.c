@@ -16,10 +16,23 @@ void exec_uncaught(struct exec *x, JSValueRef err)
 	JSValueProtect(x->ctx, x->uncaught);
 }
 
+/* Files that the loader transpiles whatever their content (loader.js):
+ * their text is not what ran. */
+static bool transpiled_name(const char *url)
+{
+	static const char *const ext[] = { ".ts", ".tsx", ".mts", ".cts", ".mjs", ".jsx" };
+	const char *dot = strrchr(url, '.');
+	for (size_t i = 0; dot && i < sizeof ext / sizeof *ext; i++)
+		if (strcmp(dot, ext[i]) == 0)
+			return true;
+	return false;
+}
+
 /* source(url): the text that a stack frame's URL was evaluated from, for
  * moving its columns to V8's (runtime/stack.js), or null: the main file's
  * code (not when it was transpiled or is a session's cell, whose text is
- * not what ran), or a file of the package. */
+ * not what ran), or a file of the package (not a TypeScript, .mjs or .jsx
+ * one). */
 static JSValueRef h_source(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
@@ -36,7 +49,7 @@ static JSValueRef h_source(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			r = JSValueMakeString(ctx, s);
 			JSStringRelease(s);
 		}
-	} else if (url[0] == '/') {
+	} else if (url[0] == '/' && !transpiled_name(url)) {
 		struct vfs *v = x->vfs; /* none yet: no files */
 		size_t n = 0;
 		const void *p = v ? vfs_read(v, url, &n) : NULL;

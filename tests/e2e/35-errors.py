@@ -27,6 +27,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "helpers"))
 from corraltest import CORRAL, Tap  # noqa: E402
+import server  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -323,5 +324,55 @@ with tempfile.TemporaryDirectory(prefix="corral-errors-") as d:
             sites = re.findall(r" at (\S+)$", r.get("stderr") or "", flags=re.M)
             t.ok(len(sites) == 3 and all(re.match(r"^main\.js:\d+:\d+$", s) for s in sites),
                  "depd: each message names a location in the bundle", r.get("stderr"))
+
+# Function mode: the stacks of errors made in package files, as Node gives
+# them for the same files required from a directory D (its paths, with D
+# cut, are the package's).
+FN_FILES = {
+    "index.js": "const make = require('./lib/make.js');\nconst first = make.first;\n"
+                "function handler(req, res) {\n"
+                "  const e = make();\n"
+                "  res.json({ stack: e.stack.split('\\n').slice(0, 3), first: first().stack.split('\\n').slice(0, 2),\n"
+                "    inspected: require('util').inspect(e).split('\\n').slice(0, 3) });\n"
+                "}\n"
+                "module.exports = handler;\n",
+    "lib/make.js": "const first = () => new RangeError('on line one'); module.exports = function make() { return new TypeError('made'); };\n"
+                   "module.exports.first = first;\n",
+}
+
+
+def next_port(ports=iter(range(18350, 18400))):
+    return next(ports)
+
+
+with tempfile.TemporaryDirectory(prefix="corral-errors-fn-") as d:
+    for name, text in FN_FILES.items():
+        os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    driver = ("const h = require(process.argv[1] + '/index.js');\n"
+              "h({}, { json: (o) => process.stdout.write(JSON.stringify(o)) });\n")
+    n = subprocess.run([NODE, "-e", driver, d], capture_output=True, timeout=60)
+    want = json.loads(n.stdout.decode().replace(d, "")) if n.returncode == 0 else n.stderr.decode()
+    server.free_port = next_port
+    try:
+        srv = server.Server(env={"ISOLATE_POOL_SIZE": "1", "ISOLATE_MAX_POOL_SIZE": "1", "CORRAL_LOG_LEVEL": "warn"},
+                            ready=True).start()
+    except server.ServerError as e:
+        srv = None
+        t.ok(False, "corral serve starts on a port of 18350-18399", e)
+    if srv:
+        try:
+            st, h, raw = srv.request("PUT", "/v1/functions/errs", json.dumps({"files": FN_FILES}).encode(),
+                                     {"Content-Type": "application/json"})
+            t.eq(st, 201, "function mode: the package deploys")
+            st, h, raw = srv.request("GET", "/fn/errs/")
+            try:
+                got = json.loads(raw)
+            except ValueError:
+                got = raw
+            t.eq((st, got), (200, want), "function mode: stacks in package files are Node's (paths, line 1 columns)")
+        finally:
+            srv.stop()
 
 sys.exit(t.done())

@@ -15,7 +15,8 @@
 // start. Given the source text (setSource), a frame's column is moved to
 // V8's when the text at JavaScriptCore's position is one of those forms;
 // otherwise it is kept. Files that the loader evaluated (absolute paths)
-// have its wrapper in front of line 1, which V8's do not.
+// have its wrapper in front of line 1, which V8's do not: its length is
+// taken off their line 1 columns (source(url) gives the file without it).
 //
 // The inspect bundle and the runtime each carry a copy of this module.
 
@@ -85,12 +86,7 @@ function v8Column(text, col) {
 function adjust(file, line, col) {
   if (file.startsWith('/') && line === 1 && col > WRAPPER_HEAD.length) col -= WRAPPER_HEAD.length;
   const text = sourceLine(file, line);
-  if (text === null) return col;
-  if (file.startsWith('/') && line === 1) {
-    if (!text.startsWith(WRAPPER_HEAD)) return col;
-    return v8Column(text.slice(WRAPPER_HEAD.length), col);
-  }
-  return v8Column(text, col);
+  return text === null ? col : v8Column(text, col);
 }
 
 // One frame, with V8's CallSite methods.
