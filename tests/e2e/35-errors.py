@@ -210,6 +210,11 @@ function user() { return deprecated(); }
 console.log(JSON.stringify(user()));
 """
 
+PROGRAMS["Node's internal errors"] = r"""
+function gen() { return require('crypto').randomBytes('x'); }
+try { gen(); } catch (e) { console.log(e); console.log([e.name, e.code, e.message]); }
+"""
+
 PROGRAMS["uncaught error output"] = r"""
 function f() { throw new Error('boom'); }
 function g() { f(); }
