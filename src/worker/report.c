@@ -329,7 +329,13 @@ void report_error(struct exec *x, JSValueRef err)
 		res->err_stack = format_stack(res->err_name, res->err_message, st);
 	JSValueRef url = jsval_get(ctx, o, "sourceURL");
 	char *u = url && JSValueIsString(ctx, url) ? jsval_to_cstr(ctx, url, 256, NULL) : NULL;
-	if (u && strncmp(u, "corral:", 7) == 0) {
+	uint64_t fl = 0, fc = 0;
+	frame_location(res->err_stack, &fl, &fc);
+	if (fl) {
+		/* The first frame of the stack as reported (V8's line:column). */
+		res->err_line = fl;
+		res->err_column = fc;
+	} else if (u && strncmp(u, "corral:", 7) == 0) {
 		/* Thrown inside the runtime: point at the user's frame instead. */
 		frame_location(st, &res->err_line, &res->err_column);
 	} else {
