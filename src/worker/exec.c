@@ -31,7 +31,8 @@ static bool transpiled_name(const char *url)
 /* source(url): the text that a stack frame's URL was evaluated from, for
  * moving its columns to V8's (runtime/stack.js), or null: the main file's
  * code (not when it was transpiled or is a session's cell, whose text is
- * not what ran), or a file of the package (not a TypeScript, .mjs or .jsx
+ * not what ran; without line 1 when rewritten for top-level await), or a
+ * file of the package (not a TypeScript, .mjs or .jsx
  * one). */
 static JSValueRef h_source(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc)
@@ -44,8 +45,17 @@ static JSValueRef h_source(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	const struct exec_req *req = x->req;
 	const char *main = req->filename ? req->filename : "main.js";
 	if (!req->function && strcmp(url, main) == 0) {
-		if (!req->typescript && !req->session.id && !x->tla && req->code) {
-			JSStringRef s = jsval_from_utf8(req->code, req->code_len);
+		if (!req->typescript && !req->session.id && req->code) {
+			/* The top-level await rewrite moves columns on line 1 only
+			 * (js.md): that line is left out. */
+			const char *p = req->code;
+			size_t n = req->code_len;
+			const char *nl = x->tla ? memchr(p, '\n', n) : NULL;
+			if (x->tla) {
+				n = nl ? n - (size_t)(nl - p) : 0;
+				p = nl ? nl : p;
+			}
+			JSStringRef s = jsval_from_utf8(p, n);
 			r = JSValueMakeString(ctx, s);
 			JSStringRelease(s);
 		}
