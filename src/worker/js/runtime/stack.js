@@ -91,29 +91,31 @@ function adjust(file, line, col) {
 
 // One frame, with V8's CallSite methods.
 class CallSite {
+  #f;
+
   constructor(f) {
-    this._f = f;
+    this.#f = f;
   }
 
   getThis() { return undefined; }
 
-  getTypeName() { return this._f.top ? 'Object' : null; }
+  getTypeName() { return this.#f.top ? 'Object' : null; }
 
   getFunction() { return undefined; }
 
-  getFunctionName() { return this._f.name || null; }
+  getFunctionName() { return this.#f.name || null; }
 
   getMethodName() { return null; }
 
-  getFileName() { return this._f.file || undefined; }
+  getFileName() { return this.#f.file || undefined; }
 
-  getScriptNameOrSourceURL() { return this._f.file || undefined; }
+  getScriptNameOrSourceURL() { return this.#f.file || undefined; }
 
   getScriptHash() { return ''; }
 
-  getLineNumber() { return this._f.line ?? null; }
+  getLineNumber() { return this.#f.line ?? null; }
 
-  getColumnNumber() { return this._f.column ?? null; }
+  getColumnNumber() { return this.#f.column ?? null; }
 
   getEnclosingLineNumber() { return null; }
 
@@ -121,24 +123,24 @@ class CallSite {
 
   getPosition() { return 0; }
 
-  getEvalOrigin() { return this._f.eval ? 'eval at <anonymous>' : undefined; }
+  getEvalOrigin() { return this.#f.eval ? 'eval at <anonymous>' : undefined; }
 
   getPromiseIndex() { return null; }
 
-  isToplevel() { return !this._f.top; }
+  isToplevel() { return !this.#f.top; }
 
-  isEval() { return !!this._f.eval; }
+  isEval() { return !!this.#f.eval; }
 
   isNative() { return false; }
 
-  isConstructor() { return this._f.name === 'Promise' && this._f.native; }
+  isConstructor() { return this.#f.name === 'Promise' && this.#f.native; }
 
   isAsync() { return false; }
 
   isPromiseAll() { return false; }
 
   toString() {
-    const f = this._f;
+    const f = this.#f;
     if (f.native) return `${NATIVE_NAMES[f.name] || f.name || '<anonymous>'} (<anonymous>)`;
     if (f.eval) return 'eval (<anonymous>)';
     const loc = f.file ? `${f.file}${f.line != null ? `:${f.line}:${f.column}` : ''}` : '<anonymous>';
