@@ -1123,7 +1123,7 @@ void engine_start(struct engine *e, struct exec_req *req)
 
 void engine_frame(struct engine *e, const struct ipc_msg *m)
 {
-	if (m->type != IPC_MSG_FETCH_RESULT)
+	if (m->type != IPC_MSG_FETCH_RESULT && m->type != IPC_MSG_FETCH_CHUNK)
 		return;
 	struct exec *x = idmap_get(&e->fetches, ipc_get_u64(m, IPC_T_FETCH_ID, 0));
 	if (!x)

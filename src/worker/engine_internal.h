@@ -113,7 +113,9 @@ JSValueRef host_invoke(struct exec *x, JSObjectRef rt, JSValueRef *exc);
 /* host_fetch.c */
 JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc);
-/* Handles a FETCH_RESULT frame. */
+JSValueRef host_fetch_abort_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				 size_t argc, const JSValueRef argv[], JSValueRef *exc);
+/* Handles a FETCH_RESULT or FETCH_CHUNK frame. */
 void host_fetch_result(struct exec *x, const struct ipc_msg *m);
 void host_fetch_clear(struct exec *x);
 

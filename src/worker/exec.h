@@ -105,6 +105,7 @@ struct exec {
 	struct fetch_pending {
 		uint64_t id;
 		JSObjectRef cb;      /* protected */
+		bool streaming;      /* its head came: now its body, chunk by chunk */
 	} fetches[ENGINE_MAX_FETCHES];
 	unsigned nfetches;
 };
