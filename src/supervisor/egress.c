@@ -2,6 +2,7 @@
 #include "supervisor/egress.h"
 #include "supervisor/netaddr.h"
 #include "supervisor/egress_hdr.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -16,6 +17,9 @@
 #include <unistd.h>
 
 #define ALLOW_MAX 256
+/* How long a head whose body has not started waits for it before it goes
+ * out on its own (a streamed answer). */
+#define EGRESS_HEAD_WAIT_MS 20
 
 struct allow_rule {
 	char host[256];   /* lower case; "*.x" matches subdomains of x */
@@ -372,11 +376,26 @@ static void *run(void *arg)
 				}
 			finish(e, r);
 		}
-		/* What is still arriving with its headers in goes out as it is. */
-		for (struct egress_req *r = e->active; r; r = r->active_next)
-			if (r->head_done && (!r->streamed || r->resp_body.len))
+		/* What is still arriving with its headers in goes out as it is:
+		 * its head once body bytes came, or EGRESS_HEAD_WAIT_MS after the
+		 * headers (an event stream that waits for its first event), so a
+		 * small answer whose body follows its headers by a moment still
+		 * goes out whole, in one frame. */
+		uint64_t now = clock_mono_ns();
+		int wait_ms = 1000;
+		for (struct egress_req *r = e->active; r; r = r->active_next) {
+			if (!r->head_done)
+				continue;
+			if (!r->head_ns)
+				r->head_ns = now;
+			uint64_t waited = (now - r->head_ns) / 1000000;
+			if (r->streamed ? r->resp_body.len > 0
+					: r->resp_body.len > 0 || waited >= EGRESS_HEAD_WAIT_MS)
 				hand_over(e, r);
-		curl_multi_poll(e->multi, NULL, 0, 1000, NULL);
+			else if (!r->streamed && (int)(EGRESS_HEAD_WAIT_MS - waited) < wait_ms)
+				wait_ms = (int)(EGRESS_HEAD_WAIT_MS - waited);
+		}
+		curl_multi_poll(e->multi, NULL, 0, wait_ms, NULL);
 	}
 	return NULL;
 }

@@ -70,6 +70,7 @@ struct egress_req {
 	bool allow_private;
 	bool refused_addr;
 	bool head_done;           /* the final status line and headers are in */
+	uint64_t head_ns;         /* when they were (CLOCK_MONOTONIC) */
 	long head_status;         /* the status line's code, while headers come */
 	uint64_t body_total;      /* body bytes received, streamed ones included */
 	uint64_t body_cap;

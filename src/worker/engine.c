@@ -561,7 +561,7 @@ static void turn_end(struct exec *x)
  * or no timer and no fetch of its own is pending. */
 static bool settled(const struct exec *x)
 {
-	return x->term != TERM_NONE || x->uncaught || (x->ntimers == 0 && x->nfetches == 0);
+	return x->term != TERM_NONE || x->uncaught || (x->ntimers == 0 && host_fetch_waiting(x) == 0);
 }
 
 static void finish(struct exec *x);
@@ -600,7 +600,7 @@ static void after_one(struct exec *x)
 	struct engine *e = x->eng;
 	if (x->term == TERM_NONE && !x->uncaught && clock_mono_ns() >= x->deadline_ns)
 		x->term = TERM_TIMEOUT;
-	bool idle = x->term == TERM_NONE && !x->uncaught && !x->ntimers && !x->nfetches;
+	bool idle = x->term == TERM_NONE && !x->uncaught && !x->ntimers && !host_fetch_waiting(x);
 	if (x->req->function && idle && x->pstate == PROMISE_PENDING && !x->resp_ended) {
 		set_parked(x, true);
 		if (e->fn_inflight > e->fn_parked && !wheap_schedule(e, x))

@@ -11,7 +11,9 @@
  * failed). host.fetch returns the request's id; host.fetchAbort(id) gives
  * it up (a reader that cancelled): the supervisor stops the transfer and cb
  * is not called again. Pending requests keep the execution alive like
- * timers do; at the deadline they are dropped. */
+ * timers do, a streamed body only while a read of it waits (host.fetchWant,
+ * from the stream's pull); at the deadline, or when the execution ends,
+ * they are dropped and a body still streaming is aborted. */
 #include "worker/engine_internal.h"
 
 #include <stdio.h>
@@ -135,6 +137,7 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	x->fetches[x->nfetches].id = id;
 	x->fetches[x->nfetches].cb = (JSObjectRef)argv[4];
 	x->fetches[x->nfetches].streaming = false;
+	x->fetches[x->nfetches].wanted = false;
 	JSValueProtect(ctx, argv[4]);
 	x->nfetches++;
 	result = JSValueMakeNumber(ctx, (double)id);
@@ -182,12 +185,38 @@ JSValueRef host_fetch_abort_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef s
 	return JSValueMakeUndefined(ctx);
 }
 
+/* host.fetchWant(id): a read of fetch id's streamed body waits (the
+ * stream's pull): until its next chunk, the fetch keeps the execution
+ * alive. */
+JSValueRef host_fetch_want_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_current;
+	if (!x || argc < 1 || !JSValueIsNumber(ctx, argv[0]))
+		return jsval_throw(ctx, exc, "TypeError", "fetchWant(id)");
+	uint64_t id = (uint64_t)JSValueToNumber(ctx, argv[0], NULL);
+	for (unsigned i = 0; i < x->nfetches; i++)
+		if (x->fetches[i].id == id)
+			x->fetches[i].wanted = true;
+	return JSValueMakeUndefined(ctx);
+}
+
+unsigned host_fetch_waiting(const struct exec *x)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < x->nfetches; i++)
+		n += !x->fetches[i].streaming || x->fetches[i].wanted;
+	return n;
+}
+
 /* A FETCH_CHUNK: more of a streamed body, or its end. */
 static void fetch_chunk(struct exec *x, unsigned i, const struct ipc_msg *m)
 {
 	JSContextRef ctx = x->ctx;
 	JSObjectRef cb = x->fetches[i].cb;
 	bool more = ipc_get_u64(m, IPC_T_MORE, 0) != 0;
+	/* This chunk answers the read that waited; another read says so. */
+	x->fetches[i].wanted = false;
 	JSValueRef args[6];
 	const struct ipc_field *err = ipc_get(m, IPC_T_ERROR);
 	if (err) {
@@ -243,6 +272,7 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 		/* The body is on its way: the request stays pending (and keeps
 		 * the execution alive) until its last chunk. */
 		x->fetches[i].streaming = true;
+		x->fetches[i].wanted = false;
 		JSValueProtect(x->ctx, cb);
 	} else {
 		idmap_del(&x->eng->fetches, id);

@@ -425,6 +425,7 @@ static JSObjectRef make_host(struct exec *x)
 	if (x->io && x->io->send) {
 		jsval_set(ctx, h, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
 		jsval_set(ctx, h, "fetchAbort", jsval_make_fn(ctx, "fetchAbort", host_fetch_abort_call), 0);
+		jsval_set(ctx, h, "fetchWant", jsval_make_fn(ctx, "fetchWant", host_fetch_want_call), 0);
 	}
 	return h;
 }

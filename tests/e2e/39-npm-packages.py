@@ -74,8 +74,6 @@ FUNCTION_ENTRY = {"hono": "hono-fn.js"}
 TODO = {
     "jose run": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
     "jose execute": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
-    "ai run": "issue 13 point 8: fetch's response.body arrives whole at the end (the last token says 'buffered')",
-    "ai execute": "issue 13 point 8: fetch's response.body arrives whole at the end (the last token says 'buffered')",
     "express function": "issue 13 point 6: depd calls callSite.getFileName (no V8 CallSite API); behind it "
                         "point 13 (zlib), point 9 (http), point 14 (memory_limit on a cold load) and two gaps "
                         "outside the issue: node:diagnostics_channel, and req/res lose their methods when express "
@@ -91,8 +89,6 @@ TODO = {
 TODO_SIGN = {
     "jose run": "ECDSA is not supported",
     "jose execute": "ECDSA is not supported",
-    "ai run": "(buffered)",
-    "ai execute": "(buffered)",
     "express function": "getFileName",
     "cheerio run": "Cannot load 'net'",
     "cheerio execute": "Cannot load 'net'",

@@ -685,6 +685,11 @@ function fetch(input, init = undefined) {
               controller = c;
               if (body && body.length) c.enqueue(body);
             },
+            // A read waits: the fetch keeps the execution alive until the
+            // next chunk (an unread body does not).
+            pull() {
+              if (!done && typeof host.fetchWant === 'function') host.fetchWant(id);
+            },
             cancel() {
               giveUp();
               signal.removeEventListener('abort', onAbort);
