@@ -216,7 +216,7 @@ function headersOf(value) {
 
 class ClientRequest extends Writable {
   constructor(input, options, cb, defaults) {
-    super({ decodeStrings: true, autoDestroy: false, emitClose: false });
+    super({ decodeStrings: true, autoDestroy: false, emitClose: true });
     const opts = requestOptions(input, options, defaults);
     if (typeof cb === 'function') this.once('response', cb);
     const method = `${opts.method || 'GET'}`.toUpperCase();
@@ -247,6 +247,8 @@ class ClientRequest extends Writable {
     this._url = `${opts.protocol}//${hostname}${port}${opts.path}`;
     const hs = headersOf(opts.headers);
     for (const k of Object.keys(hs)) this.setHeader(k, hs[k]);
+    // Node sets Host unless told not to (it is not sent: fetch sets it).
+    if (opts.setHost !== false && !this.hasHeader('host')) this.setHeader('Host', `${hostname}${port}`);
     if (opts.auth && !this.hasHeader('authorization')) {
       this.setHeader('Authorization', `Basic ${Buffer.from(`${opts.auth}`).toString('base64')}`);
     }
@@ -392,7 +394,12 @@ class ClientRequest extends Writable {
     }
     res.on('end', () => {
       this._activity();
-      process.nextTick(() => this.emit('close'));
+      // Node's request closes once its response has ended.
+      process.nextTick(() => {
+        if (this.destroyed) return;
+        this._closing = true;
+        this.destroy();
+      });
     });
     this._activity();
     if (!this.emit('response', res)) res.resume(); // no listener: Node discards the body
@@ -401,7 +408,9 @@ class ClientRequest extends Writable {
   _destroy(err, cb) {
     if (this._timer) clearTimeout(this._timer);
     this._timer = null;
-    this._abort.abort();
+    // Destroyed before its response: Node's "socket hang up".
+    if (!err && !this.res && !this.aborted && !this._closing) err = nodeError(Error, 'ECONNRESET', 'socket hang up');
+    if (!this._closing) this._abort.abort();
     if (this.res && !this.res.complete && !this.res.destroyed) this.res.destroy(err || undefined);
     cb(err);
   }
