@@ -105,6 +105,8 @@ struct exec {
 	struct fetch_pending {
 		uint64_t id;
 		JSObjectRef cb;      /* protected */
+		bool streaming;      /* its head came: now its body, chunk by chunk */
+		bool wanted;         /* streaming, and a read of the body waits */
 	} fetches[ENGINE_MAX_FETCHES];
 	unsigned nfetches;
 };

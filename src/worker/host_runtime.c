@@ -25,6 +25,7 @@
 #include <sys/random.h>
 
 #include "worker/host_fs.h"
+#include "worker/jsscan.h"
 #include "common/clock.h"
 
 #define RANDOM_MAX 65536
@@ -182,6 +183,26 @@ static JSValueRef h_transpile(JSContextRef ctx, JSObjectRef fn, JSObjectRef self
 	JSValueRef v = JSValueMakeString(ctx, out);
 	JSStringRelease(out);
 	return v;
+}
+
+/* host.moduleSyntax(source): what the lexer (jsscan.h) finds in a module
+ * file, for the loader's choice of transpiling it: 1 an import or export
+ * statement at the top level, 2 an import() or import.meta, 4 the lexer
+ * could not follow the file (the loader then goes by the text). */
+static JSValueRef h_module_syntax(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				  size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	if (argc < 1 || !JSValueIsString(ctx, argv[0]))
+		return throw_type(ctx, exc, "moduleSyntax needs a source string");
+	JSStringRef src = JSValueToStringCopy(ctx, argv[0], NULL);
+	struct jsscan sc;
+	int bits = 4;
+	if (!jsscan(JSStringGetCharactersPtr(src), JSStringGetLength(src), &sc)) {
+		bits = (sc.module_syntax ? 1 : 0) | (sc.dynamic_import ? 2 : 0) | (sc.ok ? 0 : 4);
+		jsscan_free(&sc);
+	}
+	JSStringRelease(src);
+	return JSValueMakeNumber(ctx, bits);
 }
 
 /* host.evaluate(source, filename): a package file, already wrapped by the
@@ -388,6 +409,7 @@ static JSObjectRef make_host(struct exec *x)
 		{ "randomFill", h_random_fill }, { "digest", h_digest }, { "now", h_now },
 		{ "utf8Encode", h_utf8_encode }, { "utf8Decode", h_utf8_decode },
 		{ "transpile", h_transpile }, { "evaluate", h_evaluate }, { "write", h_write },
+		{ "moduleSyntax", h_module_syntax },
 		{ "source", NULL },
 	}, fsfns[] = {
 		{ "read", h_fs_read }, { "stat", h_fs_stat }, { "list", h_fs_list },
@@ -402,8 +424,11 @@ static JSObjectRef make_host(struct exec *x)
 	jsval_set(ctx, h, "fs", fs, 0);
 	jsval_set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
 	jsval_set(ctx, h, "env", host_env_object(x), 0);
-	if (x->io && x->io->send)
+	if (x->io && x->io->send) {
 		jsval_set(ctx, h, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
+		jsval_set(ctx, h, "fetchAbort", jsval_make_fn(ctx, "fetchAbort", host_fetch_abort_call), 0);
+		jsval_set(ctx, h, "fetchWant", jsval_make_fn(ctx, "fetchWant", host_fetch_want_call), 0);
+	}
 	return h;
 }
 

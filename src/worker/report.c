@@ -415,6 +415,12 @@ void report_finish(struct exec *x, JSValueRef completion, bool have_completion)
 	} else if (x->pstate == PROMISE_PENDING && x->tla) {
 		res->status = OUTCOME_ERROR;
 		report_set_error(res, "Error", "top-level await never settled: nothing was left to run");
+	} else if (x->pstate == PROMISE_PENDING && !x->req->function) {
+		/* The completion value is a promise that nothing left on the
+		 * event loop can settle (no timer, fetch or turn pending): the
+		 * result cannot be had, which is the code's failure, not ok. */
+		res->status = OUTCOME_ERROR;
+		report_set_error(res, "Error", "the result is a promise that never settled: nothing was left to run");
 	} else {
 		res->status = OUTCOME_OK;
 		if (x->pstate == PROMISE_FULFILLED)
