@@ -51,6 +51,7 @@ struct engine {
 	unsigned nsessions;
 	bool jit;
 	bool wasm;                /* started with WebAssembly on (engine_opts.wasm) */
+	JSScriptRef date_script;  /* install_lenient_date's, compiled once */
 
 	/* The executions in flight: a list, by serial (bound functions),
 	 * and a binary min-heap on wake_ns (the next timer or deadline). */
