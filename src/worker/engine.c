@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "common/clock.h"
+#include "worker/host_crypto.h"
 #include "worker/host_fs.h"
 #include "worker/report.h"
 #include "common/dlist.h"
@@ -179,6 +180,7 @@ int engine_warm(struct engine *e, bool full)
 		EVP_Digest("", 0, md, &mdlen, EVP_sha384(), NULL);
 		EVP_Digest("", 0, md, &mdlen, EVP_sha512(), NULL);
 	}
+	host_crypto_warm();
 	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!ctx)
 		return -ENOMEM;
