@@ -526,6 +526,24 @@ static JSValueRef h_decode(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		return type_error(ctx, exc, "decode");
 	int selection = !strcmp(sel, "public") ? EVP_PKEY_PUBLIC_KEY : !strcmp(sel, "private") ? EVP_PKEY_KEYPAIR : 0;
 	EVP_PKEY *pk = NULL;
+	/* The two DER forms of Web Crypto: d2i is ~5 times faster than a
+	 * decoder context. */
+	if (!strcmp(input, "DER") && !type[0] && !pass &&
+	    (!strcmp(structure, "SubjectPublicKeyInfo") || !strcmp(structure, "PrivateKeyInfo"))) {
+		const unsigned char *p = d;
+		if (structure[0] == 'S') {
+			pk = d2i_PUBKEY(NULL, &p, (long)dn);
+		} else {
+			PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)dn);
+			pk = p8 ? EVP_PKCS82PKEY(p8) : NULL;
+			PKCS8_PRIV_KEY_INFO_free(p8);
+		}
+		if (!pk || p != d + dn || (structure[0] == 'P' && !has_private(pk))) {
+			EVP_PKEY_free(pk);
+			return refused(ctx);
+		}
+		return key_wrap(ctx, pk);
+	}
 	OSSL_DECODER_CTX *dc = OSSL_DECODER_CTX_new_for_pkey(&pk, input, structure[0] ? structure : NULL,
 							     type[0] ? type : NULL, selection, NULL, NULL);
 	if (!dc)

@@ -72,8 +72,6 @@ FUNCTION_ENTRY = {"hono": "hono-fn.js"}
 # "package mode" -> why it fails today (an open point of issue 13), or None.
 # Flip an entry to None (or delete it) when the fix lands.
 TODO = {
-    "jose run": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
-    "jose execute": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
     "ai run": "issue 13 point 8: fetch's response.body arrives whole at the end (the last token says 'buffered')",
     "ai execute": "issue 13 point 8: fetch's response.body arrives whole at the end (the last token says 'buffered')",
     "express function": "issue 13 point 6: depd calls callSite.getFileName (no V8 CallSite API); behind it "
@@ -89,8 +87,6 @@ TODO = {
 # without it, the first cause was fixed and the reason is stale: the suite
 # says so, with what fails now.
 TODO_SIGN = {
-    "jose run": "ECDSA is not supported",
-    "jose execute": "ECDSA is not supported",
     "ai run": "(buffered)",
     "ai execute": "(buffered)",
     "express function": "getFileName",
