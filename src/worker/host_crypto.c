@@ -258,7 +258,10 @@ static JSValueRef h_hash(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	return u8_result(ctx, out, outlen, exc);
 }
 
-static JSValueRef kdf_run(JSContextRef ctx, const char *name, OSSL_PARAM *params, double len, JSValueRef *exc)
+/* pre: parameters set before the others (PBKDF2 checks the salt as it
+ * reads it, so its PKCS#5 mode must be on first), or NULL. */
+static JSValueRef kdf_run(JSContextRef ctx, const char *name, const OSSL_PARAM *pre, OSSL_PARAM *params, double len,
+			  JSValueRef *exc)
 {
 	if (!(len >= 0 && len <= (1 << 24)))
 		return refused(ctx);
@@ -268,7 +271,7 @@ static JSValueRef kdf_run(JSContextRef ctx, const char *name, OSSL_PARAM *params
 	EVP_KDF_free(kdf);
 	unsigned char *out = malloc(n ? n : 1);
 	JSValueRef r;
-	if (kc && out && EVP_KDF_derive(kc, out, n, params) == 1)
+	if (kc && out && (!pre || EVP_KDF_CTX_set_params(kc, pre) == 1) && EVP_KDF_derive(kc, out, n, params) == 1)
 		r = u8_result(ctx, out, n, exc);
 	else
 		r = refused(ctx);
@@ -303,7 +306,7 @@ static JSValueRef h_hkdf(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	/* No info at all: OpenSSL refuses a zero-length info parameter. */
 	if (!in)
 		p[3] = OSSL_PARAM_construct_end();
-	return kdf_run(ctx, "HKDF", p, len, exc);
+	return kdf_run(ctx, "HKDF", NULL, p, len, exc);
 }
 
 /* pbkdf2(hash, password, salt, iterations, length) -> Uint8Array */
@@ -319,16 +322,18 @@ static JSValueRef h_pbkdf2(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	    !num_arg(ctx, argc, argv, 4, &len) || !(iter >= 1 && iter <= INT_MAX))
 		return type_error(ctx, exc, "pbkdf2");
 	uint64_t it = (uint64_t)iter;
-	int checks = 0; /* Web Crypto and Node allow any salt and iteration count. */
+	/* PKCS#5 mode: no lower bounds on the salt, the iteration count and
+	 * the length, which Web Crypto and Node do not have either. */
+	int pkcs5 = 1;
 	OSSL_PARAM p[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, md, 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)(pn ? pw : empty_bytes), pn),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)(sn ? s : empty_bytes), sn),
 		OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_ITER, &it),
-		OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &checks),
 		OSSL_PARAM_construct_end(),
 	};
-	return kdf_run(ctx, "PBKDF2", p, len, exc);
+	const OSSL_PARAM pre[] = { OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &pkcs5), OSSL_PARAM_construct_end() };
+	return kdf_run(ctx, "PBKDF2", pre, p, len, exc);
 }
 
 /* --- AES ---------------------------------------------------------------- */
@@ -475,7 +480,7 @@ static JSValueRef h_generate(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	EVP_PKEY *pk = NULL;
 	if (!c || EVP_PKEY_keygen_init(c) != 1)
 		goto fail;
-	if (!strcmp(kind, "RSA")) {
+	if (!strcmp(kind, "RSA") || !strcmp(kind, "RSA-PSS")) {
 		double bits;
 		const unsigned char *e;
 		size_t en;
@@ -1142,7 +1147,8 @@ static void warm_key(EVP_PKEY *pk, const char *md, bool decode)
 void host_crypto_warm(void)
 {
 	static const char *const mds[] = { "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA224",
-					   "SHA512-256", "SHA3-256", "SHA3-384", "SHA3-512", "RIPEMD160" };
+					   "SHA512-224", "SHA512-256", "SHA3-224", "SHA3-256", "SHA3-384",
+					   "SHA3-512", "RIPEMD160" };
 	unsigned char out[64];
 	size_t outlen;
 	for (size_t i = 0; i < sizeof mds / sizeof mds[0]; i++) {

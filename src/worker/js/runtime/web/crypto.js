@@ -370,7 +370,7 @@ function jwkAlg(alg) {
     case 'AES-CBC': return `A${alg.length}CBC`;
     case 'AES-GCM': return `A${alg.length}GCM`;
     case 'AES-KW': return `A${alg.length}KW`;
-    case 'Ed25519': return 'EdDSA';
+    case 'Ed25519': return 'Ed25519';
     default: return undefined;
   }
 }
@@ -467,7 +467,7 @@ function importAsymmetric(format, keyData, alg, extractable, usages) {
     } else {
       checkJwk(jwk, 'OKP', extractable, usages, alg.name === 'X25519' ? 'enc' : 'sig');
       if (jwk.crv !== alg.name) throw dataError('JWK "crv" Parameter and algorithm name mismatch');
-      if (alg.name === 'Ed25519' && jwk.alg !== undefined && jwk.alg !== 'EdDSA') throw dataError('JWK "alg" does not match the requested algorithm');
+      if (alg.name === 'Ed25519' && jwk.alg !== undefined && jwk.alg !== 'EdDSA' && jwk.alg !== 'Ed25519') throw dataError('JWK "alg" does not match the requested algorithm');
       const priv = jwk.d !== undefined;
       const m = { x: jwkBytes(jwk, 'x') };
       if (priv) m.d = jwkBytes(jwk, 'd');
@@ -503,7 +503,7 @@ function importSecret(format, keyData, alg, extractable, usages) {
       if (alg.length > length || alg.length <= length - 8) throw dataError('Invalid key length');
       length = alg.length;
     }
-    const algorithm = { name, length, hash: { name: alg.hash.name } };
+    const algorithm = { name, hash: { name: alg.hash.name }, length };
     if (format === 'jwk' && keyData.alg !== undefined && keyData.alg !== jwkAlg(algorithm)) {
       throw dataError('JWK "alg" does not match the requested algorithm');
     }
@@ -579,7 +579,7 @@ function exportKeyNow(format, key) {
     if (m.d) jwk.d = b64u(m.d);
     jwk.x = b64u(m.x);
     jwk.kty = 'OKP';
-    if (name === 'Ed25519') jwk.alg = 'EdDSA';
+    if (name === 'Ed25519') jwk.alg = 'Ed25519';
   }
   return jwk;
 }
@@ -608,9 +608,10 @@ function generateKeyNow(alg, extractable, usages) {
       algorithm = { name };
     }
     if (!handle) throw opError();
-    const privUsages = usages.filter((u) => privUses.includes(u));
+    // Node orders a generated pair's usages as the standard lists them.
+    const privUsages = privUses.filter((u) => usages.includes(u));
     if (privUsages.length === 0) throw syntaxError('Usages cannot be empty when creating a key.');
-    const pub = makeKey('public', true, algorithm, usages.filter((u) => pubUses.includes(u)), { handle: H.publicOf(handle) });
+    const pub = makeKey('public', true, algorithm, pubUses.filter((u) => usages.includes(u)), { handle: H.publicOf(handle) });
     const priv = makeKey('private', Boolean(extractable), { ...algorithm }, privUsages, { handle });
     return { publicKey: pub, privateKey: priv };
   }
@@ -632,9 +633,11 @@ function generateKeyNow(alg, extractable, usages) {
   return makeKey('secret', Boolean(extractable), algorithm, usages, { bytes });
 }
 
+// Node's messages: one for both failures of sign and verify, two otherwise.
 function checkKeyFor(alg, key, usage) {
-  if (alg.name !== key.algorithm.name) throw accessError();
-  if (!key.usages.includes(usage)) throw accessError(`Unable to use this key to ${usage}`);
+  const sameAlg = alg.name === key.algorithm.name;
+  if (!sameAlg && usage !== 'sign' && usage !== 'verify') throw accessError();
+  if (!sameAlg || !key.usages.includes(usage)) throw accessError(`Unable to use this key to ${usage}`);
 }
 
 function signNow(alg, key, data) {
@@ -686,6 +689,8 @@ function aesRun(alg, key, data, encrypt) {
   } else if (alg.name === 'AES-CTR') {
     if (alg.counter.length !== 16) throw opError('algorithm.counter must contain exactly 16 bytes');
     if (alg.length === 0 || alg.length > 128) throw opError('AES-CTR algorithm.length must be between 1 and 128');
+    // The counter may wrap once but never repeat a value.
+    if (alg.length < 53 && Math.ceil(data.length / 16) > 2 ** alg.length) throw opError();
     r = H.aes('CTR', encrypt, k, alg.counter, data, null, 0, alg.length);
   } else {
     if (data.length % 8 || (encrypt ? data.length < 16 : data.length < 24)) throw opError();
