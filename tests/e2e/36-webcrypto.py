@@ -154,6 +154,21 @@ KNOWN = r"""
     { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
   out('hkdf deriveKey hmac', desc(dk2), hex(await subtle.exportKey('raw', dk2)));
 
+  // The GCM paper's test cases 1 and 2, RFC 3394 4.1, RFC 8032 7.1 test 1, RFC 7748 6.1.
+  const z = await subtle.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt']);
+  out('gcm tc1', hex(await subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, z, new Uint8Array(0))));
+  out('gcm tc2', hex(await subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, z, new Uint8Array(16))));
+  const kek = await subtle.importKey('raw', unhex('000102030405060708090a0b0c0d0e0f'), 'AES-KW', false, ['wrapKey', 'unwrapKey']);
+  const kd = await subtle.importKey('raw', unhex('00112233445566778899aabbccddeeff'), 'AES-CBC', true, ['encrypt']);
+  out('rfc3394', hex(await subtle.wrapKey('raw', kd, kek, 'AES-KW')));
+  const rfcEd = await subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', d: Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex').toString('base64url'),
+    x: Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64url') }, 'Ed25519', false, ['sign']);
+  out('rfc8032', hex(await subtle.sign('Ed25519', rfcEd, new Uint8Array(0))));
+  const alice = await subtle.importKey('jwk', { kty: 'OKP', crv: 'X25519', d: Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex').toString('base64url'),
+    x: Buffer.from('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a', 'hex').toString('base64url') }, 'X25519', false, ['deriveBits']);
+  const bob = await subtle.importKey('raw', unhex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f'), 'X25519', false, []);
+  out('rfc7748', hex(await subtle.deriveBits({ name: 'X25519', public: bob }, alice, 256)));
+
   // AES in every mode and size, fixed keys and IVs.
   const data = enc('The quick brown fox jumps over the lazy dog. 0123456789');
   for (const bits of [128, 192, 256]) {
@@ -592,7 +607,12 @@ def main():
                  "rfc5869 3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
                  "rfc6070 1 0c60c80f961f0e71f3a9b524af6012062fe037a6",
                  "rfc6070 2 ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957",
-                 "rfc6070 4096 4b007901b765489abead49d926f721d065a429c1"]:
+                 "rfc6070 4096 4b007901b765489abead49d926f721d065a429c1",
+                 "gcm tc1 58e2fccefa7e3061367f1d57a4e7455a",
+                 "gcm tc2 0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf",
+                 "rfc3394 1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5",
+                 "rfc8032 e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+                 "rfc7748 4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"]:
         t.ok(want in known.splitlines(), f"RFC known answer: {want[:40]}...", known[:3000])
     compare("generateKey for every algorithm", head + GENERATE)
     compare("errors by name and message", head + ERRORS)
