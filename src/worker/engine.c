@@ -180,6 +180,8 @@ int engine_warm(struct engine *e, bool full)
 		EVP_Digest("", 0, md, &mdlen, EVP_sha384(), NULL);
 		EVP_Digest("", 0, md, &mdlen, EVP_sha512(), NULL);
 	}
+	/* Every worker, light or full: without it a program's first key or
+	 * cipher would make OpenSSL open files under the sandbox. */
 	host_crypto_warm();
 	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!ctx)
