@@ -108,7 +108,9 @@ const c = require('crypto');
 const der = (k, type) => k.export({ format: 'der', type }).toString('base64');
 const keys = {};
 const rsa = c.generateKeyPairSync('rsa', { modulusLength: 2048 });
-keys.rsa = { spki: der(rsa.publicKey, 'spki'), pkcs8: der(rsa.privateKey, 'pkcs8'), jwk: rsa.privateKey.export({ format: 'jwk' }) };
+keys.rsa = { spki: der(rsa.publicKey, 'spki'), pkcs8: der(rsa.privateKey, 'pkcs8'), jwk: rsa.privateKey.export({ format: 'jwk' }),
+  encPem: rsa.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'hunter2' }),
+  pkcs1: rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }), pkcs1Pub: rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }) };
 for (const crv of ['P-256', 'P-384', 'P-521']) {
   keys[crv] = [0, 1].map(() => {
     const p = c.generateKeyPairSync('ec', { namedCurve: crv });
@@ -576,6 +578,23 @@ out('encoded pair', typeof enc1.publicKey, enc1.publicKey.split('\n')[0], enc1.p
 const enc2 = c.generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'pkcs1', format: 'der' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
 out('encoded rsa', Buffer.isBuffer(enc2.publicKey), enc2.privateKey.split('\n')[0]);
 c.generateKeyPair('ec', { namedCurve: 'P-256' }, (err, pub, priv) => out('generateKeyPair', err, pub.type, priv.type));
+// PEM forms: encrypted PKCS#8, PKCS#1, SEC1 as DER, and the errors of export.
+const encKey = c.createPrivateKey({ key: KEYS.rsa.encPem, passphrase: 'hunter2' });
+out('encrypted pem', encKey.type, encKey.equals(rsaPriv));
+try { c.createPrivateKey({ key: KEYS.rsa.encPem, passphrase: 'wrong' }); } catch (e) { out('wrong passphrase', e.name); }
+const p1 = c.createPrivateKey(KEYS.rsa.pkcs1);
+out('pkcs1 pem', p1.equals(rsaPriv), p1.export({ type: 'pkcs1', format: 'pem' }) === KEYS.rsa.pkcs1,
+  c.createPublicKey(KEYS.rsa.pkcs1Pub).equals(rsaPub), rsaPub.export({ type: 'pkcs1', format: 'pem' }) === KEYS.rsa.pkcs1Pub);
+out('sign with encrypted pem', c.verify('sha256', Buffer.from('x'), KEYS.rsa.pkcs1Pub, c.sign('sha256', Buffer.from('x'), { key: KEYS.rsa.encPem, passphrase: 'hunter2' })));
+out('pkcs1 der', c.createPrivateKey({ key: rsaPriv.export({ type: 'pkcs1', format: 'der' }), format: 'der', type: 'pkcs1' }).equals(rsaPriv));
+const e521 = c.generateKeyPairSync('ec', { namedCurve: 'secp521r1' });
+out('sec1 der', c.createPrivateKey({ key: e521.privateKey.export({ type: 'sec1', format: 'der' }), format: 'der', type: 'sec1' }).equals(e521.privateKey),
+  c.createPublicKey({ key: e521.privateKey.export({ format: 'jwk' }), format: 'jwk' }).equals(e521.publicKey));
+for (const f of [() => rsaPriv.export({ type: 'sec1', format: 'pem' }), () => e521.publicKey.export({ type: 'pkcs8', format: 'pem' }),
+  () => e521.privateKey.export({ type: 'pkcs1', format: 'pem' }), () => rsaPub.export({ type: 'spkx', format: 'pem' }),
+  () => rsaPub.export({ type: 'spki', format: 'xyz' }), () => rsaPriv.export({ format: 'pem' })]) {
+  try { f(); } catch (e) { out('export error', e.name, e.code, e.message); }
+}
 const sk = c.createSecretKey(Buffer.from('secret'));
 out('secret key', sk.type, sk.symmetricKeySize, sk.export().toString(), JSON.stringify(sk.export({ format: 'jwk' })));
 out('KeyObject', rsaPriv instanceof c.KeyObject, typeof c.KeyObject);

@@ -139,15 +139,15 @@ class AsymmetricKeyObject extends KeyObject {
       throw nodeError(Error, 'ERR_CORRAL_UNSUPPORTED', 'corral cannot export an encrypted private key (options.cipher)');
     }
     const type = options.type;
-    let structure;
-    if (type === 'spki' && !priv) structure = 'SubjectPublicKeyInfo';
-    else if (type === 'pkcs8' && priv) structure = 'PrivateKeyInfo';
-    else if (type === 'pkcs1' && (info.kind === 'RSA')) structure = 'type-specific';
-    else if (type === 'sec1' && priv && info.kind === 'EC') structure = 'type-specific';
-    else {
-      throw nodeError(TypeError, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS',
-        `The selected key encoding ${type} ${type === 'pkcs1' || type === 'sec1' ? `can only be used for ${type === 'pkcs1' ? 'RSA' : 'EC'} keys` : 'is invalid for this key'}.`);
+    const allowed = priv ? ['pkcs8', 'pkcs1', 'sec1'] : ['spki', 'pkcs1'];
+    if (!allowed.includes(type)) throw invalidArgValue('options.type', type);
+    if (type === 'pkcs1' && info.kind !== 'RSA') {
+      throw nodeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', 'The selected key encoding pkcs1 can only be used for RSA keys.');
     }
+    if (type === 'sec1' && info.kind !== 'EC') {
+      throw nodeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', 'The selected key encoding sec1 can only be used for EC keys.');
+    }
+    const structure = type === 'spki' ? 'SubjectPublicKeyInfo' : type === 'pkcs8' ? 'PrivateKeyInfo' : 'type-specific';
     const out = H().encode(h, format.toUpperCase(), structure, priv);
     if (!out) throw opFailed('Key export');
     return format === 'pem' ? state.host.utf8Decode(out, false) : buf(out);
