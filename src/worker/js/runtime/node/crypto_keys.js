@@ -61,14 +61,15 @@ function buf(u8) {
   return B().from(u8.buffer, u8.byteOffset, u8.length);
 }
 
-const kHandle = Symbol('kHandle');
 const kKeyType = Symbol('kKeyType');
+// Each KeyObject's bytes (secret) or host handle, out of the program's reach.
+const HANDLES = new WeakMap();
 
 class KeyObject {
   constructor(type, handle) {
     if (type !== 'secret' && type !== 'public' && type !== 'private') throw invalidArgValue('type', type);
     this[kKeyType] = type;
-    Object.defineProperty(this, kHandle, { value: handle });
+    HANDLES.set(this, handle);
   }
 
   get type() {
@@ -77,7 +78,7 @@ class KeyObject {
 
   static from(key) {
     if (!(key instanceof web.CryptoKey)) throw invalidArgType('key', 'CryptoKey', key);
-    const m = key[web.kKey];
+    const m = web.keyMaterial(key);
     if (m.bytes) return new SecretKeyObject(m.bytes.slice());
     return key.type === 'private' ? new PrivateKeyObject(m.handle) : new PublicKeyObject(m.handle);
   }
@@ -86,11 +87,11 @@ class KeyObject {
     if (!(other instanceof KeyObject)) throw invalidArgType('otherKeyObject', 'KeyObject', other);
     if (other.type !== this.type) return false;
     if (this.type === 'secret') {
-      const a = this[kHandle];
-      const b = other[kHandle];
+      const a = HANDLES.get(this);
+      const b = HANDLES.get(other);
       return a.length === b.length && a.every((x, i) => x === b[i]);
     }
-    return H().equals(this[kHandle], other[kHandle]);
+    return H().equals(HANDLES.get(this), HANDLES.get(other));
   }
 }
 Object.defineProperty(KeyObject.prototype, Symbol.toStringTag, { value: 'KeyObject', configurable: true });
@@ -101,23 +102,23 @@ class SecretKeyObject extends KeyObject {
   }
 
   get symmetricKeySize() {
-    return this[kHandle].length;
+    return HANDLES.get(this).length;
   }
 
   export(options) {
     if (options !== undefined) validateObject(options, 'options');
-    if (options && options.format === 'jwk') return { kty: 'oct', k: web.b64u(this[kHandle]) };
-    return buf(this[kHandle].slice());
+    if (options && options.format === 'jwk') return { kty: 'oct', k: web.b64u(HANDLES.get(this)) };
+    return buf(HANDLES.get(this).slice());
   }
 }
 
 class AsymmetricKeyObject extends KeyObject {
   get asymmetricKeyType() {
-    return KEY_TYPES[H().info(this[kHandle]).kind];
+    return KEY_TYPES[H().info(HANDLES.get(this)).kind];
   }
 
   get asymmetricKeyDetails() {
-    const info = H().info(this[kHandle]);
+    const info = H().info(HANDLES.get(this));
     if (info.kind === 'RSA' || info.kind === 'RSA-PSS') {
       let e = 0n;
       for (const b of info.publicExponent) e = (e << 8n) | BigInt(b);
@@ -130,7 +131,7 @@ class AsymmetricKeyObject extends KeyObject {
   export(options) {
     validateObject(options, 'options');
     const priv = this.type === 'private';
-    const h = this[kHandle];
+    const h = HANDLES.get(this);
     const info = H().info(h);
     if (options.format === 'jwk') return exportJwk(h, info, priv);
     const format = options.format === undefined ? 'pem' : options.format;
@@ -249,7 +250,7 @@ function toKey(input, want, name = 'key') {
     if (want === 'private' && key.type !== 'private') {
       throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected private.`);
     }
-    if (want === 'public' && key.type === 'private') return new PublicKeyObject(H().publicOf(key[kHandle]));
+    if (want === 'public' && key.type === 'private') return new PublicKeyObject(H().publicOf(HANDLES.get(key)));
     return key;
   }
   if (opts.format === 'jwk') {
@@ -257,7 +258,7 @@ function toKey(input, want, name = 'key') {
     if (want === 'private' && k.type !== 'private') {
       throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${k.type}, expected private.`);
     }
-    return want === 'public' && k.type === 'private' ? new PublicKeyObject(H().publicOf(k[kHandle])) : k;
+    return want === 'public' && k.type === 'private' ? new PublicKeyObject(H().publicOf(HANDLES.get(k))) : k;
   }
   if (typeof key !== 'string' && !ArrayBuffer.isView(key) && !(key instanceof ArrayBuffer)) {
     throw invalidArgType(name, KEY_INPUT, key);
@@ -306,7 +307,7 @@ function digestName(alg) {
 
 // The host's sign/verify arguments for a key and Node's options.
 function signParams(key, opts, alg) {
-  const info = H().info(key[kHandle]);
+  const info = H().info(HANDLES.get(key));
   let md = digestName(alg);
   const isOkp = info.kind === 'ED25519' || info.kind === 'ED448';
   if (isOkp) md = '';
@@ -338,7 +339,7 @@ function keyOptions(key) {
 function signBytes(alg, data, keyInput) {
   const key = toKey(keyInput, 'private');
   const [md, pad, salt, p1363] = signParams(key, keyOptions(keyInput), alg);
-  const sig = H().sign(key[kHandle], md, data, null, pad, salt, p1363);
+  const sig = H().sign(HANDLES.get(key), md, data, null, pad, salt, p1363);
   if (!sig) throw opFailed('Signing');
   return buf(sig);
 }
@@ -347,7 +348,7 @@ function verifyBytes(alg, data, keyInput, signature) {
   const key = toKey(keyInput, 'any');
   if (key.type === 'secret') throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', 'Invalid key object type secret, expected public.');
   const [md, pad, salt, p1363] = signParams(key, keyOptions(keyInput), alg);
-  return H().verify(key[kHandle], md, data, signature, pad, salt === constants.RSA_PSS_SALTLEN_MAX_SIGN ? -2 : salt, p1363);
+  return H().verify(HANDLES.get(key), md, data, signature, pad, salt === constants.RSA_PSS_SALTLEN_MAX_SIGN ? -2 : salt, p1363);
 }
 
 class Chunks {
@@ -486,7 +487,7 @@ function rsaCrypt(keyInput, buffer, encrypt, defaultPadding) {
   if (!pad) throw nodeError(Error, 'ERR_CORRAL_UNSUPPORTED', 'corral supports RSA_PKCS1_OAEP_PADDING and RSA_PKCS1_PADDING only');
   const md = opts.oaepHash === undefined ? 'sha1' : digestName(opts.oaepHash);
   const label = opts.oaepLabel === undefined ? null : toBytes(opts.oaepLabel, undefined, 'options.oaepLabel').slice();
-  const r = H().rsaCrypt(key[kHandle], encrypt, pad, md, label, toBytes(buffer, undefined, 'buffer'));
+  const r = H().rsaCrypt(HANDLES.get(key), encrypt, pad, md, label, toBytes(buffer, undefined, 'buffer'));
   if (!r) throw opFailed(encrypt ? 'Encryption' : 'Decryption');
   return buf(r);
 }
@@ -587,7 +588,7 @@ function diffieHellman(options) {
   if (!(privateKey instanceof KeyObject)) throw invalidArgType('options.privateKey', 'KeyObject', privateKey);
   if (!(publicKey instanceof KeyObject)) throw invalidArgType('options.publicKey', 'KeyObject', publicKey);
   if (privateKey.type !== 'private') throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${privateKey.type}, expected private.`);
-  const r = H().derive(privateKey[kHandle], publicKey[kHandle]);
+  const r = H().derive(HANDLES.get(privateKey), HANDLES.get(publicKey));
   if (!r) throw opFailed('Deriving bits');
   return buf(r);
 }
@@ -595,7 +596,7 @@ function diffieHellman(options) {
 function keyBytes(key, name) {
   if (key instanceof KeyObject) {
     if (key.type !== 'secret') throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected secret.`);
-    return key[kHandle];
+    return HANDLES.get(key);
   }
   return toBytes(key, undefined, name);
 }

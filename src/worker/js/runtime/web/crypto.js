@@ -280,6 +280,13 @@ function normalize(alg, op) {
 // --- CryptoKey ---------------------------------------------------------------
 
 const kKey = Symbol('kKey');
+// Each key's bytes or host handle, out of reach of the program (a symbol
+// property would show in Object.getOwnPropertySymbols).
+const MATERIAL = new WeakMap();
+
+function keyMaterial(key) {
+  return MATERIAL.get(key);
+}
 
 class CryptoKey {
   #type;
@@ -293,7 +300,7 @@ class CryptoKey {
     this.#extractable = extractable;
     this.#algorithm = algorithm;
     this.#usages = usages;
-    Object.defineProperty(this, kKey, { value: material });
+    MATERIAL.set(this, material);
   }
 
   get type() { return this.#type; }
@@ -536,7 +543,7 @@ function importKeyNow(format, keyData, alg, extractable, usages) {
 
 function exportKeyNow(format, key) {
   const alg = key.algorithm;
-  const material = key[kKey];
+  const material = keyMaterial(key);
   const name = alg.name;
   if (key.type === 'secret') {
     if (format === 'raw') return material.bytes.slice().buffer;
@@ -643,10 +650,10 @@ function checkKeyFor(alg, key, usage) {
 function signNow(alg, key, data) {
   const H = host();
   const name = alg.name;
-  if (name === 'HMAC') return hmacBytes(key.algorithm.hash.name, key[kKey].bytes, data).buffer;
+  if (name === 'HMAC') return hmacBytes(key.algorithm.hash.name, keyMaterial(key).bytes, data).buffer;
   if (key.type !== 'private') throw accessError('Unable to use this key to sign');
   let sig;
-  const h = key[kKey].handle;
+  const h = keyMaterial(key).handle;
   if (name === 'RSASSA-PKCS1-v1_5') sig = H.sign(h, key.algorithm.hash.name, data, null, 'pkcs1', 0, false);
   else if (name === 'RSA-PSS') sig = H.sign(h, key.algorithm.hash.name, data, null, 'pss', alg.saltLength, false);
   else if (name === 'ECDSA') sig = H.sign(h, alg.hash.name, data, null, '', 0, true);
@@ -659,14 +666,14 @@ function verifyNow(alg, key, signature, data) {
   const H = host();
   const name = alg.name;
   if (name === 'HMAC') {
-    const mac = hmacBytes(key.algorithm.hash.name, key[kKey].bytes, data);
+    const mac = hmacBytes(key.algorithm.hash.name, keyMaterial(key).bytes, data);
     if (mac.length !== signature.length) return false;
     let diff = 0;
     for (let i = 0; i < mac.length; i++) diff |= mac[i] ^ signature[i];
     return diff === 0;
   }
   if (key.type !== 'public') throw accessError('Unable to use this key to verify');
-  const h = key[kKey].handle;
+  const h = keyMaterial(key).handle;
   if (name === 'RSASSA-PKCS1-v1_5') return H.verify(h, key.algorithm.hash.name, data, signature, 'pkcs1', 0, false);
   if (name === 'RSA-PSS') return H.verify(h, key.algorithm.hash.name, data, signature, 'pss', alg.saltLength, false);
   if (name === 'ECDSA') return H.verify(h, alg.hash.name, data, signature, '', 0, true);
@@ -675,7 +682,7 @@ function verifyNow(alg, key, signature, data) {
 
 function aesRun(alg, key, data, encrypt) {
   const H = host();
-  const k = key[kKey].bytes;
+  const k = keyMaterial(key).bytes;
   let r;
   if (alg.name === 'AES-GCM') {
     const tag = alg.tagLength === undefined ? 128 : alg.tagLength;
@@ -703,7 +710,7 @@ function aesRun(alg, key, data, encrypt) {
 function cryptNow(alg, key, data, encrypt) {
   if (alg.name === 'RSA-OAEP') {
     if (key.type !== (encrypt ? 'public' : 'private')) throw accessError();
-    const r = host().rsaCrypt(key[kKey].handle, encrypt, 'oaep', key.algorithm.hash.name, alg.label || null, data);
+    const r = host().rsaCrypt(keyMaterial(key).handle, encrypt, 'oaep', key.algorithm.hash.name, alg.label || null, data);
     if (!r) throw opError();
     return r.buffer;
   }
@@ -719,7 +726,7 @@ function deriveBitsNow(alg, key, length) {
     if (pub.algorithm.name !== name) throw accessError('The public and private keys must be of the same type');
     if (name === 'ECDH' && pub.algorithm.namedCurve !== key.algorithm.namedCurve) throw accessError('Named curve mismatch');
     if (key.type !== 'private') throw accessError('baseKey must be a private key');
-    const secret = H.derive(key[kKey].handle, pub[kKey].handle);
+    const secret = H.derive(keyMaterial(key).handle, keyMaterial(pub).handle);
     if (!secret) throw opError();
     if (length === null || length === undefined) return secret.buffer;
     if (length > secret.length * 8) throw opError('derived bit length is too large');
@@ -729,7 +736,7 @@ function deriveBitsNow(alg, key, length) {
   }
   if (length === null || length === undefined) throw opError('length cannot be null');
   if (length % 8) throw opError('length must be a multiple of 8');
-  const k = key[kKey].bytes;
+  const k = keyMaterial(key).bytes;
   let r;
   if (name === 'HKDF') {
     r = H.hkdf(alg.hash.name, k, alg.salt, alg.info, length / 8);
@@ -980,5 +987,5 @@ function crypto() {
 
 module.exports = {
   crypto, Crypto, CryptoKey, SubtleCrypto, HASHES, digestBytes, hmacBytes, randomBytes, randomUUID,
-  getRandomValues, bufferSourceBytes, HEX, kKey, makeKey, b64u, jwkBytes,
+  getRandomValues, bufferSourceBytes, HEX, keyMaterial, makeKey, b64u, jwkBytes,
 };
