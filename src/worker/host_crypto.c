@@ -276,6 +276,21 @@ static EVP_PKEY *public_of(EVP_PKEY *pk)
 	return pub;
 }
 
+/* certKey(der) -> the public key of a DER X.509 certificate, or null */
+static JSValueRef h_cert_key(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+			     size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	const unsigned char *d;
+	size_t dn;
+	if (!u8_arg(ctx, argc, argv, 0, &d, &dn))
+		return type_error(ctx, exc, "certKey");
+	const unsigned char *p = d;
+	X509 *x = d2i_X509(NULL, &p, (long)dn);
+	EVP_PKEY *pk = x && p == d + dn ? X509_get_pubkey(x) : NULL;
+	X509_free(x);
+	return pk ? key_wrap(ctx, pk) : refused(ctx);
+}
+
 /* publicOf(handle) -> a new handle with the public key only */
 static JSValueRef h_public_of(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			      size_t argc, const JSValueRef argv[], JSValueRef *exc)
@@ -751,7 +766,7 @@ JSObjectRef host_crypto_object(JSContextRef ctx)
 		JSObjectCallAsFunctionCallback cb;
 	} fns[] = {
 		{ "generate", h_generate }, { "decode", h_decode }, { "encode", h_encode },
-		{ "publicOf", h_public_of }, { "info", h_info }, { "equals", h_equals },
+		{ "publicOf", h_public_of }, { "certKey", h_cert_key }, { "info", h_info }, { "equals", h_equals },
 		{ "exportJwk", h_export_jwk }, { "importJwk", h_import_jwk }, { "importRaw", h_import_raw },
 		{ "exportRaw", h_export_raw }, { "sign", h_sign }, { "verify", h_verify },
 		{ "rsaCrypt", h_rsa_crypt }, { "derive", h_derive },

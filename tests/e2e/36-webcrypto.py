@@ -94,6 +94,7 @@ const b64 = (b) => Buffer.from(b instanceof ArrayBuffer ? new Uint8Array(b) : b)
 const unb64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
 const unhex = (s) => new Uint8Array(Buffer.from(s, 'hex'));
 const out = (...a) => console.log(...a);
+const J = (v) => JSON.stringify(v, (k, x) => typeof x === 'bigint' ? `${x}n` : x);
 const desc = (k) => JSON.stringify({ type: k.type, extractable: k.extractable, algorithm: k.algorithm, usages: k.usages },
   (n, v) => v instanceof Uint8Array ? hex(v) : v);
 async function fails(label, f, withMessage) {
@@ -502,7 +503,6 @@ CROSS_CHECK = r"""
 NODE_CRYPTO = r"""
 const c = require('crypto');
 const data = 'node:crypto data';
-const J = (v) => JSON.stringify(v, (k, x) => typeof x === 'bigint' ? `${x}n` : x);
 for (const a of ['sha1', 'sha256', 'sha384', 'sha512', 'md5', 'sha224', 'SHA256', 'RSA-SHA256', 'sha512-256', 'sha3-256']) {
   out('hash', a, c.createHash(a).update(data).update(Buffer.from([1, 2])).digest('hex'));
 }
@@ -612,6 +612,15 @@ try { c.generateKeyPairSync('dsa2', {}); } catch (e) { out('bad type', e.code); 
 try { c.privateDecrypt(rsaPriv, Buffer.alloc(256)); } catch (e) { out('bad ciphertext', e.name); }
 """
 
+CERT = r"""
+const pub = c.createPublicKey(cert);
+out('cert key', pub.type, pub.asymmetricKeyType, pub.equals(c.createPublicKey(key)), J(pub.asymmetricKeyDetails));
+const s = c.sign('sha256', Buffer.from('m'), key);
+out('verify with cert', c.verify('sha256', Buffer.from('m'), cert, s), c.createVerify('sha256').update('m').verify(cert, s));
+out('encrypt-free check', c.verify('sha256', Buffer.from('n'), cert, s));
+try { c.createPrivateKey(cert); } catch (e) { out('private from cert', e.name); }
+"""
+
 
 def main():
     if not NODE:
@@ -662,6 +671,22 @@ def main():
         "{ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']) };\n" + NODE_CRYPTO + \
         "\n})().catch((e) => out('FAILED', e && e.name, e && e.message, e && e.stack));\n"
     compare("node:crypto", ncode)
+
+    # An X.509 certificate as a public key (made by the openssl tool).
+    if shutil.which("openssl"):
+        with tempfile.TemporaryDirectory() as d:
+            r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                "-keyout", os.path.join(d, "k.pem"), "-out", os.path.join(d, "c.pem"), "-days", "1",
+                                "-subj", "/CN=corral-test"], capture_output=True, timeout=60)
+            if r.returncode == 0:
+                cert = open(os.path.join(d, "c.pem")).read()
+                key = open(os.path.join(d, "k.pem")).read()
+                compare("a certificate's public key", PRELUDE + "const c = require('crypto');\n"
+                        f"const cert = {json.dumps(cert)}, key = {json.dumps(key)};\n" + CERT)
+            else:
+                t.skip("a certificate's public key", "openssl req failed: " + r.stderr.decode()[:200])
+    else:
+        t.skip("a certificate's public key", "the openssl tool is not installed")
     del keys
     t.done()
 

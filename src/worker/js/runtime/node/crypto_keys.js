@@ -278,7 +278,11 @@ function toKey(input, want, name = 'key') {
     throw invalidArgValue('key.format', format);
   }
   const pass = opts.passphrase === undefined ? null : toBytes(opts.passphrase, undefined, 'key.passphrase').slice();
-  const handle = H().decode(bytes, format.toUpperCase(), structure, keyType, '', pass);
+  let handle = null;
+  // An X.509 certificate gives its public key, as in Node.
+  const cert = want !== 'private' && format === 'pem' ? /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/.exec(state.host.utf8Decode(bytes, false)) : null;
+  if (cert) handle = H().certKey(B().from(cert[1].replace(/\s+/g, ''), 'base64'));
+  else handle = H().decode(bytes, format.toUpperCase(), structure, keyType, '', pass);
   if (!handle) throw decoderError();
   const k = wrap(handle);
   if (want === 'private' && k.type !== 'private') throw decoderError();
