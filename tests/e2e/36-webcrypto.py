@@ -59,6 +59,9 @@ def corral_out(code):
         obj = json.loads(r.stdout.decode().splitlines()[-1])
     except (ValueError, IndexError):
         return None, f"no JSON result: rc {r.returncode}, stderr {r.stderr.decode(errors='replace')[:2000]}"
+    # The sanitized build's worker reports undefined behaviour on stderr.
+    if b"runtime error:" in r.stderr or b"Sanitizer" in r.stderr:
+        return None, "sanitizer report:\n" + r.stderr.decode(errors="replace")[:3000]
     return obj, obj.get("stdout", "")
 
 
