@@ -41,6 +41,7 @@
 #include <openssl/x509.h>
 
 #include "worker/host_crypto_args.h"
+#include "worker/host_crypto_cipher.h"
 #include "worker/host_crypto_sym.h"
 #include "worker/jsval.h"
 
@@ -775,6 +776,7 @@ JSObjectRef host_crypto_object(JSContextRef ctx)
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
 		jsval_set(ctx, o, fns[i].name, jsval_make_fn(ctx, fns[i].name, fns[i].cb), 0);
 	host_crypto_sym_add(ctx, o);
+	host_crypto_cipher_add(ctx, o);
 	return o;
 }
 
@@ -832,6 +834,7 @@ static void warm_key(EVP_PKEY *pk, const char *md, bool decode)
 void host_crypto_warm(void)
 {
 	host_crypto_sym_warm();
+	host_crypto_cipher_warm();
 	/* One key goes through everything (signing, agreement, every
 	 * encoder and decoder); for the other types, fetching their key
 	 * management, signature, key exchange and asymmetric cipher is enough.

@@ -624,6 +624,47 @@ out('encrypt-free check', c.verify('sha256', Buffer.from('n'), cert, s));
 try { c.createPrivateKey(cert); } catch (e) { out('private from cert', e.name); }
 """
 
+# createCipheriv/createDecipheriv: Node's errors and outputs, every mode.
+CIPHERS = r"""
+const c = require('crypto');
+const t = (f) => { try { const r = f(); console.log('ok', r); } catch (e) { console.log(e.name, e.code, e.message); } };
+t(() => c.createCipheriv('aes-999', Buffer.alloc(16), Buffer.alloc(16)));
+t(() => c.createCipheriv('aes-128-cbc', Buffer.alloc(15), Buffer.alloc(16)));
+t(() => c.createCipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(15)));
+t(() => c.createCipheriv('aes-128-ecb', Buffer.alloc(16), null).update('x').length);
+t(() => c.createCipheriv('aes-128-ecb', Buffer.alloc(16), Buffer.alloc(16)));
+t(() => c.createCipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(0)));
+t(() => { const d = c.createDecipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(16)); d.update(Buffer.alloc(16)); return d.final(); });
+t(() => { const d = c.createDecipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(12)); d.setAuthTag(Buffer.alloc(16)); d.update(Buffer.alloc(16)); return d.final(); });
+t(() => { const d = c.createDecipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(12)); d.update(Buffer.alloc(16)); return d.final(); });
+t(() => { const e = c.createCipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(12)); return e.getAuthTag(); });
+t(() => { const e = c.createCipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(16)); e.final(); return e.final(); });
+t(() => { const e = c.createCipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(16)); e.final(); return e.update('x'); });
+t(() => { const e = c.createCipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(16)); e.setAutoPadding(false); e.update('x'); return e.final(); });
+t(() => { c.createCipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(12), { authTagLength: 7 }); return 1; });
+t(() => { const d = c.createDecipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(12)); d.setAuthTag(Buffer.alloc(3)); return 1; });
+t(() => { const e = c.createCipheriv('aes-256-gcm', 'a'.repeat(32), 'b'.repeat(12)); return e.update('hello', 'utf8', 'hex') + e.final('hex') + ' ' + e.getAuthTag().toString('hex'); });
+t(() => { const e = c.createCipheriv('chacha20-poly1305', Buffer.alloc(32), Buffer.alloc(12), { authTagLength: 16 }); e.setAAD(Buffer.from('a')); return e.update('hello', 'utf8', 'base64') + e.final('base64') + ' ' + e.getAuthTag().toString('hex'); });
+t(() => c.createCipheriv('AES-128-CBC', Buffer.alloc(16), Buffer.alloc(16)).update('x', 'utf8', 'hex'));
+t(() => c.createCipheriv('aes128', Buffer.alloc(16), Buffer.alloc(16)).final('hex'));
+for (const name of ['aes-128-cbc', 'aes-192-ctr', 'aes-256-ofb', 'aes-128-cfb', 'aes-256-ecb', 'aes-192-gcm', 'chacha20-poly1305']) {
+  const info = { 'aes-128-cbc': [16, 16], 'aes-192-ctr': [24, 16], 'aes-256-ofb': [32, 16], 'aes-128-cfb': [16, 16], 'aes-256-ecb': [32, 0], 'aes-192-gcm': [24, 12], 'chacha20-poly1305': [32, 12] }[name];
+  const key = Buffer.alloc(info[0], 7); const iv = info[1] ? Buffer.alloc(info[1], 3) : null;
+  const e = c.createCipheriv(name, key, iv);
+  const parts = [e.update('The quick brown fox '), e.update(Buffer.from('jumps over the lazy dog')), e.final()];
+  const ct = Buffer.concat(parts);
+  const tag = name.includes('gcm') || name.includes('chacha') ? e.getAuthTag() : null;
+  const d = c.createDecipheriv(name, key, iv);
+  if (tag) d.setAuthTag(tag);
+  const pt = d.update(ct.subarray(0, 5), undefined, 'utf8') + d.update(ct.subarray(5), undefined, 'utf8') + d.final('utf8');
+  console.log(name, ct.toString('hex'), tag && tag.toString('hex'), pt);
+}
+const e2 = c.createCipheriv('aes-256-gcm', c.createSecretKey(Buffer.alloc(32, 1)), Buffer.alloc(16, 2), { authTagLength: 12 });
+e2.setAAD(Buffer.from('header'));
+console.log(Buffer.concat([e2.update('x'), e2.final()]).toString('hex'), e2.getAuthTag().toString('hex'));
+console.log(c.getCiphers().includes('aes-256-gcm'), c.getCipherInfo('aes-256-gcm').keyLength, c.getCipherInfo('aes-128-cbc').ivLength);
+"""
+
 
 def main():
     if not NODE:
@@ -674,6 +715,8 @@ def main():
         "{ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']) };\n" + NODE_CRYPTO + \
         "\n})().catch((e) => out('FAILED', e && e.name, e && e.message, e && e.stack));\n"
     compare("node:crypto", ncode)
+
+    compare("createCipheriv and createDecipheriv", PRELUDE + CIPHERS)
 
     # An X.509 certificate as a public key (made by the openssl tool).
     if shutil.which("openssl"):

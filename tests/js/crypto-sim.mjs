@@ -243,6 +243,36 @@ export function makeCryptoHost(realm, vmObject) {
       };
       return tryOr(() => toU8(encrypt ? crypto.publicEncrypt(opts, buf(data)) : crypto.privateDecrypt(opts, buf(data))));
     },
+    cipherInfo(name) {
+      const i = crypto.getCipherInfo(name);
+      if (!i) return null;
+      const o = vmObject();
+      Object.assign(o, { keyLength: i.keyLength, ivLength: i.ivLength || 0, blockSize: i.blockSize || 1,
+        aead: i.mode === 'gcm' || name === 'chacha20-poly1305' });
+      return o;
+    },
+    cipherInit(name, encrypt, k, iv, tagLength) {
+      return tryOr(() => {
+        const c = (encrypt ? crypto.createCipheriv : crypto.createDecipheriv)(name, buf(k), iv ? buf(iv) : null, { authTagLength: tagLength });
+        return wrap(c);
+      });
+    },
+    cipherUpdate(h, data) {
+      return tryOr(() => toU8(key(h, 'cipherUpdate').update(buf(data))));
+    },
+    cipherFinal(h) {
+      return tryOr(() => toU8(key(h, 'cipherFinal').final()));
+    },
+    cipherCtrl(h, op, arg) {
+      const c = key(h, 'cipherCtrl');
+      if (op === 'getTag') return tryOr(() => toU8(c.getAuthTag()));
+      return tryOr(() => {
+        if (op === 'padding') c.setAutoPadding(arg);
+        else if (op === 'aad') c.setAAD(buf(arg));
+        else if (op === 'setTag') c.setAuthTag(buf(arg));
+        return true;
+      }) === true;
+    },
     derive(a, b) {
       return tryOr(() => toU8(crypto.diffieHellman({ privateKey: key(a, 'derive'), publicKey: key(b, 'derive') })));
     },

@@ -3,14 +3,15 @@
 // sha224 ... sha512, sha512-224/256, sha3-*, ripemd160), pbkdf2, hkdf, the
 // random functions, timingSafeEqual, webcrypto and subtle; keys, signatures,
 // key pairs, RSA encryption and diffieHellman come from crypto_keys.js.
-// Ciphers (createCipheriv), scrypt, DSA/DH and privateEncrypt/publicDecrypt
-// throw ERR_CORRAL_UNSUPPORTED.
+// createCipheriv/createDecipheriv come from crypto_cipher.js. scrypt, DSA/DH,
+// createECDH and privateEncrypt/publicDecrypt throw ERR_CORRAL_UNSUPPORTED.
 
 'use strict';
 
 const web = require('../web/crypto.js');
 const state = require('../state.js');
 const keys = require('./crypto_keys.js');
+const ciphers = require('./crypto_cipher.js');
 const { invalidArgType, nodeError, validateFunction, outOfRange } = require('../errors.js');
 
 function B() {
@@ -300,7 +301,7 @@ function pbkdf2(password, salt, iterations, keylen, digest, callback) {
 
 function unsupported(name) {
   return function () {
-    throw nodeError(Error, 'ERR_CORRAL_UNSUPPORTED', `crypto.${name} is not supported in corral (no ciphers, scrypt, DSA or DH)`);
+    throw nodeError(Error, 'ERR_CORRAL_UNSUPPORTED', `crypto.${name} is not supported in corral (no scrypt, DSA, DH, ECDH objects or deprecated ciphers)`);
   };
 }
 
@@ -339,15 +340,20 @@ const exported = {
   generateKey: keys.generateKey,
   generateKeySync: keys.generateKeySync,
   diffieHellman: keys.diffieHellman,
+  createCipheriv: ciphers.createCipheriv,
+  createDecipheriv: ciphers.createDecipheriv,
+  Cipheriv: ciphers.Cipheriv,
+  Decipheriv: ciphers.Decipheriv,
+  getCipherInfo: ciphers.getCipherInfo,
   getHashes: () => ['RSA-MD5', 'RSA-RIPEMD160', 'RSA-SHA1', 'RSA-SHA224', 'RSA-SHA256', 'RSA-SHA3-224', 'RSA-SHA3-256',
     'RSA-SHA3-384', 'RSA-SHA3-512', 'RSA-SHA384', 'RSA-SHA512', 'RSA-SHA512/224', 'RSA-SHA512/256', 'md5', 'ripemd',
     'ripemd160', 'rmd160', 'sha1', 'sha224', 'sha256', 'sha3-224', 'sha3-256', 'sha3-384', 'sha3-512', 'sha384',
     'sha512', 'sha512-224', 'sha512-256'],
-  getCiphers: () => [],
+  getCiphers: () => ['aes128', 'aes192', 'aes256', ...ciphers.CIPHER_NAMES].sort(),
   getCurves: () => ['prime256v1', 'secp256k1', 'secp384r1', 'secp521r1'],
   constants: { ...keys.constants },
 };
-for (const name of ['createCipheriv', 'createDecipheriv', 'createECDH', 'createDiffieHellman', 'createDiffieHellmanGroup',
+for (const name of ['createCipher', 'createDecipher', 'createECDH', 'createDiffieHellman', 'createDiffieHellmanGroup',
   'privateEncrypt', 'publicDecrypt', 'scrypt', 'scryptSync', 'getDiffieHellman']) {
   exported[name] = unsupported(name);
 }
