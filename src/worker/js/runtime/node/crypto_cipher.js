@@ -88,13 +88,12 @@ class CipherBase {
     return this.#text(r, outputEncoding);
   }
 
+  // Text output goes through one StringDecoder, as in Node: a character or
+  // a base64 group cut between two updates is held back.
   #text(r, outputEncoding) {
-    if (outputEncoding === 'utf8' || outputEncoding === 'utf-8') {
-      // A character cut between two updates is held back, as Node does.
-      if (!this.#decoder) this.#decoder = new (require('./string_decoder.js').StringDecoder)('utf8');
-      return this.#decoder.write(output(r));
-    }
-    return output(r, outputEncoding);
+    if (!outputEncoding || outputEncoding === 'buffer') return output(r);
+    if (!this.#decoder) this.#decoder = new (require('./string_decoder.js').StringDecoder)(outputEncoding);
+    return this.#decoder.write(output(r));
   }
 
   final(outputEncoding) {
@@ -111,7 +110,7 @@ class CipherBase {
     }
     if (this.#aead && this.#encrypt) this.#tag = H().cipherCtrl(this.#h, 'getTag', this.#tagLength);
     const out = this.#text(r, outputEncoding);
-    if (this.#decoder) return out + this.#decoder.end();
+    if (this.#decoder && outputEncoding && outputEncoding !== 'buffer') return out + this.#decoder.end();
     return out;
   }
 
