@@ -288,6 +288,14 @@ function keyMaterial(key) {
   return MATERIAL.get(key);
 }
 
+function cloneAlgorithm(alg) {
+  const out = {};
+  for (const [k, v] of Object.entries(alg)) {
+    out[k] = v instanceof Uint8Array ? v.slice() : v !== null && typeof v === 'object' ? cloneAlgorithm(v) : v;
+  }
+  return out;
+}
+
 class CryptoKey {
   #type;
   #extractable;
@@ -300,6 +308,10 @@ class CryptoKey {
     this.#extractable = extractable;
     this.#algorithm = algorithm;
     this.#usages = usages;
+    // Operations read these copies: the program may change the objects the
+    // getters return (as in Node) without changing what the key is.
+    material.alg = cloneAlgorithm(algorithm);
+    material.usages = usages.slice();
     MATERIAL.set(this, material);
   }
 
@@ -542,13 +554,13 @@ function importKeyNow(format, keyData, alg, extractable, usages) {
 }
 
 function exportKeyNow(format, key) {
-  const alg = key.algorithm;
+  const alg = keyMaterial(key).alg;
   const material = keyMaterial(key);
   const name = alg.name;
   if (key.type === 'secret') {
     if (format === 'raw') return material.bytes.slice().buffer;
     if (format === 'jwk') {
-      const jwk = { key_ops: key.usages.slice(), ext: key.extractable, kty: 'oct', k: b64u(material.bytes) };
+      const jwk = { key_ops: keyMaterial(key).usages.slice(), ext: key.extractable, kty: 'oct', k: b64u(material.bytes) };
       const a = jwkAlg(alg);
       if (a) jwk.alg = a;
       return jwk;
@@ -570,7 +582,7 @@ function exportKeyNow(format, key) {
     return H.exportRaw(h).buffer;
   }
   const m = H.exportJwk(h);
-  const jwk = { key_ops: key.usages.slice(), ext: key.extractable };
+  const jwk = { key_ops: keyMaterial(key).usages.slice(), ext: key.extractable };
   if (RSA.includes(name)) {
     jwk.kty = 'RSA';
     for (const k of ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']) if (m[k]) jwk[k] = b64u(m[k]);
@@ -619,7 +631,7 @@ function generateKeyNow(alg, extractable, usages) {
     const privUsages = privUses.filter((u) => usages.includes(u));
     if (privUsages.length === 0) throw syntaxError('Usages cannot be empty when creating a key.');
     const pub = makeKey('public', true, algorithm, pubUses.filter((u) => usages.includes(u)), { handle: H.publicOf(handle) });
-    const priv = makeKey('private', Boolean(extractable), { ...algorithm }, privUsages, { handle });
+    const priv = makeKey('private', Boolean(extractable), cloneAlgorithm(algorithm), privUsages, { handle });
     return { publicKey: pub, privateKey: priv };
   }
   checkUsages(name, usages, KEY_USAGES[name][0]);
@@ -642,20 +654,20 @@ function generateKeyNow(alg, extractable, usages) {
 
 // Node's messages: one for both failures of sign and verify, two otherwise.
 function checkKeyFor(alg, key, usage) {
-  const sameAlg = alg.name === key.algorithm.name;
+  const sameAlg = alg.name === keyMaterial(key).alg.name;
   if (!sameAlg && usage !== 'sign' && usage !== 'verify') throw accessError();
-  if (!sameAlg || !key.usages.includes(usage)) throw accessError(`Unable to use this key to ${usage}`);
+  if (!sameAlg || !keyMaterial(key).usages.includes(usage)) throw accessError(`Unable to use this key to ${usage}`);
 }
 
 function signNow(alg, key, data) {
   const H = host();
   const name = alg.name;
-  if (name === 'HMAC') return hmacBytes(key.algorithm.hash.name, keyMaterial(key).bytes, data).buffer;
+  if (name === 'HMAC') return hmacBytes(keyMaterial(key).alg.hash.name, keyMaterial(key).bytes, data).buffer;
   if (key.type !== 'private') throw accessError('Unable to use this key to sign');
   let sig;
   const h = keyMaterial(key).handle;
-  if (name === 'RSASSA-PKCS1-v1_5') sig = H.sign(h, key.algorithm.hash.name, data, null, 'pkcs1', 0, false);
-  else if (name === 'RSA-PSS') sig = H.sign(h, key.algorithm.hash.name, data, null, 'pss', alg.saltLength, false);
+  if (name === 'RSASSA-PKCS1-v1_5') sig = H.sign(h, keyMaterial(key).alg.hash.name, data, null, 'pkcs1', 0, false);
+  else if (name === 'RSA-PSS') sig = H.sign(h, keyMaterial(key).alg.hash.name, data, null, 'pss', alg.saltLength, false);
   else if (name === 'ECDSA') sig = H.sign(h, alg.hash.name, data, null, '', 0, true);
   else sig = H.sign(h, '', data, null, '', 0, false);
   if (!sig) throw opError();
@@ -666,7 +678,7 @@ function verifyNow(alg, key, signature, data) {
   const H = host();
   const name = alg.name;
   if (name === 'HMAC') {
-    const mac = hmacBytes(key.algorithm.hash.name, keyMaterial(key).bytes, data);
+    const mac = hmacBytes(keyMaterial(key).alg.hash.name, keyMaterial(key).bytes, data);
     if (mac.length !== signature.length) return false;
     let diff = 0;
     for (let i = 0; i < mac.length; i++) diff |= mac[i] ^ signature[i];
@@ -674,8 +686,8 @@ function verifyNow(alg, key, signature, data) {
   }
   if (key.type !== 'public') throw accessError('Unable to use this key to verify');
   const h = keyMaterial(key).handle;
-  if (name === 'RSASSA-PKCS1-v1_5') return H.verify(h, key.algorithm.hash.name, data, signature, 'pkcs1', 0, false);
-  if (name === 'RSA-PSS') return H.verify(h, key.algorithm.hash.name, data, signature, 'pss', alg.saltLength, false);
+  if (name === 'RSASSA-PKCS1-v1_5') return H.verify(h, keyMaterial(key).alg.hash.name, data, signature, 'pkcs1', 0, false);
+  if (name === 'RSA-PSS') return H.verify(h, keyMaterial(key).alg.hash.name, data, signature, 'pss', alg.saltLength, false);
   if (name === 'ECDSA') return H.verify(h, alg.hash.name, data, signature, '', 0, true);
   return H.verify(h, '', data, signature, '', 0, false);
 }
@@ -710,7 +722,7 @@ function aesRun(alg, key, data, encrypt) {
 function cryptNow(alg, key, data, encrypt) {
   if (alg.name === 'RSA-OAEP') {
     if (key.type !== (encrypt ? 'public' : 'private')) throw accessError();
-    const r = host().rsaCrypt(keyMaterial(key).handle, encrypt, 'oaep', key.algorithm.hash.name, alg.label || null, data);
+    const r = host().rsaCrypt(keyMaterial(key).handle, encrypt, 'oaep', keyMaterial(key).alg.hash.name, alg.label || null, data);
     if (!r) throw opError();
     return r.buffer;
   }
@@ -723,8 +735,8 @@ function deriveBitsNow(alg, key, length) {
   if (name === 'ECDH' || name === 'X25519') {
     const pub = alg.public;
     if (pub.type !== 'public') throw accessError('algorithm.public must be a public key');
-    if (pub.algorithm.name !== name) throw accessError('The public and private keys must be of the same type');
-    if (name === 'ECDH' && pub.algorithm.namedCurve !== key.algorithm.namedCurve) throw accessError('Named curve mismatch');
+    if (keyMaterial(pub).alg.name !== name) throw accessError('The public and private keys must be of the same type');
+    if (name === 'ECDH' && keyMaterial(pub).alg.namedCurve !== keyMaterial(key).alg.namedCurve) throw accessError('Named curve mismatch');
     if (key.type !== 'private') throw accessError('baseKey must be a private key');
     const secret = H.derive(keyMaterial(key).handle, keyMaterial(pub).handle);
     if (!secret) throw opError();
@@ -885,8 +897,8 @@ class SubtleCrypto {
       const alg = normalize(algorithm, 'deriveBits');
       checkKey('deriveBits', baseKey, 1);
       const n = toLength(length);
-      if (alg.name !== baseKey.algorithm.name) throw accessError();
-      if (!baseKey.usages.includes('deriveBits')) throw accessError('baseKey does not have deriveBits usage');
+      if (alg.name !== keyMaterial(baseKey).alg.name) throw accessError();
+      if (!keyMaterial(baseKey).usages.includes('deriveBits')) throw accessError('baseKey does not have deriveBits usage');
       return deriveBitsNow(alg, baseKey, n);
     });
   }
@@ -900,8 +912,8 @@ class SubtleCrypto {
       const importAlg = normalize(derivedKeyAlgorithm, 'importKey');
       const lengthAlg = normalize(derivedKeyAlgorithm, 'getKeyLength');
       const usages = toUsages('deriveKey', keyUsages, 4);
-      if (alg.name !== baseKey.algorithm.name) throw accessError();
-      if (!baseKey.usages.includes('deriveKey')) throw accessError('baseKey does not have deriveKey usage');
+      if (alg.name !== keyMaterial(baseKey).alg.name) throw accessError();
+      if (!keyMaterial(baseKey).usages.includes('deriveKey')) throw accessError('baseKey does not have deriveKey usage');
       const bits = deriveBitsNow(alg, baseKey, keyLength(lengthAlg));
       return importKeyNow('raw', bits, importAlg, Boolean(extractable), usages);
     });
