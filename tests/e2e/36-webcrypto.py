@@ -735,7 +735,7 @@ def main():
     # key. Node 20 differs here (its getters return the slots), so the
     # expectation is the standard's, not Node's output.
     obj, got = corral_out(PRELUDE + SLOTS)
-    t.eq(got, "read [\"sign\",\"verify\"] SHA-1\nsign 32\nverify InvalidAccessError\nsecret bytes hidden 0 0\n",
+    t.eq(got, "read [\"sign\",\"verify\"] SHA-1\nsign 32\nverify InvalidAccessError \nsecret bytes hidden 0 0\n",
          "changing key.usages or key.algorithm does not change the key; its bytes are not reachable")
 
     # An X.509 certificate as a public key (made by the openssl tool).
