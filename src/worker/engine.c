@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "common/clock.h"
+#include "worker/host_crypto.h"
 #include "worker/jsscan.h"
 #include "worker/host_fs.h"
 #include "worker/report.h"
@@ -182,6 +183,9 @@ int engine_warm(struct engine *e, bool full)
 		EVP_Digest("", 0, md, &mdlen, EVP_sha384(), NULL);
 		EVP_Digest("", 0, md, &mdlen, EVP_sha512(), NULL);
 	}
+	/* Every worker, light or full: without it a program's first key or
+	 * cipher would make OpenSSL open files under the sandbox. */
+	host_crypto_warm();
 	JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(e->group, NULL);
 	if (!ctx)
 		return -ENOMEM;

@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "worker/host_crypto.h"
 #include "worker/host_fs.h"
 #include "worker/jsscan.h"
 #include "common/clock.h"
@@ -422,6 +423,7 @@ static JSObjectRef make_host(struct exec *x)
 	for (size_t i = 0; i < sizeof fsfns / sizeof fsfns[0]; i++)
 		jsval_set(ctx, fs, fsfns[i].name, jsval_make_fn(ctx, fsfns[i].name, fsfns[i].cb), 0);
 	jsval_set(ctx, h, "fs", fs, 0);
+	jsval_set(ctx, h, "crypto", host_crypto_object(ctx), 0);
 	jsval_set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
 	jsval_set(ctx, h, "env", host_env_object(x), 0);
 	if (x->io && x->io->send) {

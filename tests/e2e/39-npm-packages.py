@@ -74,8 +74,6 @@ FUNCTION_ENTRY = {"hono": "hono-fn.js"}
 # "package mode" -> why it fails today (an open point of issue 13), or None.
 # Flip an entry to None (or delete it) when the fix lands.
 TODO = {
-    "jose run": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
-    "jose execute": "issue 13 point 7: crypto.subtle.importKey: 'The algorithm ECDSA is not supported'",
     "express function": "issue 13 point 13: Cannot load 'zlib'; behind it "
                         "point 9 (http), point 14 (memory_limit on a cold load) and two gaps "
                         "outside the issue: node:diagnostics_channel, and req/res lose their methods when express "
@@ -89,8 +87,6 @@ TODO = {
 # without it, the first cause was fixed and the reason is stale: the suite
 # says so, with what fails now.
 TODO_SIGN = {
-    "jose run": "ECDSA is not supported",
-    "jose execute": "ECDSA is not supported",
     "express function": "Cannot load 'zlib'",
     "axios run": "Cannot load 'zlib'",
     "axios execute": "Cannot load 'zlib'",

@@ -18,6 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
+import { makeCryptoHost } from './crypto-sim.mjs';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 // Globals a hidden dependency would reach for; a read of any of them fails
@@ -267,6 +269,7 @@ export function createSim(options = {}) {
     },
     env: Object.assign(vm.runInContext('({})', ctx), options.env || {}),
     fs: Object.assign(vm.runInContext('({})', ctx), makeFs(ctx, options.files || {}, options.tmpCap || 1 << 20)),
+    crypto: Object.assign(vm.runInContext('({})', ctx), makeCryptoHost(realm, () => vm.runInContext('({})', ctx))),
   });
   if (options.noWrite) delete host.write;
   if (options.fetch && !options.noFetch) {

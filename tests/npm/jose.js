@@ -1,5 +1,7 @@
-// jose: sign and verify an HS256 and an ES256 JWT with fixed keys (README flows).
-// An ES256 signature is randomized, so its token is verified, not printed.
+// jose: the README flows: sign and verify JWTs (HS256 and ES256 with fixed
+// keys; RS256, PS384, ES384, ES512, EdDSA with generated ones, through PEM),
+// encrypted JWTs and JWE with every kind of key management, a local JWKS.
+// Randomized signatures and ciphertexts are verified or decrypted, not printed.
 const jose = require('jose');
 
 const secret = new TextEncoder().encode('cc7e0d44fd473002f1c42167459001140ec6389b7353f8088f4d9a95f2f596f2');
@@ -55,5 +57,44 @@ async function main() {
   console.log('thumbprint:', await jose.calculateJwkThumbprint(pubJwk));
   const exported = await jose.exportJWK(pub);
   console.log('exported:', exported.kty, exported.crv, exported.x === es256.x);
+
+  // Key pairs of every signing algorithm: sign, verify, export and import
+  // back as PEM (randomized keys and signatures: verified, not printed).
+  for (const alg of ['RS256', 'PS384', 'ES384', 'ES512', 'EdDSA']) {
+    const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true });
+    const jwt = await new jose.SignJWT(claims).setProtectedHeader({ alg }).setIssuedAt(iat).sign(privateKey);
+    const spki = await jose.exportSPKI(publicKey);
+    const pkcs8 = await jose.exportPKCS8(privateKey);
+    const again = await new jose.SignJWT(claims).setProtectedHeader({ alg }).sign(await jose.importPKCS8(pkcs8, alg));
+    const { payload } = await jose.jwtVerify(jwt, await jose.importSPKI(spki, alg));
+    const second = await jose.jwtVerify(again, publicKey);
+    // (A PEM private key in the output would be redacted over HTTP.)
+    console.log(alg, 'verified:', payload.sub, second.protectedHeader.alg, spki.split('\n')[0], pkcs8.startsWith('-----BEGIN PRIVATE KEY-----\n'));
+  }
+  // Encrypted JWTs and compact JWE (README: EncryptJWT, jwtDecrypt, CompactEncrypt).
+  const dir = new Uint8Array(32).fill(7);
+  const jwe = await new jose.EncryptJWT(claims).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).setIssuedAt(iat).encrypt(dir);
+  const dec = await jose.jwtDecrypt(jwe, dir);
+  console.log('dir A256GCM:', JSON.stringify(dec.payload), JSON.stringify(dec.protectedHeader));
+  for (const [alg, enc] of [['RSA-OAEP-256', 'A128CBC-HS256'], ['ECDH-ES+A256KW', 'A256GCM'], ['ECDH-ES', 'A128GCM'],
+    ['A128KW', 'A192GCM'], ['A256GCMKW', 'A256CBC-HS512'], ['PBES2-HS256+A128KW', 'A128GCM']]) {
+    let encKey;
+    let decKey;
+    if (alg.startsWith('A') || alg.startsWith('PBES2')) {
+      encKey = decKey = alg.startsWith('PBES2') ? new TextEncoder().encode('a password') : new Uint8Array(alg === 'A128KW' ? 16 : 32).fill(9);
+    } else {
+      ({ publicKey: encKey, privateKey: decKey } = await jose.generateKeyPair(alg === 'ECDH-ES' ? 'ECDH-ES' : alg));
+    }
+    const token = await new jose.CompactEncrypt(new TextEncoder().encode(`hello ${alg}`)).setProtectedHeader({ alg, enc }).encrypt(encKey);
+    const { plaintext, protectedHeader } = await jose.compactDecrypt(token, decKey, { keyManagementAlgorithms: [alg] });
+    console.log('JWE', alg, enc, new TextDecoder().decode(plaintext), protectedHeader.enc, token.split('.').length);
+  }
+  const x25519 = await jose.generateKeyPair('ECDH-ES', { crv: 'X25519' });
+  const xt = await new jose.CompactEncrypt(new TextEncoder().encode('x25519')).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(x25519.publicKey);
+  console.log('JWE X25519:', new TextDecoder().decode((await jose.compactDecrypt(xt, x25519.privateKey)).plaintext));
+  const flat = await new jose.FlattenedSign(new TextEncoder().encode('flattened')).setProtectedHeader({ alg: 'HS512' }).sign(new Uint8Array(64).fill(3));
+  console.log('flattened HS512:', flat.signature);
+  const jwks = jose.createLocalJWKSet({ keys: [{ ...pubJwk, kid: 'k1', alg: 'ES256' }] });
+  console.log('local JWKS:', (await jose.jwtVerify(es, jwks)).payload.sub);
 }
 main().catch((e) => { console.log('failed:', e && e.name, e && e.message); });

@@ -1,30 +1,51 @@
-// crypto: the part of Node's crypto module that needs only random bytes and
-// the host's SHA digests: createHash and createHmac (SHA-1/256/384/512),
-// pbkdf2, randomBytes, randomFill, randomInt, randomUUID, getRandomValues,
-// timingSafeEqual, webcrypto and subtle. Ciphers, signatures and key pairs
-// throw ERR_CORRAL_UNSUPPORTED.
+// crypto: Node's crypto module. Hashes (createHash, hash) and HMAC
+// (createHmac) of every digest OpenSSL's default provider has (md5, sha1,
+// sha224 ... sha512, sha512-224/256, sha3-*, ripemd160), pbkdf2, hkdf, the
+// random functions, timingSafeEqual, webcrypto and subtle; keys, signatures,
+// key pairs, RSA encryption and diffieHellman come from crypto_keys.js.
+// createCipheriv/createDecipheriv come from crypto_cipher.js. scrypt, DSA/DH,
+// createECDH and privateEncrypt/publicDecrypt throw ERR_CORRAL_UNSUPPORTED.
 
 'use strict';
 
 const web = require('../web/crypto.js');
 const state = require('../state.js');
+const keys = require('./crypto_keys.js');
+const ciphers = require('./crypto_cipher.js');
 const { invalidArgType, nodeError, validateFunction, outOfRange } = require('../errors.js');
 
 function B() {
   return require('./buffer.js').Buffer;
 }
 
+const SHA = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+// The digests host_crypto_warm() fetched before the sandbox closed, by
+// their Node names.
+const DIGESTS = {
+  md5: 'MD5', sha1: 'SHA1', sha224: 'SHA224', sha256: 'SHA256', sha384: 'SHA384', sha512: 'SHA512',
+  'sha512-224': 'SHA512-224', 'sha512-256': 'SHA512-256', 'sha3-224': 'SHA3-224', 'sha3-256': 'SHA3-256',
+  'sha3-384': 'SHA3-384', 'sha3-512': 'SHA3-512', ripemd160: 'RIPEMD160', rmd160: 'RIPEMD160', ripemd: 'RIPEMD160',
+};
+
 function hashName(algorithm) {
   if (typeof algorithm !== 'string') throw invalidArgType('algorithm', 'string', algorithm);
-  const n = algorithm.toLowerCase().replace(/^rsa-/, '').replace(/^sha2-/, 'sha').replace(/-/g, '');
-  const map = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
-  const name = map[n];
+  const n = algorithm.toLowerCase().replace(/^rsa-/, '').replace(/^sha2-/, 'sha').replace(/^sha-(\d)/, 'sha$1');
+  const name = DIGESTS[n] && (state.host.crypto || SHA[n]) ? n : null;
   if (!name) {
-    const err = new Error(`Digest method not supported: ${algorithm} (corral has sha1, sha256, sha384 and sha512)`);
-    err.code = 'ERR_CRYPTO_INVALID_DIGEST';
+    const err = new Error('Digest method not supported');
     throw err;
   }
   return name;
+}
+
+function digestOf(name, bytes) {
+  if (SHA[name]) return web.digestBytes(SHA[name], bytes);
+  return state.host.crypto.hash(DIGESTS[name], bytes);
+}
+
+function hmacOf(name, key, bytes) {
+  if (SHA[name]) return web.hmacBytes(SHA[name], key, bytes);
+  return state.host.crypto.hmac(DIGESTS[name], key, bytes);
 }
 
 function toBytes(data, encoding, name = 'data') {
@@ -81,7 +102,7 @@ class Hash {
   digest(encoding) {
     if (this.#done) throw nodeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
     this.#done = true;
-    return output(web.digestBytes(this.#alg, this.#chunks.bytes()), encoding);
+    return output(digestOf(this.#alg, this.#chunks.bytes()), encoding);
   }
 
   copy() {
@@ -100,8 +121,11 @@ class Hmac {
 
   constructor(algorithm, key) {
     this.#alg = hashName(algorithm);
-    if (key !== null && typeof key === 'object' && key.type === 'secret' && typeof key.export === 'function') key = key.export();
-    this.#key = toBytes(key, undefined, 'key').slice();
+    if (key === undefined || key === null) {
+      throw invalidArgType('key', ['string', 'ArrayBuffer', 'Buffer', 'TypedArray', 'DataView', 'KeyObject', 'CryptoKey'], key);
+    }
+    if (key instanceof web.CryptoKey) key = keys.KeyObject.from(key);
+    this.#key = (key instanceof keys.KeyObject ? keys.keyBytes(key, 'key') : toBytes(key, undefined, 'key')).slice();
   }
 
   update(data, encoding) {
@@ -113,7 +137,7 @@ class Hmac {
   digest(encoding) {
     if (this.#done) return output(new Uint8Array(0), encoding);
     this.#done = true;
-    return output(web.hmacBytes(this.#alg, this.#key, this.#chunks.bytes()), encoding);
+    return output(hmacOf(this.#alg, this.#key, this.#chunks.bytes()), encoding);
   }
 }
 
@@ -209,10 +233,16 @@ function timingSafeEqual(a, b) {
 
 function pbkdf2Sync(password, salt, iterations, keylen, digest) {
   const alg = hashName(digest);
-  const size = web.HASHES.get(alg.toLowerCase()).size;
   const pw = toBytes(password, undefined, 'password');
   const s = toBytes(salt, undefined, 'salt');
   if (!Number.isInteger(iterations) || iterations < 1) throw outOfRange('iterations', '>= 1 && <= 2147483647', iterations);
+  if (!Number.isInteger(keylen) || keylen < 0) throw outOfRange('keylen', '>= 0 && <= 2147483647', keylen);
+  if (state.host.crypto) {
+    const r = state.host.crypto.pbkdf2(DIGESTS[alg], pw, s, iterations, keylen);
+    if (!r) throw nodeError(Error, 'ERR_CRYPTO_OPERATION_FAILED', 'PBKDF2 failed');
+    return B().from(r.buffer, r.byteOffset, r.length);
+  }
+  const size = web.HASHES.get(SHA[alg].toLowerCase()).size;
   const out = new Uint8Array(keylen);
   const blocks = Math.ceil(keylen / size);
   const block = new Uint8Array(s.length + 4);
@@ -222,15 +252,39 @@ function pbkdf2Sync(password, salt, iterations, keylen, digest) {
     block[s.length + 1] = (i >>> 16) & 255;
     block[s.length + 2] = (i >>> 8) & 255;
     block[s.length + 3] = i & 255;
-    let u = web.hmacBytes(alg, pw, block);
+    let u = web.hmacBytes(SHA[alg], pw, block);
     const t = u.slice();
     for (let j = 1; j < iterations; j++) {
-      u = web.hmacBytes(alg, pw, u);
+      u = web.hmacBytes(SHA[alg], pw, u);
       for (let k = 0; k < t.length; k++) t[k] ^= u[k];
     }
     out.set(t.subarray(0, Math.min(size, keylen - (i - 1) * size)), (i - 1) * size);
   }
   return B().from(out.buffer);
+}
+
+function hkdfSync(digest, ikm, salt, info, keylen) {
+  const alg = hashName(digest);
+  const k = ikm instanceof keys.KeyObject ? keys.keyBytes(ikm, 'ikm') : toBytes(ikm, undefined, 'ikm');
+  const s = toBytes(salt, undefined, 'salt');
+  const i = toBytes(info, undefined, 'info');
+  if (i.length > 1024) throw outOfRange('info', 'must not contain more than 1024 bytes', i.length);
+  if (!Number.isInteger(keylen) || keylen < 0) throw outOfRange('keylen', '>= 0 && <= 2147483647', keylen);
+  const r = state.host.crypto.hkdf(DIGESTS[alg], k, s, i, keylen);
+  if (!r) throw nodeError(RangeError, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length');
+  return r.slice().buffer;
+}
+
+function hkdf(digest, ikm, salt, info, keylen, callback) {
+  validateFunction(callback, 'callback');
+  let r;
+  try {
+    r = hkdfSync(digest, ikm, salt, info, keylen);
+  } catch (err) {
+    state.queueMicrotask(() => callback(err));
+    return;
+  }
+  state.queueMicrotask(() => callback(null, r));
 }
 
 function pbkdf2(password, salt, iterations, keylen, digest, callback) {
@@ -247,7 +301,7 @@ function pbkdf2(password, salt, iterations, keylen, digest, callback) {
 
 function unsupported(name) {
   return function () {
-    throw nodeError(Error, 'ERR_CORRAL_UNSUPPORTED', `crypto.${name} is not supported in corral (hashes, HMAC, PBKDF2 and random numbers only)`);
+    throw nodeError(Error, 'ERR_CORRAL_UNSUPPORTED', `crypto.${name} is not supported in corral (no scrypt, DSA, DH, ECDH objects or deprecated ciphers)`);
   };
 }
 
@@ -259,6 +313,8 @@ const exported = {
   Hmac,
   pbkdf2,
   pbkdf2Sync,
+  hkdf,
+  hkdfSync,
   randomBytes,
   pseudoRandomBytes: randomBytes,
   randomFill,
@@ -267,15 +323,38 @@ const exported = {
   randomUUID: () => web.randomUUID(),
   getRandomValues: (a) => web.getRandomValues(a),
   timingSafeEqual,
-  getHashes: () => ['RSA-SHA1', 'RSA-SHA256', 'RSA-SHA384', 'RSA-SHA512', 'sha1', 'sha256', 'sha384', 'sha512'],
-  getCiphers: () => [],
-  getCurves: () => [],
-  constants: {},
+  createPrivateKey: keys.createPrivateKey,
+  createPublicKey: keys.createPublicKey,
+  createSecretKey: keys.createSecretKey,
+  KeyObject: keys.KeyObject,
+  createSign: keys.createSign,
+  createVerify: keys.createVerify,
+  Sign: keys.Sign,
+  Verify: keys.Verify,
+  sign: keys.sign,
+  verify: keys.verify,
+  publicEncrypt: keys.publicEncrypt,
+  privateDecrypt: keys.privateDecrypt,
+  generateKeyPair: keys.generateKeyPair,
+  generateKeyPairSync: keys.generateKeyPairSync,
+  generateKey: keys.generateKey,
+  generateKeySync: keys.generateKeySync,
+  diffieHellman: keys.diffieHellman,
+  createCipheriv: ciphers.createCipheriv,
+  createDecipheriv: ciphers.createDecipheriv,
+  Cipheriv: ciphers.Cipheriv,
+  Decipheriv: ciphers.Decipheriv,
+  getCipherInfo: ciphers.getCipherInfo,
+  getHashes: () => ['RSA-MD5', 'RSA-RIPEMD160', 'RSA-SHA1', 'RSA-SHA224', 'RSA-SHA256', 'RSA-SHA3-224', 'RSA-SHA3-256',
+    'RSA-SHA3-384', 'RSA-SHA3-512', 'RSA-SHA384', 'RSA-SHA512', 'RSA-SHA512/224', 'RSA-SHA512/256', 'md5', 'ripemd',
+    'ripemd160', 'rmd160', 'sha1', 'sha224', 'sha256', 'sha3-224', 'sha3-256', 'sha3-384', 'sha3-512', 'sha384',
+    'sha512', 'sha512-224', 'sha512-256'],
+  getCiphers: () => ['aes128', 'aes192', 'aes256', ...ciphers.CIPHER_NAMES].sort(),
+  getCurves: () => ['prime256v1', 'secp256k1', 'secp384r1', 'secp521r1'],
+  constants: { ...keys.constants },
 };
-for (const name of ['createCipheriv', 'createDecipheriv', 'createSign', 'createVerify', 'createECDH', 'createDiffieHellman',
-  'generateKeyPair', 'generateKeyPairSync', 'createPrivateKey', 'createPublicKey', 'createSecretKey', 'publicEncrypt',
-  'privateDecrypt', 'privateEncrypt', 'publicDecrypt', 'scrypt', 'scryptSync', 'hkdf', 'hkdfSync', 'sign', 'verify',
-  'generateKey', 'generateKeySync', 'diffieHellman', 'getDiffieHellman']) {
+for (const name of ['createCipher', 'createDecipher', 'createECDH', 'createDiffieHellman', 'createDiffieHellmanGroup',
+  'privateEncrypt', 'publicDecrypt', 'scrypt', 'scryptSync', 'getDiffieHellman']) {
   exported[name] = unsupported(name);
 }
 Object.defineProperty(exported, 'webcrypto', { get: () => web.crypto(), enumerable: true });

@@ -1,0 +1,20 @@
+// HKDF, PBKDF2, ECDH and X25519 (RFC 7748's keys): deriveBits and deriveKey.
+const hex = (b) => Buffer.from(b).toString('hex');
+const s = crypto.subtle;
+const ikm = await s.importKey('raw', new TextEncoder().encode('input key'), 'HKDF', false, ['deriveBits', 'deriveKey']);
+console.log('hkdf', hex(await s.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(4), info: new TextEncoder().encode('ctx') }, ikm, 256)));
+const aes = await s.deriveKey({ name: 'HKDF', hash: 'SHA-512', salt: new Uint8Array(0), info: new Uint8Array(0) }, ikm, { name: 'AES-GCM', length: 128 }, true, ['encrypt']);
+console.log('hkdf key', aes.algorithm, hex(await s.exportKey('raw', aes)));
+const pw = await s.importKey('raw', new TextEncoder().encode('password'), { name: 'PBKDF2' }, false, ['deriveBits', 'deriveKey']);
+console.log('pbkdf2', hex(await s.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new TextEncoder().encode('salt'), iterations: 1000 }, pw, 256)));
+const hm = await s.deriveKey({ name: 'PBKDF2', hash: 'SHA-1', salt: new Uint8Array(8), iterations: 3 }, pw, { name: 'HMAC', hash: 'SHA-256', length: 128 }, true, ['sign']);
+console.log('pbkdf2 key', hm.algorithm, hex(await s.exportKey('raw', hm)));
+const b64u = (h) => Buffer.from(h, 'hex').toString('base64url');
+const alice = await s.importKey('jwk', { kty: 'OKP', crv: 'X25519', d: b64u('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'), x: b64u('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a') }, 'X25519', true, ['deriveBits']);
+const bob = await s.importKey('raw', Buffer.from('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f', 'hex'), 'X25519', true, []);
+console.log('x25519', hex(await s.deriveBits({ name: 'X25519', public: bob }, alice, 256)), bob.usages, alice.algorithm);
+const ec = { kty: 'EC', crv: 'P-256', x: 'NbUOtQQXSegBcfYhCsqwqDFe9JtoM_O513X_HLjaylQ', y: 'U6KGjMJr83lZ0v-v_z981S2BEeIOyOxpTooSBr1BVbI', d: 'SccWNfwCmsShQ8mYiOn5Hf3Y5k0ndJCRwhhQ4HG4XEI' };
+const a = await s.importKey('jwk', ec, { name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
+const { d, ...pubJwk } = ec;
+const b = await s.importKey('jwk', pubJwk, { name: 'ECDH', namedCurve: 'P-256' }, false, []);
+console.log('ecdh self', hex(await s.deriveBits({ name: 'ECDH', public: b }, a, 256)));
