@@ -117,6 +117,10 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 void host_fetch_result(struct exec *x, const struct ipc_msg *m);
 void host_fetch_clear(struct exec *x);
 
+/* host_zlib.c: host.zlib, and the release of an execution's handles */
+JSObjectRef host_zlib_object(struct exec *x);
+void host_zlib_clear(struct exec *x);
+
 #ifdef CORRAL_TEST_HOOKS
 /* host_testhooks.c, test builds only */
 void host_testhooks_install(struct exec *x, JSObjectRef global);
