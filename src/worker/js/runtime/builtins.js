@@ -41,6 +41,7 @@ const SUPPORTED = {
   url: () => require('./node/url.js'),
   util: () => require('./node/util.js'),
   'util/types': () => load('util').types,
+  zlib: () => require('./node/zlib.js'),
 };
 
 const SANDBOX = "corral runs code in a sandbox without processes, sockets or a host file system";
@@ -77,7 +78,7 @@ const FORBIDDEN = {
 };
 
 const UNAVAILABLE = [
-  'async_hooks', 'constants', 'diagnostics_channel', 'domain', 'path/win32', 'stream/consumers', 'zlib',
+  'async_hooks', 'constants', 'diagnostics_channel', 'domain', 'path/win32', 'stream/consumers',
   '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_wrap', '_stream_writable',
 ];
 
