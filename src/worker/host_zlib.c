@@ -322,6 +322,27 @@ static struct zh *handle_arg(JSContextRef ctx, size_t argc, const JSValueRef arg
 	return JSObjectGetPrivate((JSObjectRef)argv[0]);
 }
 
+/* What the library will allocate for h, about (zlib.h's figures; brotli's
+ * window and ring buffer): what the collector is told a handle costs. */
+static size_t zh_cost(const struct zh *h)
+{
+	int wbits = h->wbits ? h->wbits : 15;
+	switch (h->init_mode) {
+	case ZM_DEFLATE:
+	case ZM_GZIP:
+	case ZM_DEFLATERAW:
+		return ((size_t)1 << (wbits + 2)) + ((size_t)1 << (h->memlevel + 9));
+	case ZM_BROTLI_ENCODE: {
+		int64_t lgwin = h->bparams[BROTLI_PARAM_LGWIN];
+		return (size_t)3 << (lgwin >= 10 && lgwin <= 24 ? lgwin : BROTLI_DEFAULT_WINDOW);
+	}
+	case ZM_BROTLI_DECODE:
+		return (size_t)1 << BROTLI_DEFAULT_WINDOW;
+	default:
+		return ((size_t)1 << wbits) + 7168;
+	}
+}
+
 /* open(mode, windowBits, level, memLevel, strategy, dictionary) for the zlib
  * modes, open(mode, params) for brotli, params an array of
  * BROTLI_NPARAMS numbers (-1: the library's default). Returns a handle, or
@@ -409,8 +430,13 @@ static JSValueRef h_open(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 		zh_free(h);
 		return JSValueMakeNull(ctx);
 	}
-	h->obj = JSObjectMake(ctx, zh_class(), h);
-	return h->obj;
+	/* Before the object exists: the report may collect, and the new
+	 * object, held only in h (malloc'd memory, which the collector does
+	 * not scan), would not survive it. */
+	JSReportExtraMemoryCost(ctx, zh_cost(h));
+	JSObjectRef obj = JSObjectMake(ctx, zh_class(), h);
+	h->obj = obj;
+	return obj;
 }
 
 static void set_state(JSContextRef ctx, JSObjectRef state, size_t avail_out, size_t avail_in)
