@@ -29,6 +29,9 @@ function toBytes(chunk) {
   throw new TypeError('The "chunk" argument must be of type string or an instance of Buffer, TypedArray, or DataView.');
 }
 
+// The readable side holds up to 16 KiB before it pushes back, as Node's
+// (a zlib stream's readableHighWaterMark), so that a write resolves
+// without a pending read.
 function makeTransform(ctor) {
   const engine = zlib()._webEngine(ctor);
   return new ws.TransformStream({
@@ -52,7 +55,7 @@ function makeTransform(ctor) {
     cancel() {
       engine.close();
     },
-  });
+  }, undefined, { highWaterMark: 16384, size: (chunk) => chunk.byteLength });
 }
 
 class CompressionStream {
