@@ -120,6 +120,8 @@ void host_fetch_clear(struct exec *x);
 /* host_zlib.c: host.zlib, and the release of an execution's handles */
 JSObjectRef host_zlib_object(struct exec *x);
 void host_zlib_clear(struct exec *x);
+/* Handles open in the worker, every execution's. */
+unsigned host_zlib_open_count(void);
 
 #ifdef CORRAL_TEST_HOOKS
 /* host_testhooks.c, test builds only */

@@ -646,3 +646,8 @@ void host_zlib_clear(struct exec *x)
 		zh_free(h);
 	}
 }
+
+unsigned host_zlib_open_count(void)
+{
+	return open_count;
+}

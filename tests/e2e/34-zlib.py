@@ -25,11 +25,15 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "helpers"))
 import server  # noqa: E402
-from corraltest import CORRAL, SANITIZED, Tap  # noqa: E402
+from corraltest import CORRAL, HOOKS, SANITIZED, Tap  # noqa: E402
 
 t = Tap("34-zlib")
 NODE = shutil.which("node")
 TMP = tempfile.mkdtemp(prefix="corral-zlib-")
+
+# Memory caps are raised under ASan, whose shadow memory and quarantine
+# the resident-memory accounting counts too.
+SCALE = 4 if SANITIZED else 1
 
 # Servers this suite starts listen in its own port range.
 _ports = iter(range(18300, 18350))
@@ -85,7 +89,7 @@ def compare(name, body, desc, timeout_ms=30000, flags=()):
     """Runs PRELUDE + body in Node and in corral; stdout must be equal."""
     path = write(f"{name}.js", PRELUDE + body)
     want, nerr = node_out(path)
-    got = corral(path, *flags, timeout_ms=timeout_ms)
+    got = corral(path, "--memory", str(128 * SCALE), *flags, timeout_ms=timeout_ms)
     ok = got.get("status") == "ok" and got.get("stdout") == want and want.strip() != ""
     diag = None
     if not ok:
@@ -539,10 +543,11 @@ try { zlib.brotliDecompressSync(br); } catch (e3) { console.log('brotli', showEr
 # here); Node's is 4 GiB, so Node is given the same limit explicitly.
 for name, prog, desc in [("bomb-sync", BOMB_SYNC, "a 1 GiB gzip bomb"), ("bomb-brotli", BOMB_BROTLI, "an 80 MiB brotli bomb")]:
     cpath = write(f"{name}.js", PRELUDE + prog.replace("LIMIT", "{}"))
-    npath = write(f"{name}-node.js", PRELUDE + prog.replace("LIMIT", "{ maxOutputLength: 64 * 1024 * 1024 }")
-                  .replace("zlib.brotliDecompressSync(br)", "zlib.brotliDecompressSync(br, { maxOutputLength: 64 * 1024 * 1024 })"))
+    limit = f"{{ maxOutputLength: {64 * SCALE} * 1024 * 1024 }}"
+    npath = write(f"{name}-node.js", PRELUDE + prog.replace("LIMIT", limit)
+                  .replace("zlib.brotliDecompressSync(br)", f"zlib.brotliDecompressSync(br, {limit})"))
     want, _ = node_out(npath)
-    got = corral(cpath, "--memory", "256")
+    got = corral(cpath, "--memory", str(256 * SCALE))
     t.ok(got.get("status") == "ok" and got.get("stdout") == want and "ERR_BUFFER_TOO_LARGE" in want,
          f"{desc}: the one-shot forms end in ERR_BUFFER_TOO_LARGE at a quarter of the memory budget, as Node's at that limit",
          f"node:\n{want}\ncorral: {json.dumps(got)[:1000]}")
@@ -565,7 +570,7 @@ pipeline(Readable.from([bomb]), zlib.createGunzip(), new Writable({ write(c, e, 
 });
 """)
 want, _ = node_out(spath, timeout=300)
-r = corral(spath, "--memory", "96", timeout_ms=120000)
+r = corral(spath, "--memory", str(96 * SCALE), timeout_ms=120000)
 t.ok(r.get("status") == "ok" and r.get("stdout") == want and want.startswith("streamed ok 1073741824"),
      f"a 1 GiB bomb streams through a discarding sink within a 96 MB cap, as in Node (usage {r.get('usage')})",
      f"node: {want}\ncorral: {json.dumps(r)[:800]}")
@@ -613,9 +618,28 @@ const kept = [];
 for (let i = 0; i < 200; i++) { kept.push(zlib.createInflate()); n++; }
 console.log('opened', n);
 """)
-r = corral(leak, "--repeat", "3")
+r = corral(leak, "--repeat", "3", "--memory", str(128 * SCALE))
 t.ok(r.get("status") == "ok" and r.get("stdout") == "opened 3700\n",
      "thousands of handles left open in repeated executions: released at the end, no limit hit", json.dumps(r)[:600])
+
+# The worker's count of open handles (corral-testhooks): each execution
+# starts with none, whatever the one before it left open.
+if os.path.exists(HOOKS):
+    counted = write("handles-count.js", r"""
+const zlib = require('zlib');
+const before = __corral_test.info().zlib_open;
+const kept = [];
+for (let i = 0; i < 30; i++) kept.push(zlib.createGzip(), zlib.createBrotliDecompress());
+for (let i = 0; i < 10; i++) zlib.createInflate().write('x');
+const closed = zlib.createDeflate(); closed.close();
+zlib.deflateSync('one-shot forms close their handle');
+console.log(before, __corral_test.info().zlib_open);
+""")
+    p = subprocess.run([HOOKS, "run", "--json", "--repeat", "3", counted], capture_output=True, timeout=120)
+    outs = [json.loads(ln).get("stdout") for ln in p.stdout.decode().strip().split("\n") if ln.startswith("{")]
+    t.eq(outs, ["0 70\n"] * 3, "an execution's handles are released when it ends: the next one starts with none open")
+else:
+    t.skip("open handles counted across executions", "no corral-testhooks in this build")
 
 if os.environ.get("CORRAL_KEEP_TMP"):
     print(f"# programs kept in {TMP}")
