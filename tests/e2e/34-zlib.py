@@ -572,7 +572,7 @@ pipeline(Readable.from([bomb]), zlib.createGunzip(), new Writable({ write(c, e, 
 want, _ = node_out(spath, timeout=300)
 r = corral(spath, "--memory", str(96 * SCALE), timeout_ms=120000)
 t.ok(r.get("status") == "ok" and r.get("stdout") == want and want.startswith("streamed ok 1073741824"),
-     f"a 1 GiB bomb streams through a discarding sink within a 96 MB cap, as in Node (usage {r.get('usage')})",
+     f"a 1 GiB bomb streams through a discarding sink within a {96 * SCALE} MB cap, as in Node (usage {r.get('usage')})",
      f"node: {want}\ncorral: {json.dumps(r)[:800]}")
 
 # The bomb on a server does not disturb a neighbour.
