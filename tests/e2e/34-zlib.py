@@ -535,13 +535,15 @@ zlib.gunzip(bomb, LIMIT, (e) => {
 """
 # brotli: 80 MiB of zeros in a few bytes (brotli has no deflate-like bound).
 BOMB_BROTLI = r"""
-const br = zlib.brotliCompressSync(Buffer.alloc(80 << 20), { params: { 1: 5, 2: 24 } });
+const br = zlib.brotliCompressSync(Buffer.alloc(SIZE << 20), { params: { 1: 5, 2: 24 } });
 console.log('brotli bomb under 1 KB', br.length < 1024);
 try { zlib.brotliDecompressSync(br); } catch (e3) { console.log('brotli', showErr(e3)); }
 """
 # In corral the default limit is a quarter of the memory budget (256 MB
 # here); Node's is 4 GiB, so Node is given the same limit explicitly.
-for name, prog, desc in [("bomb-sync", BOMB_SYNC, "a 1 GiB gzip bomb"), ("bomb-brotli", BOMB_BROTLI, "an 80 MiB brotli bomb")]:
+BOMB_BROTLI = BOMB_BROTLI.replace("SIZE", str(80 * SCALE))
+for name, prog, desc in [("bomb-sync", BOMB_SYNC, "a 1 GiB gzip bomb"),
+                         ("bomb-brotli", BOMB_BROTLI, f"an {80 * SCALE} MiB brotli bomb")]:
     cpath = write(f"{name}.js", PRELUDE + prog.replace("LIMIT", "{}"))
     limit = f"{{ maxOutputLength: {64 * SCALE} * 1024 * 1024 }}"
     npath = write(f"{name}-node.js", PRELUDE + prog.replace("LIMIT", limit)
