@@ -605,6 +605,17 @@ if srv:
          "executions beside it complete normally", json.dumps([n[1] for n in neighbours])[:800])
     s, obj, _ = srv.execute("require('zlib').gunzipSync(require('zlib').gzipSync('after')).toString()")
     t.ok(s == 200 and (obj or {}).get("result") == "after", "the server serves zlib after the bomb", json.dumps(obj)[:400])
+    # A stream kept in a session's context outlives its handle, which ended
+    # with the execution that opened it: using it is an 'error' event.
+    s, obj, _ = srv.json("POST", "/v1/sessions", {})
+    sid = (obj or {}).get("id")
+    s1, r1, _ = srv.execute("globalThis.g = require('zlib').createGzip(); g.write('abc'); 'made'", session_id=sid)
+    s2, r2, _ = srv.execute("await new Promise((r) => { g.on('error', (e) => r('error: ' + e.message)); g.end('x', () => r('ended')); })",
+                            session_id=sid)
+    s3, r3, _ = srv.execute("require('zlib').gunzipSync(require('zlib').gzipSync('ok')).toString()", session_id=sid)
+    t.eq([(r1 or {}).get("result"), (r2 or {}).get("result"), (r3 or {}).get("result")],
+         ["made", "error: zlib binding closed", "ok"],
+         "a session's stream from an earlier execution errors ('zlib binding closed'); new ones work")
     t.eq(srv.server_errors(), [], "no 5xx")
     srv.stop()
 

@@ -149,7 +149,17 @@ function zlibError(self, info) {
 // One native run over the chunk from inOff (inLen bytes) into the output
 // window; false when the library failed (the stream is being destroyed).
 function runHandle(self, flush, chunk, inOff, inLen, out, outOff, outLen) {
-  const r = host().write(self._handle, flush, chunk, inOff, inLen, out, outOff, outLen, self._writeState);
+  let r;
+  try {
+    r = host().write(self._handle, flush, chunk, inOff, inLen, out, outOff, outLen, self._writeState);
+  } catch (err) {
+    // The handle was released with the execution that opened it (a
+    // stream kept in a session's or a function's context).
+    self._handle = null;
+    self.destroy(err);
+    self[kError] = err;
+    return false;
+  }
   if (r !== null) {
     zlibError(self, r);
     return false;
