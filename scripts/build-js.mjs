@@ -45,6 +45,29 @@ function sucraseWordTree(root) {
   return `export const READ_WORD_TREE = new Int32Array([${Array.from(READ_WORD_TREE).join(',')}]);\n`;
 }
 
+// node-inspect-extracted 3.3.3 (minified), edited for corral where it
+// differs from Node 20, with LAZY_URL in front:
+// - an error's `stack` is read through stack.js (inspectStack), so that
+//   JavaScriptCore's frames print in V8's form, as Node prints them;
+// - getPrefix shows the tag of a subclass whose name contains it, as
+//   Node 20 does (`MyMap(1) [Map] {`; later Nodes print `MyMap(1) {`).
+// Each edit must match exactly once, or the build fails.
+function inspectExtracted(root) {
+  const file = path.join(root, 'node_modules/node-inspect-extracted/dist/inspect.js');
+  let src = fs.readFileSync(file, 'utf8');
+  const edit = (what, from, to) => {
+    const n = src.split(from).length - 1;
+    if (n !== 1) throw new BuildError(`node-inspect-extracted: the ${what} edit matches ${n} times (expected once): was the package updated?`);
+    src = src.replace(from, to);
+  };
+  edit('stack', 'try{n=e.stack}catch{}', 'try{n=__corralStack(e)}catch{}');
+  edit('getPrefix', 'if(""!==e){const n=t.indexOf(e);if(-1===n)o+=`[${e}] `;else{const r=n+e.length;r!==t.length&&t[r]===t[r].toLowerCase()&&(o+=`[${e}] `)}}',
+    'if(""!==e&&t!==e)o+=`[${e}] `;');
+  return `${LAZY_URL}var __corralStack=require("corral:stack").inspectStack;${src}`;
+}
+const INSPECT_EXTRACTED = { 'node_modules/node-inspect-extracted/dist/inspect.js': inspectExtracted };
+const STACK_ALIAS = { request: 'corral:stack', file: 'src/worker/js/runtime/stack.js' };
+
 // The embedded modules. `entry` is the module's file under src/worker/js/ (default
 // NAME.js). `exports` lists the names each must export; the build checks them
 // by running the wrapped script. `smoke` is an expression, run on the exports
@@ -107,12 +130,20 @@ const ENTRIES = [
       && m.inspect(new Error('e')) !== ''
       && m.inspect({href: 'x', [Symbol('s')]: new Date(0)}, {showHidden: true}) !== ''
       && m.formatResult('s') === "'s'"`,
-    preludes: {
-      // The extracted util.inspect reads the free variable URL to recognise
-      // URL objects. An engine without URL gets a class that nothing is an
-      // instance of.
-      'node_modules/node-inspect-extracted/dist/inspect.js': LAZY_URL,
-    },
+    // The extracted util.inspect reads the free variable URL to recognise
+    // URL objects. An engine without URL gets a class that nothing is an
+    // instance of (LAZY_URL, in inspectExtracted).
+    replacements: INSPECT_EXTRACTED,
+    aliases: [STACK_ALIAS],
+  },
+  {
+    name: 'stack',
+    exports: ['errorStack', 'makeCapture', 'prepare', 'setSource', 'v8Stack'],
+    // Function names are visible to user code (Error.captureStackTrace.name).
+    buildOptions: { keepNames: true },
+    smoke: `m.errorStack({name: 'Error', message: 'boom'}, 'f@main.js:3:9\\nglobal code@main.js:5:1\\nx@corral:runtime:1:1', null)
+        === 'Error: boom\\n    at f (main.js:3:9)\\n    at Object.<anonymous> (main.js:5:1)'
+      && typeof m.makeCapture(function E() {}, function () {}) === 'function'`,
   },
   {
     name: 'session',
@@ -148,8 +179,8 @@ const ENTRIES = [
         return m.globals.every((n) => Object.getOwnPropertyDescriptor(g, n) !== undefined)
           && g.global === g && typeof g.structuredClone === 'function' && g.__filename === '/main.js';
       })()`,
+    replacements: INSPECT_EXTRACTED,
     preludes: {
-      'node_modules/node-inspect-extracted/dist/inspect.js': LAZY_URL,
       'node_modules/assert/build/assert.js': RUNTIME_PROCESS,
       'node_modules/path-browserify/index.js': "var process={cwd:function(){return '/'}};",
       // whatwg-url-minimum decodes its IDNA tables with the global atob,
@@ -157,6 +188,7 @@ const ENTRIES = [
       'node_modules/whatwg-url-minimum/dist/whatwg-url-minimum.js': 'var atob=require("corral:base64").atob;',
     },
     aliases: [
+      STACK_ALIAS,
       { request: 'corral:process', file: 'src/worker/js/runtime/node/process_object.js' },
       { request: 'corral:base64', file: 'src/worker/js/runtime/web/base64.js' },
       { request: 'process/', file: 'src/worker/js/runtime/node/process_object.js' },

@@ -119,6 +119,12 @@ static void on_fetch(struct wproc *w, struct egress_req *req, void *ud)
 	egress_submit(r->egress, req);
 }
 
+static void on_fetch_abort(struct wproc *w, uint64_t id, void *ud)
+{
+	struct run *r = ud;
+	egress_abort(r->egress, w->serial, id);
+}
+
 /* Copies what the worker wrote to its stderr (its own diagnostics, never
  * the program's output, which comes in frames) to ours. */
 static void forward_stderr(int *fd)
@@ -310,7 +316,8 @@ int run_main(int argc, char **argv)
 		}
 	}
 	struct wproc_cb cb = { .ready = on_ready, .output = on_output, .done = on_done,
-			       .fetch = allow_fetch ? on_fetch : NULL };
+			       .fetch = allow_fetch ? on_fetch : NULL,
+			       .fetch_abort = allow_fetch ? on_fetch_abort : NULL };
 	rc = wproc_start(&w, &wo);
 	if ((rc == -EPERM || rc == -EINVAL || rc == -ENOSPC || rc == -EUSERS) &&
 	    (caps.layers & SANDBOX_NAMESPACES)) {

@@ -121,6 +121,18 @@ static const struct field_rule schema[IPC_MSG__COUNT][IPC_T__COUNT] = {
 		[IPC_T_STATUS_TEXT] = STR(256),
 		[IPC_T_HEADER] = STR_REPEAT(16384),
 		[IPC_T_BODY] = STR(IPC_MAX_FRAME),
+		[IPC_T_MORE] = U64,
+	},
+	[IPC_MSG_FETCH_CHUNK] = {
+		[IPC_T_SLOT] = U64_REQ,
+		[IPC_T_FETCH_ID] = U64_REQ,
+		[IPC_T_ERROR] = STR(1024),
+		[IPC_T_BODY] = STR(IPC_MAX_FRAME),
+		[IPC_T_MORE] = U64,
+	},
+	[IPC_MSG_FETCH_ABORT] = {
+		[IPC_T_SLOT] = U64_REQ,
+		[IPC_T_FETCH_ID] = U64_REQ,
 	},
 };
 

@@ -44,6 +44,8 @@ enum ipc_type {
 	IPC_MSG_DROP_SESSION,  /* supervisor → worker: forget this session's context */
 	IPC_MSG_IDLE,          /* worker → supervisor: idle and collected; what it still holds */
 	IPC_MSG_CANCEL,        /* supervisor → worker: stop this execution (outcome cancelled) */
+	IPC_MSG_FETCH_CHUNK,   /* supervisor → worker: more of a streamed fetch body (or its end) */
+	IPC_MSG_FETCH_ABORT,   /* worker → supervisor: stop this fetch (its reader cancelled) */
 	IPC_MSG__COUNT
 };
 
@@ -97,6 +99,7 @@ enum ipc_tag {
 	IPC_T_RSS,          /* READY, IDLE: the worker's resident bytes */
 	IPC_T_ERR_MESSAGE_JSON, /* RESULT: the error message as JSON.stringify writes it, when
 	                         * the UTF-8 text loses something (a lone surrogate, NUL) */
+	IPC_T_MORE,         /* FETCH_RESULT, FETCH_CHUNK: 1 while the body has more to come */
 	IPC_T__COUNT
 };
 

@@ -2,6 +2,7 @@
 #include "supervisor/egress.h"
 #include "supervisor/netaddr.h"
 #include "supervisor/egress_hdr.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -16,6 +17,9 @@
 #include <unistd.h>
 
 #define ALLOW_MAX 256
+/* How long a head whose body has not started waits for it before it goes
+ * out on its own (a streamed answer). */
+#define EGRESS_HEAD_WAIT_MS 20
 
 struct allow_rule {
 	char host[256];   /* lower case; "*.x" matches subdomains of x */
@@ -31,9 +35,15 @@ struct egress {
 	bool thread_started;
 	pthread_mutex_t mu;
 	struct egress_req *in, *done, *done_tail;
+	struct egress_abort_ask *aborts;
 	bool stop;
 	CURLM *multi;
 	struct egress_req *active;  /* in the multi handle (thread's own) */
+};
+
+struct egress_abort_ask {
+	uint64_t owner, id;
+	struct egress_abort_ask *next;
 };
 
 static void global_init(void)
@@ -146,10 +156,14 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct egress_req *r = ud;
 	size_t len = size * n;
-	if (buf_append(&r->resp_body, p, len)) {
-		snprintf(r->error, sizeof r->error, "response body over the %zu-byte cap", r->resp_body.cap);
+	r->head_done = true;
+	/* The cap is on the whole body, handed over in pieces or not. */
+	if (r->body_total + len > r->body_cap || buf_append(&r->resp_body, p, len)) {
+		snprintf(r->error, sizeof r->error, "response body over the %llu-byte cap",
+			 (unsigned long long)r->body_cap);
 		return 0; /* aborts the transfer */
 	}
+	r->body_total += len;
 	return len;
 }
 
@@ -157,9 +171,17 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	struct egress_req *r = ud;
 	size_t len = size * n;
+	/* The blank line after a final (not 1xx) status's headers. */
+	if (len <= 2 && (len == 0 || p[0] == '\r' || p[0] == '\n')) {
+		if (r->head_status >= 200)
+			r->head_done = true;
+		return len;
+	}
 	/* A new status line (after a 100 Continue) starts the headers over. */
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		buf_reset(&r->resp_headers);
+		const char *code = memchr(p, ' ', len);
+		r->head_status = code ? strtol(code + 1, NULL, 10) : 0;
 		const char *sp = memchr(p, ' ', len);
 		const char *sp2 = sp ? memchr(sp + 1, ' ', len - (size_t)(sp + 1 - p)) : NULL;
 		if (sp2) {
@@ -232,6 +254,29 @@ static CURL *make_easy(struct egress *e, struct egress_req *r, struct curl_slist
 	return c;
 }
 
+/* Hands the head of r (the first time) or the body that came since, as an
+ * item of its own: r stays with the transfer. */
+static void hand_over(struct egress *e, struct egress_req *r)
+{
+	struct egress_req *ev = calloc(1, sizeof *ev);
+	if (!ev)
+		return; /* it goes out with the next piece, or at the end */
+	ev->kind = r->streamed ? EGRESS_CHUNK : EGRESS_HEAD;
+	ev->owner = r->owner;
+	ev->slot = r->slot;
+	ev->id = r->id;
+	if (!r->streamed) {
+		curl_easy_getinfo(r->handle, CURLINFO_RESPONSE_CODE, &ev->status);
+		memcpy(ev->status_text, r->status_text, sizeof ev->status_text);
+		ev->resp_headers = r->resp_headers;
+		buf_init(&r->resp_headers, 256u << 10);
+	}
+	ev->resp_body = r->resp_body;
+	buf_init(&r->resp_body, ev->resp_body.cap);
+	r->streamed = true;
+	finish(e, ev);
+}
+
 static void *run(void *arg)
 {
 	struct egress *e = arg;
@@ -274,6 +319,26 @@ static void *run(void *arg)
 			e->active = r;
 			curl_multi_add_handle(e->multi, c);
 		}
+		pthread_mutex_lock(&e->mu);
+		struct egress_abort_ask *ab = e->aborts;
+		e->aborts = NULL;
+		pthread_mutex_unlock(&e->mu);
+		while (ab) {
+			struct egress_abort_ask *a = ab;
+			ab = a->next;
+			for (struct egress_req **pp = &e->active; *pp; pp = &(*pp)->active_next) {
+				struct egress_req *r = *pp;
+				if (r->owner != a->owner || r->id != a->id)
+					continue;
+				*pp = r->active_next;
+				curl_multi_remove_handle(e->multi, r->handle);
+				curl_easy_cleanup(r->handle);
+				curl_slist_free_all(r->easy);
+				egress_req_free(r);
+				break;
+			}
+			free(a);
+		}
 		int running = 0;
 		curl_multi_perform(e->multi, &running);
 		CURLMsg *m;
@@ -311,7 +376,26 @@ static void *run(void *arg)
 				}
 			finish(e, r);
 		}
-		curl_multi_poll(e->multi, NULL, 0, 1000, NULL);
+		/* What is still arriving with its headers in goes out as it is:
+		 * its head once body bytes came, or EGRESS_HEAD_WAIT_MS after the
+		 * headers (an event stream that waits for its first event), so a
+		 * small answer whose body follows its headers by a moment still
+		 * goes out whole, in one frame. */
+		uint64_t now = clock_mono_ns();
+		int wait_ms = 1000;
+		for (struct egress_req *r = e->active; r; r = r->active_next) {
+			if (!r->head_done)
+				continue;
+			if (!r->head_ns)
+				r->head_ns = now;
+			uint64_t waited = (now - r->head_ns) / 1000000;
+			if (r->streamed ? r->resp_body.len > 0
+					: r->resp_body.len > 0 || waited >= EGRESS_HEAD_WAIT_MS)
+				hand_over(e, r);
+			else if (!r->streamed && (int)(EGRESS_HEAD_WAIT_MS - waited) < wait_ms)
+				wait_ms = (int)(EGRESS_HEAD_WAIT_MS - waited);
+		}
+		curl_multi_poll(e->multi, NULL, 0, wait_ms, NULL);
 	}
 	return NULL;
 }
@@ -374,6 +458,7 @@ void egress_submit(struct egress *e, struct egress_req *r)
 	unsigned port = 0;
 	buf_init(&r->resp_headers, 256u << 10);
 	buf_init(&r->resp_body, e->o.max_bytes);
+	r->body_cap = e->o.max_bytes;
 	if (r->timeout_ms == 0 || r->timeout_ms > e->o.max_timeout_ms)
 		r->timeout_ms = e->o.max_timeout_ms ? e->o.max_timeout_ms : 30000;
 	if (!parse_target(r->url, scheme, sizeof scheme, host, sizeof host, &port)) {
@@ -399,6 +484,22 @@ void egress_submit(struct egress *e, struct egress_req *r)
 	pthread_mutex_lock(&e->mu);
 	r->next = e->in;
 	e->in = r;
+	pthread_mutex_unlock(&e->mu);
+	curl_multi_wakeup(e->multi);
+}
+
+void egress_abort(struct egress *e, uint64_t owner, uint64_t id)
+{
+	if (!e->thread_started)
+		return;
+	struct egress_abort_ask *a = calloc(1, sizeof *a);
+	if (!a)
+		return; /* the transfer runs to its end or its timeout */
+	a->owner = owner;
+	a->id = id;
+	pthread_mutex_lock(&e->mu);
+	a->next = e->aborts;
+	e->aborts = a;
 	pthread_mutex_unlock(&e->mu);
 	curl_multi_wakeup(e->multi);
 }
@@ -446,6 +547,11 @@ void egress_free(struct egress *e)
 		struct egress_req *r = e->done;
 		e->done = r->next;
 		egress_req_free(r);
+	}
+	while (e->aborts) {
+		struct egress_abort_ask *a = e->aborts;
+		e->aborts = a->next;
+		free(a);
 	}
 	if (e->multi)
 		curl_multi_cleanup(e->multi);

@@ -19,7 +19,9 @@
  *
  * libcurl runs on one thread of its own (a multi handle and curl_multi_poll),
  * so a slow remote server never blocks the supervisor's event loop; finished
- * requests come back through a queue and an eventfd the loop watches. */
+ * requests come back through a queue and an eventfd the loop watches. A body
+ * still arriving once the headers are in is handed over as it comes (a
+ * HEAD, then CHUNKs: an LLM's server-sent events one token at a time). */
 #ifndef CORRAL_EGRESS_H
 #define CORRAL_EGRESS_H
 
@@ -37,7 +39,16 @@ struct egress_opts {
 	uint64_t max_timeout_ms;  /* cap on any one request */
 };
 
+/* What a finished item of egress_take is: a whole answer (DONE), or, for
+ * a body still arriving when its headers are complete, the answer's head
+ * (HEAD: status, headers and the body so far), then CHUNKs of its body,
+ * then the request itself as DONE (streamed set: what is left of the body,
+ * and an error if the transfer failed after the head). */
+enum egress_kind { EGRESS_DONE, EGRESS_HEAD, EGRESS_CHUNK };
+
 struct egress_req {
+	enum egress_kind kind;
+	bool streamed;            /* DONE: a HEAD went out before it */
 	/* In. */
 	uint64_t owner;           /* the caller's tag for the requester */
 	uint64_t slot;            /* ... and its execution's */
@@ -58,6 +69,11 @@ struct egress_req {
 	/* egress's own. */
 	bool allow_private;
 	bool refused_addr;
+	bool head_done;           /* the final status line and headers are in */
+	uint64_t head_ns;         /* when they were (CLOCK_MONOTONIC) */
+	long head_status;         /* the status line's code, while headers come */
+	uint64_t body_total;      /* body bytes received, streamed ones included */
+	uint64_t body_cap;
 	void *handle;             /* the curl easy handle while active */
 	struct egress_req *active_next;
 	struct egress_req *next;
@@ -74,6 +90,9 @@ int egress_fd(const struct egress *e);
 /* Takes ownership of r. A request refused up front (scheme, allowlist)
  * finishes at once with r->error set, through the same queue. */
 void egress_submit(struct egress *e, struct egress_req *r);
+/* Stops the request `id` of requester `owner` (a reader that cancelled
+ * its body): nothing more is answered for it. */
+void egress_abort(struct egress *e, uint64_t owner, uint64_t id);
 /* The next finished request, or NULL. Caller frees with egress_req_free. */
 struct egress_req *egress_take(struct egress *e);
 void egress_req_free(struct egress_req *r);

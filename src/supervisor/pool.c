@@ -139,6 +139,13 @@ static void on_fetch(struct wproc *w, struct egress_req *r, void *ud)
 	egress_submit(j->worker->pool->o.egress, r);
 }
 
+static void on_fetch_abort(struct wproc *w, uint64_t id, void *ud)
+{
+	struct pool_job *j = ud;
+	if (j && j->worker)
+		egress_abort(j->worker->pool->o.egress, w->serial, id);
+}
+
 static void on_response_head(struct wproc *w, int status, const char *const *h, size_t n, void *ud)
 {
 	struct pool_job *j = ud;
@@ -155,7 +162,7 @@ static void on_response_body(struct wproc *w, const char *p, size_t n, void *ud)
 
 static const struct wproc_cb worker_cb = {
 	.ready = on_ready, .output = job_output, .done = job_done, .fetch = on_fetch,
-	.response_head = on_response_head, .response_body = on_response_body,
+	.fetch_abort = on_fetch_abort, .response_head = on_response_head, .response_body = on_response_body,
 };
 static const struct wproc_cb worker_cb_nofetch = {
 	.ready = on_ready, .output = job_output, .done = job_done,

@@ -531,10 +531,17 @@ int wproc_fetch_reply(struct wproc *w, const struct egress_req *r)
 	if (!idmap_get(&w->jobs, r->slot) || w->kill_reason != WPROC_KILL_NONE)
 		return -ESRCH;
 	struct buf b = BUF_INIT(IPC_MAX_FRAME + IPC_HEADER_LEN);
-	int rc = ipc_enc_begin(&b, IPC_MSG_FETCH_RESULT);
+	/* More of a streamed body, or its end (egress.h). */
+	bool chunk = r->kind == EGRESS_CHUNK || (r->kind == EGRESS_DONE && r->streamed);
+	int rc = ipc_enc_begin(&b, chunk ? IPC_MSG_FETCH_CHUNK : IPC_MSG_FETCH_RESULT);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_SLOT, r->slot);
 	rc = rc ? rc : ipc_enc_u64(&b, IPC_T_FETCH_ID, r->id);
-	if (r->error[0]) {
+	if (chunk) {
+		if (r->error[0])
+			rc = rc ? rc : ipc_enc_str(&b, IPC_T_ERROR, r->error);
+		rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, r->resp_body.data ? r->resp_body.data : "", r->resp_body.len);
+		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MORE, r->kind == EGRESS_CHUNK);
+	} else if (r->error[0]) {
 		rc = rc ? rc : ipc_enc_str(&b, IPC_T_ERROR, r->error);
 	} else {
 		rc = rc ? rc : ipc_enc_u64(&b, IPC_T_STATUS_CODE, (uint64_t)r->status);
@@ -550,6 +557,8 @@ int wproc_fetch_reply(struct wproc *w, const struct egress_req *r)
 			p = eol ? eol + 1 : end;
 		}
 		rc = rc ? rc : ipc_enc_bytes(&b, IPC_T_BODY, r->resp_body.data ? r->resp_body.data : "", r->resp_body.len);
+		if (r->kind == EGRESS_HEAD)
+			rc = rc ? rc : ipc_enc_u64(&b, IPC_T_MORE, 1);
 	}
 	rc = rc ? rc : ipc_enc_end(&b);
 	if (!rc)
@@ -598,6 +607,12 @@ static int handle_msg(struct wproc *w, const struct ipc_msg *m, const struct wpr
 		return 0;
 	case IPC_MSG_FETCH:
 		return handle_fetch(w, m, cb, ud);
+	case IPC_MSG_FETCH_ABORT:
+		if (!job_of(w, m))
+			return -EPROTO;
+		if (cb->fetch_abort)
+			cb->fetch_abort(w, ipc_get_u64(m, IPC_T_FETCH_ID, 0), ud);
+		return 0;
 	case IPC_MSG_RESPONSE_HEAD: {
 		struct wproc_exec *x = job_of(w, m);
 		uint64_t status = ipc_get_u64(m, IPC_T_STATUS_CODE, 0);

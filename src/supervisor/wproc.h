@@ -110,6 +110,8 @@ struct wproc_cb {
 	 * takes ownership of req and answers with wproc_fetch_reply. NULL:
 	 * every fetch is refused. */
 	void (*fetch)(struct wproc *w, struct egress_req *req, void *ud);
+	/* The code gave up a fetch it asked for (id: the worker's own). */
+	void (*fetch_abort)(struct wproc *w, uint64_t id, void *ud);
 	/* Function mode: the handler's response head (status, "name: value"
 	 * headers, validated) and body chunks, as they come. */
 	void (*response_head)(struct wproc *w, int status, const char *const *headers, size_t n, void *ud);

@@ -23,6 +23,7 @@ enum bundle_script {
 	BUNDLE_RUNTIME,
 	BUNDLE_LAZY,
 	BUNDLE_SESSION,
+	BUNDLE_STACK,
 	BUNDLE__COUNT
 };
 
@@ -45,9 +46,12 @@ bool bundles_runtime_provides(const char *name);
 JSScriptRef bundles_script(struct bundles *b, enum bundle_script id);
 /* Evaluates the script in ctx: its value, or NULL (not built in, or *exc). */
 JSValueRef bundles_eval(struct bundles *b, JSContextRef ctx, enum bundle_script id, JSValueRef *exc);
-/* Calls the rewrite bundle's fname(src): the rewritten source (caller
- * releases), or NULL (the code does not parse, or needs no rewrite). */
-JSStringRef bundles_rewrite(struct bundles *b, const char *fname, JSStringRef src);
+/* Calls the rewrite bundle's fname(src, skeleton): the rewritten source
+ * (caller releases), or NULL (the code does not parse, or needs no
+ * rewrite). sc is src's scan (jsscan.h), or NULL to have it scanned here:
+ * acorn then parses src's skeleton, its function bodies blanked out. */
+struct jsscan;
+JSStringRef bundles_rewrite(struct bundles *b, const char *fname, JSStringRef src, const struct jsscan *sc);
 /* TypeScript / ES modules to CommonJS in the tools context. A new string
  * (caller releases), or NULL with a message in err. */
 JSStringRef bundles_transpile(struct bundles *b, JSStringRef src, JSStringRef filename, bool typescript,

@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "common/clock.h"
+#include "worker/jsscan.h"
 #include "worker/host_fs.h"
 #include "worker/report.h"
 #include "common/dlist.h"
@@ -560,7 +561,7 @@ static void turn_end(struct exec *x)
  * or no timer and no fetch of its own is pending. */
 static bool settled(const struct exec *x)
 {
-	return x->term != TERM_NONE || x->uncaught || (x->ntimers == 0 && x->nfetches == 0);
+	return x->term != TERM_NONE || x->uncaught || (x->ntimers == 0 && host_fetch_waiting(x) == 0);
 }
 
 static void finish(struct exec *x);
@@ -599,7 +600,7 @@ static void after_one(struct exec *x)
 	struct engine *e = x->eng;
 	if (x->term == TERM_NONE && !x->uncaught && clock_mono_ns() >= x->deadline_ns)
 		x->term = TERM_TIMEOUT;
-	bool idle = x->term == TERM_NONE && !x->uncaught && !x->ntimers && !x->nfetches;
+	bool idle = x->term == TERM_NONE && !x->uncaught && !x->ntimers && !host_fetch_waiting(x);
 	if (x->req->function && idle && x->pstate == PROMISE_PENDING && !x->resp_ended) {
 		set_parked(x, true);
 		if (e->fn_inflight > e->fn_parked && !wheap_schedule(e, x))
@@ -670,9 +671,11 @@ bool engine_package_ready(const struct engine *e)
 	return e->pkg_ready;
 }
 
-/* Whether a line starts with an import or export statement (not
- * "module.exports", not a dynamic import(), which scripts accept). */
-static bool has_module_syntax(const char *p, size_t n)
+/* Whether a line starts with an import or export statement: the guess
+ * for code the lexer could not follow (which does not compile either, and
+ * whose syntax error JSC reports with its line unless it looks like a
+ * module, which the transpiler then reports). */
+static bool line_starts_module(const char *p, size_t n)
 {
 	const char *end = p + n;
 	while (p < end) {
@@ -689,6 +692,20 @@ static bool has_module_syntax(const char *p, size_t n)
 	return false;
 }
 
+/* Whether the code has import/export statements, import() or
+ * import.meta as tokens (jsscan.h: not in a comment or a string). */
+static bool has_module_syntax(JSStringRef src, const char *p, size_t n)
+{
+	struct jsscan sc;
+	if (!memmem(p, n, "import", 6) && !memmem(p, n, "export", 6))
+		return false;
+	if (jsscan(JSStringGetCharactersPtr(src), JSStringGetLength(src), &sc))
+		return line_starts_module(p, n);
+	bool ok = sc.ok, esm = sc.module_syntax || sc.dynamic_import;
+	jsscan_free(&sc);
+	return ok ? esm : line_starts_module(p, n);
+}
+
 /* A deploy's check that the entry parses: transpiled when it needs to be,
  * compiled as the body of a CommonJS module wrapper (whose text sits on the
  * module's first line, so line numbers hold), never evaluated. */
@@ -697,7 +714,7 @@ static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
 	const char *name = x->req->filename ? x->req->filename : "index.js";
 	size_t nl = strlen(name);
 	bool ts = (nl > 3 && !strcmp(name + nl - 3, ".ts")) || (nl > 4 && !strcmp(name + nl - 4, ".mts"));
-	bool esm = ts || (nl > 4 && !strcmp(name + nl - 4, ".mjs")) || has_module_syntax(x->req->code, x->req->code_len);
+	bool esm = ts || (nl > 4 && !strcmp(name + nl - 4, ".mjs")) || has_module_syntax(src, x->req->code, x->req->code_len);
 	JSStringRef code = src;
 	JSStringRetain(code);
 	if (esm) {
@@ -847,6 +864,44 @@ static JSValueRef main_this(struct exec *x)
 	return exports && JSValueIsObject(x->ctx, exports) ? exports : NULL;
 }
 
+/* Code with top-level await, rewritten into an async function (tools.js,
+ * rewriteTopLevelAwait). Code that does not compile as a script may have
+ * it (`const x = await p;`); code that does may too, where `await (p)` or
+ * `await [a]` read as a call of or an index into a variable `await`: the
+ * lexer (jsscan.c) tells whether an `await` token stands outside every
+ * function body, and only then does acorn decide, on the code's skeleton.
+ * Returns the script to run (script itself when there is nothing to
+ * rewrite, or NULL), sets x->tla when it is the rewritten code. */
+static JSScriptRef top_level_await(struct exec *x, JSScriptRef script, JSStringRef src, JSStringRef url)
+{
+	struct engine *e = x->eng;
+	const JSChar *c = JSStringGetCharactersPtr(src);
+	size_t n = JSStringGetLength(src);
+	if (script && !memmem(x->req->code, x->req->code_len, "await", 5))
+		return script;
+	struct jsscan sc;
+	if (jsscan(c, n, &sc))
+		return script;
+	JSStringRef rewritten = NULL;
+	if (!script || !sc.ok || sc.top_await)
+		rewritten = bundles_rewrite(&e->bundles, "rewriteTopLevelAwait", src, &sc);
+	jsscan_free(&sc);
+	if (!rewritten)
+		return script;
+	JSStringRef err_msg = NULL;
+	int err_line = 0;
+	JSScriptRef rw = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
+	if (err_msg)
+		JSStringRelease(err_msg);
+	JSStringRelease(rewritten);
+	if (!rw)
+		return script;
+	if (script)
+		JSScriptRelease(script);
+	x->tla = true;
+	return rw;
+}
+
 static int first_turn(struct exec *x)
 {
 	struct engine *e = x->eng;
@@ -882,9 +937,12 @@ static int first_turn(struct exec *x)
 				       : NULL;
 	if (script)
 		goto run;
-	if (req->typescript) {
+	/* TypeScript, and code with import/export statements or import()
+	 * (an ES module, as Node runs a .mjs file), is compiled to CommonJS
+	 * first; the lexer says which, not a pattern over the text. */
+	if (req->typescript || has_module_syntax(src, req->code, req->code_len)) {
 		char terr[512];
-		JSStringRef js = bundles_transpile(&e->bundles, src, url, true, terr, sizeof terr);
+		JSStringRef js = bundles_transpile(&e->bundles, src, url, req->typescript, terr, sizeof terr);
 		if (!js) {
 			res->status = OUTCOME_REJECTED;
 			report_set_error(res, "SyntaxError", terr);
@@ -907,7 +965,7 @@ static int first_turn(struct exec *x)
 		 * global object (and re-declaring one is allowed, as in a REPL);
 		 * code that does not parse runs as it is, to report its error. */
 		JSStringRef rw = req->typescript || session_needs_rewrite(req->code, req->code_len)
-			? bundles_rewrite(&e->bundles, "rewriteSession", src) : NULL;
+			? bundles_rewrite(&e->bundles, "rewriteSession", src, NULL) : NULL;
 		if (rw) {
 			x->tla = session_rewrite_is_async(rw);
 			script = JSScriptCreateFromString(e->group, url, 1, rw, &err_msg, &err_line);
@@ -926,17 +984,8 @@ static int first_turn(struct exec *x)
 	if (err_msg)
 		JSStringRelease(err_msg);
 	err_msg = NULL;
-	if (!script && x->term == TERM_NONE && !req->session.id) {
-		JSStringRef rewritten = bundles_rewrite(&e->bundles, "rewriteTopLevelAwait", src);
-		if (rewritten) {
-			script = JSScriptCreateFromString(e->group, url, 1, rewritten, &err_msg, &err_line);
-			if (err_msg)
-				JSStringRelease(err_msg);
-			err_msg = NULL;
-			JSStringRelease(rewritten);
-			x->tla = true;
-		}
-	}
+	if (x->term == TERM_NONE && !req->session.id)
+		script = top_level_await(x, script, src, url);
 	if (!script) {
 		if (x->term != TERM_NONE)
 			report_finish(x, NULL, false);
@@ -1075,7 +1124,7 @@ void engine_start(struct engine *e, struct exec_req *req)
 
 void engine_frame(struct engine *e, const struct ipc_msg *m)
 {
-	if (m->type != IPC_MSG_FETCH_RESULT)
+	if (m->type != IPC_MSG_FETCH_RESULT && m->type != IPC_MSG_FETCH_CHUNK)
 		return;
 	struct exec *x = idmap_get(&e->fetches, ipc_get_u64(m, IPC_T_FETCH_ID, 0));
 	if (!x)

@@ -101,6 +101,9 @@ JSObjectRef host_env_object(struct exec *x);
 
 /* host_runtime.c */
 void host_runtime_install(struct exec *x, JSObjectRef global);
+/* The stack bundle's exports (src/worker/js/stack.js), evaluated in x's
+ * context now; NULL with *exc set when it fails. */
+JSObjectRef host_runtime_stack(struct exec *x, JSValueRef *exc);
 /* Loads the runtime into x's context (if not yet) and returns its exports,
  * or NULL with *exc set. */
 JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc);
@@ -113,9 +116,16 @@ JSValueRef host_invoke(struct exec *x, JSObjectRef rt, JSValueRef *exc);
 /* host_fetch.c */
 JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc);
-/* Handles a FETCH_RESULT frame. */
+JSValueRef host_fetch_want_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				size_t argc, const JSValueRef argv[], JSValueRef *exc);
+JSValueRef host_fetch_abort_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				 size_t argc, const JSValueRef argv[], JSValueRef *exc);
+/* Handles a FETCH_RESULT or FETCH_CHUNK frame. */
 void host_fetch_result(struct exec *x, const struct ipc_msg *m);
 void host_fetch_clear(struct exec *x);
+/* The fetches that keep x alive: every one not answered yet, but a streamed
+ * body that no read waits for (unread, it cannot run any of x's code). */
+unsigned host_fetch_waiting(const struct exec *x);
 
 /* host_zlib.c: host.zlib, and the release of an execution's handles */
 JSObjectRef host_zlib_object(struct exec *x);

@@ -105,6 +105,8 @@ struct exec {
 	struct fetch_pending {
 		uint64_t id;
 		JSObjectRef cb;      /* protected */
+		bool streaming;      /* its head came: now its body, chunk by chunk */
+		bool wanted;         /* streaming, and a read of the body waits */
 	} fetches[ENGINE_MAX_FETCHES];
 	unsigned nfetches;
 };
@@ -116,6 +118,9 @@ extern struct exec *exec_current;
 void exec_uncaught(struct exec *x, JSValueRef err);
 /* The inspect bundle's exports in x's context (loaded on first use), or NULL. */
 JSObjectRef exec_inspect(struct exec *x);
+/* A new native source(url) for runtime/stack.js: the text a stack frame's
+ * URL was evaluated from, or null (see exec.c). */
+JSObjectRef exec_source_fn(JSContextRef ctx);
 
 /* A function object that calls cb with x for as long as x is in flight,
  * from whatever turn it is called, and does nothing (returns undefined)

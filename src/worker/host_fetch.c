@@ -3,10 +3,17 @@
  *
  * The worker holds no socket: the request goes out as a FETCH frame and the
  * answer comes back as a FETCH_RESULT frame while the execution's event loop
- * waits; cb(error, status, statusText, headers, body) is called then, with
- * error a string (refusals, network errors) or null and headers a flat
- * [name, value, …] array. Pending requests keep
- * the execution alive like timers do; at the deadline they are dropped. */
+ * waits; cb(error, status, statusText, headers, body, more) is called then,
+ * with error a string (refusals, network errors) or null and headers a flat
+ * [name, value, …] array. When more is true the body is still arriving: cb
+ * is called again for each FETCH_CHUNK, as cb(error, -1, "", null, bytes,
+ * more), the last time with more false (and error set if the transfer
+ * failed). host.fetch returns the request's id; host.fetchAbort(id) gives
+ * it up (a reader that cancelled): the supervisor stops the transfer and cb
+ * is not called again. Pending requests keep the execution alive like
+ * timers do, a streamed body only while a read of it waits (host.fetchWant,
+ * from the stream's pull); at the deadline, or when the execution ends,
+ * they are dropped and a body still streaming is aborted. */
 #include "worker/engine_internal.h"
 
 #include <stdio.h>
@@ -129,13 +136,119 @@ JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	}
 	x->fetches[x->nfetches].id = id;
 	x->fetches[x->nfetches].cb = (JSObjectRef)argv[4];
+	x->fetches[x->nfetches].streaming = false;
+	x->fetches[x->nfetches].wanted = false;
 	JSValueProtect(ctx, argv[4]);
 	x->nfetches++;
+	result = JSValueMakeNumber(ctx, (double)id);
 out:
 	buf_release(&b);
 	free(url);
 	free(method);
 	return result;
+}
+
+/* Tells the supervisor to stop fetch id (best effort: a lost frame only
+ * lets the transfer run to its end). */
+static void send_abort(struct exec *x, uint64_t id)
+{
+	struct buf b = BUF_INIT(IPC_HEADER_LEN + 64);
+	ipc_enc_begin(&b, IPC_MSG_FETCH_ABORT);
+	ipc_enc_u64(&b, IPC_T_SLOT, x->req->slot);
+	ipc_enc_u64(&b, IPC_T_FETCH_ID, id);
+	if (!ipc_enc_end(&b))
+		x->io->send(x->io->ud, b.data, b.len);
+	buf_release(&b);
+}
+
+static void drop_pending(struct exec *x, unsigned i)
+{
+	idmap_del(&x->eng->fetches, x->fetches[i].id);
+	JSValueUnprotect(x->ctx, x->fetches[i].cb);
+	x->fetches[i] = x->fetches[--x->nfetches];
+}
+
+JSValueRef host_fetch_abort_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				 size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_current;
+	if (!x || argc < 1 || !JSValueIsNumber(ctx, argv[0]))
+		return jsval_throw(ctx, exc, "TypeError", "fetchAbort(id)");
+	uint64_t id = (uint64_t)JSValueToNumber(ctx, argv[0], NULL);
+	for (unsigned i = 0; i < x->nfetches; i++) {
+		if (x->fetches[i].id != id)
+			continue;
+		send_abort(x, id);
+		drop_pending(x, i);
+		break;
+	}
+	return JSValueMakeUndefined(ctx);
+}
+
+/* host.fetchWant(id): a read of fetch id's streamed body waits (the
+ * stream's pull): until its next chunk, the fetch keeps the execution
+ * alive. */
+JSValueRef host_fetch_want_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	struct exec *x = exec_current;
+	if (!x || argc < 1 || !JSValueIsNumber(ctx, argv[0]))
+		return jsval_throw(ctx, exc, "TypeError", "fetchWant(id)");
+	uint64_t id = (uint64_t)JSValueToNumber(ctx, argv[0], NULL);
+	for (unsigned i = 0; i < x->nfetches; i++)
+		if (x->fetches[i].id == id)
+			x->fetches[i].wanted = true;
+	return JSValueMakeUndefined(ctx);
+}
+
+unsigned host_fetch_waiting(const struct exec *x)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < x->nfetches; i++)
+		n += !x->fetches[i].streaming || x->fetches[i].wanted;
+	return n;
+}
+
+/* A FETCH_CHUNK: more of a streamed body, or its end. */
+static void fetch_chunk(struct exec *x, unsigned i, const struct ipc_msg *m)
+{
+	JSContextRef ctx = x->ctx;
+	JSObjectRef cb = x->fetches[i].cb;
+	bool more = ipc_get_u64(m, IPC_T_MORE, 0) != 0;
+	/* This chunk answers the read that waited; another read says so. */
+	x->fetches[i].wanted = false;
+	JSValueRef args[6];
+	const struct ipc_field *err = ipc_get(m, IPC_T_ERROR);
+	if (err) {
+		JSStringRef s = jsval_from_utf8(err->data, err->len);
+		args[0] = JSValueMakeString(ctx, s);
+		JSStringRelease(s);
+	} else {
+		args[0] = JSValueMakeNull(ctx);
+	}
+	args[1] = JSValueMakeNumber(ctx, -1);
+	args[2] = JSValueMakeString(ctx, NULL);
+	args[3] = JSValueMakeNull(ctx);
+	const struct ipc_field *body = ipc_get(m, IPC_T_BODY);
+	size_t bl = body ? body->len : 0;
+	JSObjectRef u8 = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, bl, NULL);
+	if (u8 && bl) {
+		void *dst = JSObjectGetTypedArrayBytesPtr(ctx, u8, NULL);
+		if (dst)
+			memcpy(dst, body->data, bl);
+	}
+	args[4] = u8 ? (JSValueRef)u8 : JSValueMakeNull(ctx);
+	args[5] = JSValueMakeBoolean(ctx, more);
+	/* The callback stays protected through the call even when this is
+	 * the end: unprotected after it. */
+	JSValueProtect(ctx, cb);
+	if (!more)
+		drop_pending(x, i);
+	JSValueRef exc = NULL;
+	JSObjectCallAsFunction(ctx, cb, NULL, 6, args, &exc);
+	JSValueUnprotect(ctx, cb);
+	if (exc && x->term == TERM_NONE)
+		exec_uncaught(x, exc);
 }
 
 void host_fetch_result(struct exec *x, const struct ipc_msg *m)
@@ -145,12 +258,28 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 	for (i = 0; i < x->nfetches && x->fetches[i].id != id; i++)
 		;
 	if (i == x->nfetches)
-		return; /* an answer for an execution that is over */
+		return; /* an answer for an execution that is over, or a fetch given up */
+	if (m->type == IPC_MSG_FETCH_CHUNK) {
+		if (x->fetches[i].streaming)
+			fetch_chunk(x, i, m);
+		return;
+	}
+	if (x->fetches[i].streaming)
+		return; /* a second head: not from a supervisor that follows the protocol */
 	JSObjectRef cb = x->fetches[i].cb;
-	idmap_del(&x->eng->fetches, id);
-	x->fetches[i] = x->fetches[--x->nfetches];
+	bool more = ipc_get_u64(m, IPC_T_MORE, 0) != 0 && !ipc_get(m, IPC_T_ERROR);
+	if (more) {
+		/* The body is on its way: the request stays pending (and keeps
+		 * the execution alive) until its last chunk. */
+		x->fetches[i].streaming = true;
+		x->fetches[i].wanted = false;
+		JSValueProtect(x->ctx, cb);
+	} else {
+		idmap_del(&x->eng->fetches, id);
+		x->fetches[i] = x->fetches[--x->nfetches];
+	}
 	JSContextRef ctx = x->ctx;
-	JSValueRef args[5];
+	JSValueRef args[6];
 	const struct ipc_field *err = ipc_get(m, IPC_T_ERROR);
 	if (err) {
 		JSStringRef s = jsval_from_utf8(err->data, err->len);
@@ -203,8 +332,9 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 			memcpy(dst, body->data, bl);
 	}
 	args[4] = u8 ? (JSValueRef)u8 : JSValueMakeNull(ctx);
+	args[5] = JSValueMakeBoolean(ctx, more);
 	JSValueRef exc = NULL;
-	JSObjectCallAsFunction(ctx, cb, NULL, 5, args, &exc);
+	JSObjectCallAsFunction(ctx, cb, NULL, 6, args, &exc);
 	JSValueUnprotect(ctx, cb);
 	if (exc && x->term == TERM_NONE)
 		exec_uncaught(x, exc);
@@ -213,6 +343,9 @@ void host_fetch_result(struct exec *x, const struct ipc_msg *m)
 void host_fetch_clear(struct exec *x)
 {
 	for (unsigned i = 0; i < x->nfetches; i++) {
+		/* A body still streaming when the execution ends: stop it. */
+		if (x->fetches[i].streaming && x->io && x->io->send)
+			send_abort(x, x->fetches[i].id);
 		idmap_del(&x->eng->fetches, x->fetches[i].id);
 		JSValueUnprotect(x->ctx, x->fetches[i].cb);
 	}

@@ -25,6 +25,7 @@
 #include <sys/random.h>
 
 #include "worker/host_fs.h"
+#include "worker/jsscan.h"
 #include "common/clock.h"
 
 #define RANDOM_MAX 65536
@@ -182,6 +183,26 @@ static JSValueRef h_transpile(JSContextRef ctx, JSObjectRef fn, JSObjectRef self
 	JSValueRef v = JSValueMakeString(ctx, out);
 	JSStringRelease(out);
 	return v;
+}
+
+/* host.moduleSyntax(source): what the lexer (jsscan.h) finds in a module
+ * file, for the loader's choice of transpiling it: 1 an import or export
+ * statement at the top level, 2 an import() or import.meta, 4 the lexer
+ * could not follow the file (the loader then goes by the text). */
+static JSValueRef h_module_syntax(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
+				  size_t argc, const JSValueRef argv[], JSValueRef *exc)
+{
+	if (argc < 1 || !JSValueIsString(ctx, argv[0]))
+		return throw_type(ctx, exc, "moduleSyntax needs a source string");
+	JSStringRef src = JSValueToStringCopy(ctx, argv[0], NULL);
+	struct jsscan sc;
+	int bits = 4;
+	if (!jsscan(JSStringGetCharactersPtr(src), JSStringGetLength(src), &sc)) {
+		bits = (sc.module_syntax ? 1 : 0) | (sc.dynamic_import ? 2 : 0) | (sc.ok ? 0 : 4);
+		jsscan_free(&sc);
+	}
+	JSStringRelease(src);
+	return JSValueMakeNumber(ctx, bits);
 }
 
 /* host.evaluate(source, filename): a package file, already wrapped by the
@@ -388,12 +409,15 @@ static JSObjectRef make_host(struct exec *x)
 		{ "randomFill", h_random_fill }, { "digest", h_digest }, { "now", h_now },
 		{ "utf8Encode", h_utf8_encode }, { "utf8Decode", h_utf8_decode },
 		{ "transpile", h_transpile }, { "evaluate", h_evaluate }, { "write", h_write },
+		{ "moduleSyntax", h_module_syntax },
+		{ "source", NULL },
 	}, fsfns[] = {
 		{ "read", h_fs_read }, { "stat", h_fs_stat }, { "list", h_fs_list },
 		{ "write", h_fs_write }, { "remove", h_fs_remove }, { "mkdir", h_fs_mkdir },
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-		jsval_set(ctx, h, fns[i].name, jsval_make_fn(ctx, fns[i].name, fns[i].cb), 0);
+		jsval_set(ctx, h, fns[i].name, fns[i].cb ? jsval_make_fn(ctx, fns[i].name, fns[i].cb)
+							  : exec_source_fn(ctx), 0);
 	JSObjectRef fs = JSObjectMake(ctx, NULL, NULL);
 	for (size_t i = 0; i < sizeof fsfns / sizeof fsfns[0]; i++)
 		jsval_set(ctx, fs, fsfns[i].name, jsval_make_fn(ctx, fsfns[i].name, fsfns[i].cb), 0);
@@ -401,8 +425,11 @@ static JSObjectRef make_host(struct exec *x)
 	jsval_set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
 	jsval_set(ctx, h, "env", host_env_object(x), 0);
 	jsval_set(ctx, h, "zlib", host_zlib_object(x), 0);
-	if (x->io && x->io->send)
+	if (x->io && x->io->send) {
 		jsval_set(ctx, h, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
+		jsval_set(ctx, h, "fetchAbort", jsval_make_fn(ctx, "fetchAbort", host_fetch_abort_call), 0);
+		jsval_set(ctx, h, "fetchWant", jsval_make_fn(ctx, "fetchWant", host_fetch_want_call), 0);
+	}
 	return h;
 }
 
@@ -451,12 +478,32 @@ JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc)
 	return rt_exports_of(x);
 }
 
+JSObjectRef host_runtime_stack(struct exec *x, JSValueRef *exc)
+{
+	JSContextRef ctx = x->ctx;
+	JSValueRef v = bundles_eval(&x->eng->bundles, ctx, BUNDLE_STACK, exc);
+	if (!v || *exc || !JSValueIsObject(ctx, v))
+		return NULL;
+	JSValueRef set = jsval_get(ctx, (JSObjectRef)v, "setSource");
+	if (set && JSValueIsObject(ctx, set)) {
+		JSValueRef src = exec_source_fn(ctx);
+		JSObjectCallAsFunction(ctx, (JSObjectRef)set, (JSObjectRef)v, 1, &src, exc);
+	}
+	return *exc ? NULL : (JSObjectRef)v;
+}
+
 static JSValueRef rt_load(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			  size_t argc, const JSValueRef argv[], JSValueRef *exc)
 {
 	struct exec *x = exec_current;
 	if (!x || argc < 1 || !JSValueIsString(ctx, argv[0]))
 		return JSValueMakeUndefined(ctx);
+	if (argc >= 2) {
+		/* load("corral:stack", 1): the stack bundle's exports, for the
+		 * lazy definer's error constructors (bundles.c). */
+		JSObjectRef m = host_runtime_stack(x, exc);
+		return m ? (JSValueRef)m : JSValueMakeUndefined(ctx);
+	}
 	if (x->rt_state == 2) {
 		/* install() left this accessor in place: no such global. */
 		return JSValueMakeUndefined(ctx);

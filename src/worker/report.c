@@ -160,7 +160,10 @@ void report_result(struct exec *x, JSValueRef v)
 }
 
 /* JSC writes stacks as "fn@url:line:col"; corral reports them the way Node
- * users read them, "    at fn (url:line:col)", and drops its own frames. */
+ * users read them, "    at fn (url:line:col)" (the top level as Node's
+ * CommonJS module function, "Object.<anonymous>"), and drops its own
+ * frames. Only errors that the engine made have such stacks: those of the
+ * error constructors are V8's already (bundles.c), with V8's columns. */
 static char *format_stack(const char *name, const char *message, const char *jsc)
 {
 	struct buf b = BUF_INIT(ERROR_TEXT_CAP);
@@ -174,8 +177,14 @@ static char *format_stack(const char *name, const char *message, const char *jsc
 			size_t fn = (size_t)(at - p);
 			const char *loc = at + 1;
 			size_t locn = n - fn - 1;
+			if (locn == 13 && strncmp(loc, "[native code]", 13) == 0) {
+				loc = "<anonymous>";
+				locn = 11;
+			}
 			if (!(locn >= 7 && strncmp(loc, "corral:", 7) == 0)) {
-				if (fn == 0 || (fn == 11 && strncmp(p, "global code", 11) == 0))
+				if (fn == 11 && strncmp(p, "global code", 11) == 0)
+					buf_printf(&b, "\n    at Object.<anonymous> (%.*s)", (int)locn, loc);
+				else if (fn == 0)
 					buf_printf(&b, "\n    at %.*s", (int)locn, loc);
 				else
 					buf_printf(&b, "\n    at %.*s (%.*s)", (int)fn, p, (int)locn, loc);
@@ -188,13 +197,51 @@ static char *format_stack(const char *name, const char *message, const char *jsc
 	return buf_steal(&b);
 }
 
-/* line:column of the first frame of a JSC stack not in corral's own code. */
+/* The stack bundle's V8 form of err's JavaScriptCore stack `jsc` (with
+ * V8's columns); NULL when it cannot. Caller frees. */
+static char *v8_stack(struct exec *x, JSObjectRef err, JSValueRef jsc)
+{
+	if (!jsc || !JSValueIsString(x->ctx, jsc))
+		return NULL;
+	JSValueRef exc = NULL;
+	JSObjectRef m = host_runtime_stack(x, &exc);
+	JSValueRef fn = m ? jsval_get(x->ctx, m, "v8Stack") : NULL;
+	if (!fn || !JSValueIsObject(x->ctx, fn))
+		return NULL;
+	JSValueRef args[2] = { err, jsc };
+	JSValueRef s = JSObjectCallAsFunction(x->ctx, (JSObjectRef)fn, m, 2, args, &exc);
+	if (exc || !s || !JSValueIsString(x->ctx, s))
+		return NULL;
+	return jsval_to_cstr(x->ctx, s, ERROR_TEXT_CAP, NULL);
+}
+
+/* True when s is a header (of any lines) and then only V8 frames
+ * ("    at ..."). */
+static bool is_v8_stack(const char *s)
+{
+	const char *p = strstr(s, "\n    at ");
+	if (!p)
+		return false;
+	while (p) {
+		if (strncmp(p + 1, "    at ", 7) != 0)
+			return false;
+		p = strchr(p + 1, '\n');
+	}
+	return true;
+}
+
+/* line:column of the first frame of a stack not in corral's own code: a
+ * JSC stack ("fn@url:line:col"), or V8's ("    at fn (url:line:col)"),
+ * which has no frames of corral's. */
 static void frame_location(const char *stack, uint64_t *line, uint64_t *col)
 {
-	for (const char *p = stack; p && *p;) {
+	bool v8 = stack && is_v8_stack(stack);
+	for (const char *p = v8 ? strstr(stack, "\n    at ") + 1 : stack; p && *p;) {
 		const char *eol = strchr(p, '\n');
 		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		const char *at = memchr(p, '@', n);
+		if (v8 && n && p[n - 1] == ')')
+			n--;
+		const char *at = v8 ? p + 6 : memchr(p, '@', n);
 		if (at && strncmp(at + 1, "corral:", 7) != 0) {
 			/* "...:LINE:COL" at the end of the frame. */
 			const char *end = p + n;
@@ -274,10 +321,21 @@ void report_error(struct exec *x, JSValueRef err)
 	if (msg && JSValueIsString(ctx, msg))
 		res->err_message_json = message_json(ctx, msg);
 	free(res->err_stack);
-	res->err_stack = format_stack(res->err_name, res->err_message, st);
+	/* An error made by the error constructors has V8's stack already (see
+	 * bundles.c, the lazy definer); one the engine made, JavaScriptCore's. */
+	if (st && is_v8_stack(st))
+		res->err_stack = strdup(st);
+	else if (!(res->err_stack = v8_stack(x, o, stack)))
+		res->err_stack = format_stack(res->err_name, res->err_message, st);
 	JSValueRef url = jsval_get(ctx, o, "sourceURL");
 	char *u = url && JSValueIsString(ctx, url) ? jsval_to_cstr(ctx, url, 256, NULL) : NULL;
-	if (u && strncmp(u, "corral:", 7) == 0) {
+	uint64_t fl = 0, fc = 0;
+	frame_location(res->err_stack, &fl, &fc);
+	if (fl) {
+		/* The first frame of the stack as reported (V8's line:column). */
+		res->err_line = fl;
+		res->err_column = fc;
+	} else if (u && strncmp(u, "corral:", 7) == 0) {
 		/* Thrown inside the runtime: point at the user's frame instead. */
 		frame_location(st, &res->err_line, &res->err_column);
 	} else {
@@ -357,6 +415,12 @@ void report_finish(struct exec *x, JSValueRef completion, bool have_completion)
 	} else if (x->pstate == PROMISE_PENDING && x->tla) {
 		res->status = OUTCOME_ERROR;
 		report_set_error(res, "Error", "top-level await never settled: nothing was left to run");
+	} else if (x->pstate == PROMISE_PENDING && !x->req->function) {
+		/* The completion value is a promise that nothing left on the
+		 * event loop can settle (no timer, fetch or turn pending): the
+		 * result cannot be had, which is the code's failure, not ok. */
+		res->status = OUTCOME_ERROR;
+		report_set_error(res, "Error", "the result is a promise that never settled: nothing was left to run");
 	} else {
 		res->status = OUTCOME_OK;
 		if (x->pstate == PROMISE_FULFILLED)

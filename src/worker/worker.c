@@ -284,6 +284,7 @@ static int on_frame(struct worker *wk, struct engine *eng, const struct ipc_msg 
 		return 0;
 	}
 	case IPC_MSG_FETCH_RESULT:
+	case IPC_MSG_FETCH_CHUNK:
 		engine_frame(eng, m);
 		return 0;
 	case IPC_MSG_CANCEL:

@@ -80,9 +80,13 @@ rc, r, _ = run_js("[typeof process.pid, typeof process.binding, typeof process.d
                   "typeof WebAssembly, typeof SharedArrayBuffer, process.env.A, process.argv.length]", "--env", "A=b=c")
 t.eq(r["result"], ["undefined", "undefined", "undefined", "undefined", "undefined", "undefined", "b=c", 0],
      "no ambient authority: process has env and argv, no pid, binding, dlopen or kill; no WebAssembly")
-rc, r, _ = run_js("const out = []; for (const m of ['child_process', 'net', 'http', 'worker_threads', 'vm', 'dgram']) "
+rc, r, _ = run_js("const out = []; for (const m of ['child_process', 'worker_threads', 'vm', 'dgram', 'cluster']) "
                   "{ try { require(m); out.push(m + ': loaded') } catch (e) { out.push(e.code) } } out")
-t.eq(r["result"], ["ERR_CORRAL_FORBIDDEN_MODULE"] * 6, "processes, sockets, threads and vm are refused by require")
+t.eq(r["result"], ["ERR_CORRAL_FORBIDDEN_MODULE"] * 5, "processes, datagram sockets, threads and vm are refused by require")
+# net and http load (bundles import them), and what would open a socket refuses (41-node-http).
+rc, r, _ = run_js("const out = []; for (const f of [() => require('net').connect(80), () => require('http').createServer()]) "
+                  "{ try { f(); out.push('no error') } catch (e) { out.push(e.code) } } out")
+t.eq(r["result"], ["ERR_CORRAL_FORBIDDEN"] * 2, "net.connect and http.createServer refuse with ERR_CORRAL_FORBIDDEN")
 rc, r, _ = run_js("try { require('fs').readFileSync('/etc/passwd', 'utf8') } catch (e) { e.code }")
 t.eq(r["result"], "ENOENT", "fs sees the package, not the host: /etc/passwd does not exist")
 rc, r, _ = run_js("await fetch('http://example.com/').then(() => 'fetched', e => e.name + ': ' + (e.cause && e.cause.message))")

@@ -60,9 +60,12 @@ threading.Thread(target=srv.serve_forever, daemon=True).start()
 
 
 def fetch(url, *flags, method="GET", headers=None, body=None):
-    code = ("const r = await new Promise(res => __corral_test.fetch(%s, %s, %s, %s, "
-            "(err, status, text, headers, body) => res({err, status, text, headers, "
-            "body: body ? new TextDecoder().decode(body) : null})));\n"
+    # A body still arriving when the head came (more) follows in chunks:
+    # the callback is called again (status -1) until more is false.
+    code = ("const r = await new Promise(res => { let head = null, parts = []; __corral_test.fetch(%s, %s, %s, %s, "
+            "(err, status, text, headers, body, more) => { if (body) parts.push(new TextDecoder().decode(body)); "
+            "if (!head) head = {err, status, text, headers}; else if (err) head.err = err; "
+            "if (!more) res({...head, body: parts.join(''), chunks: parts.length}); }) });\n"
             "r" % (json.dumps(url), json.dumps(method), json.dumps(headers or []),
                    "new TextEncoder().encode(%s)" % json.dumps(body) if body is not None else "null"))
     rc, r, _ = run_js(code, "--memory", "256", *flags, binary=HOOKS)

@@ -329,7 +329,7 @@ test('build: build-js.mjs succeeds', () => {
 
 test('build: the C literals decode to the emitted scripts, with the right lengths', () => {
   const decoded = decodeGenerated(builtC);
-  assert.deepEqual([...decoded.keys()].sort(), ['inspect', 'rewrite', 'runtime', 'runtime_globals', 'session', 'tools', 'typescript']);
+  assert.deepEqual([...decoded.keys()].sort(), ['inspect', 'rewrite', 'runtime', 'runtime_globals', 'session', 'stack', 'tools', 'typescript']);
   for (const [name, { bytes, declaredLength }] of decoded) {
     assert.equal(declaredLength, bytes.length, `${name} length`);
     const emitted = path.join(emitDir, `${name}.js`);

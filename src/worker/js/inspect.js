@@ -9,9 +9,11 @@
 // try/catch. It also reads the global URL, which scripts/build-js.mjs gives a
 // stand-in inside the bundle when the engine has none. A Promise always shows
 // as pending and a Proxy as its target, because those details need engine
-// internals.
+// internals. Errors print with V8's stack form (runtime/stack.js), which
+// the extracted code reads through an edit that scripts/build-js.mjs makes.
 
 import { inspect as nodeInspect, formatWithOptions } from 'node-inspect-extracted';
+import stackTrace from './runtime/stack.js';
 
 // Node 20's console.log formats with no inspect options of its own when its
 // stream has no colours, so every default applies.
@@ -28,4 +30,15 @@ export const inspect = nodeInspect;
 // Formats a value for REPL-like display of a script's result.
 export function formatResult(value) {
   return nodeInspect(value);
+}
+
+// An error's stack as V8 writes it (the `stack` of an execution's error).
+export function errorStack(err) {
+  return stackTrace.inspectStack(err);
+}
+
+// fn(url): the source text a stack frame's URL was evaluated from, or null;
+// frames' columns are moved to V8's with it (runtime/stack.js).
+export function setSource(fn) {
+  stackTrace.setSource(fn);
 }

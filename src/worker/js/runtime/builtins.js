@@ -3,8 +3,10 @@
 //
 // Three kinds of names:
 // - supported: loaded from the runtime (each module on first require);
-// - forbidden: Node modules that reach processes, threads, sockets, the
-//   engine or the terminal, which a sandbox cannot offer;
+// - forbidden: Node modules that reach processes, threads, the engine or
+//   the terminal, which a sandbox cannot offer (net, tls, dns and http2
+//   load, and refuse with ERR_CORRAL_FORBIDDEN what would open a socket:
+//   node/net.js; http and https are clients over fetch: node/http.js);
 // - unavailable: Node modules corral does not implement (yet).
 // Both of the last two throw an Error with code ERR_CORRAL_FORBIDDEN_MODULE.
 
@@ -15,14 +17,22 @@ const { nodeError } = require('./errors.js');
 
 const SUPPORTED = {
   assert: () => require('./node/assert.js'),
+  async_hooks: () => require('./node/async_hooks.js'),
   'assert/strict': () => load('assert').strict,
   buffer: () => require('./node/buffer.js'),
   console: () => state.console,
   crypto: () => require('./node/crypto.js'),
+  diagnostics_channel: () => require('./node/diagnostics_channel.js'),
+  dns: () => require('./node/net.js').dns(),
+  'dns/promises': () => load('dns').promises,
   events: () => require('./node/events.js'),
   fs: () => require('./node/fs.js'),
   'fs/promises': () => load('fs').promises,
+  http: () => require('./node/http.js').http(),
+  http2: () => require('./node/net.js').http2(),
+  https: () => require('./node/http.js').https(),
   module: () => provided('module'),
+  net: () => require('./node/net.js').net,
   os: () => require('./node/os.js'),
   path: () => require('./node/path.js'),
   'path/posix': () => load('path'),
@@ -36,6 +46,7 @@ const SUPPORTED = {
   string_decoder: () => require('./node/string_decoder.js'),
   sys: () => load('util'),
   timers: () => require('./node/timers.js'),
+  tls: () => require('./node/net.js').tls,
   'timers/promises': () => require('./node/timers_promises.js'),
   tty: () => require('./node/tty.js'),
   url: () => require('./node/url.js'),
@@ -50,14 +61,7 @@ const FORBIDDEN = {
   child_process: '',
   cluster: '',
   worker_threads: '',
-  net: '',
-  tls: '',
   dgram: '',
-  dns: '',
-  'dns/promises': '',
-  http: ' (use fetch() for outgoing HTTP requests)',
-  https: ' (use fetch() for outgoing HTTP requests)',
-  http2: ' (use fetch() for outgoing HTTP requests)',
   _http_agent: '',
   _http_client: '',
   _http_common: '',
@@ -78,7 +82,7 @@ const FORBIDDEN = {
 };
 
 const UNAVAILABLE = [
-  'async_hooks', 'constants', 'diagnostics_channel', 'domain', 'path/win32', 'stream/consumers',
+  'constants', 'domain', 'path/win32', 'stream/consumers',
   '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_wrap', '_stream_writable',
 ];
 

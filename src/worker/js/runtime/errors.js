@@ -27,9 +27,14 @@ function received(value) {
   return ` Received type ${typeof value} (${text})`;
 }
 
+// As Node's internal errors, the stack's first line names the code
+// ("TypeError [ERR_X]: ..."): the stack is read once while `name` says so.
 function nodeError(Base, code, message) {
   const err = new Base(message);
   err.code = code;
+  Object.defineProperty(err, 'name', { value: `${Base.name} [${code}]`, configurable: true, writable: true });
+  void err.stack;
+  delete err.name;
   return err;
 }
 

@@ -127,6 +127,7 @@ function install(g, host) {
   state.global = g;
   state.host = host;
   captureHostGlobals(g);
+  if (typeof host.source === 'function') require('./stack.js').setSource(host.source);
   for (const name of GLOBALS) {
     const def = DEFS[name];
     const d = Object.getOwnPropertyDescriptor(g, name);

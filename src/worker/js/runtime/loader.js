@@ -249,12 +249,28 @@ function transpile(source, filename, typescript) {
   return code;
 }
 
+// What the lexer finds in a file (host.moduleSyntax: tokens, so an
+// "import(" in a comment or a string is no reason to transpile a bundle):
+// 1 import/export statements, 2 import() or import.meta; without the host
+// function, or where the lexer could not follow the file, the patterns.
+function moduleSyntax(source) {
+  const host = state.host;
+  const bits = host && typeof host.moduleSyntax === 'function' ? host.moduleSyntax(source) : 4;
+  if (!(bits & 4)) return bits;
+  return (ESM_SYNTAX.test(source) ? 1 : 0) | (DYNAMIC_IMPORT.test(source) ? 2 : 0);
+}
+
 function needsTranspile(filename, source) {
   const ext = path.extname(filename);
   if (ext === '.ts' || ext === '.tsx' || ext === '.mts' || ext === '.cts') return 'ts';
   if (ext === '.mjs' || ext === '.jsx') return 'js';
-  if (ext === '.cjs') return DYNAMIC_IMPORT.test(source) ? 'js' : null;
-  if (ESM_SYNTAX.test(source) || DYNAMIC_IMPORT.test(source)) return 'js';
+  // Cheap first: a file without the words needs no lexing.
+  if (!source.includes('import') && !source.includes('export')) {
+    return ext !== '.cjs' && packageType(filename) === 'module' ? 'js' : null;
+  }
+  const bits = moduleSyntax(source);
+  if (ext === '.cjs') return bits & 2 ? 'js' : null;
+  if (bits) return 'js';
   if (packageType(filename) === 'module') return 'js';
   return null;
 }

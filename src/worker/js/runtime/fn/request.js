@@ -128,7 +128,9 @@ class IncomingRequest extends EventEmitter {
     this.secure = protocol === 'https';
     this.xhr = `${this.headers['x-requested-with'] || ''}`.toLowerCase() === 'xmlhttprequest';
     this.executionId = request.executionId === undefined ? undefined : `${request.executionId}`;
-    this.socket = { remoteAddress: ip, encrypted: protocol === 'https', readable: false, writable: false };
+    // readable: the connection is open while the handler runs (on-finished,
+    // and so body-parser, take an unreadable socket for a body read already).
+    this.socket = { remoteAddress: ip, encrypted: protocol === 'https', readable: true, writable: false };
     this.connection = this.socket;
     this.readable = true;
     this.readableEnded = false;

@@ -2,7 +2,11 @@
 // (undici) implements it. A body is kept as bytes until someone asks for
 // `.body`, which makes it a ReadableStream. fetch() hands the request to the
 // host (host.fetch), which performs it outside the sandbox under the
-// execution's egress policy; data: URLs are answered here.
+// execution's egress policy; data: URLs are answered here. A response whose
+// body is still arriving when its headers are in resolves then, and its
+// body is a stream fed chunk by chunk as the upstream sends them (an LLM's
+// server-sent events, one token at a time); cancelling it, or the request's
+// signal, stops the upstream request.
 
 'use strict';
 
@@ -607,19 +611,55 @@ function fetch(input, init = undefined) {
       throw new TypeError('fetch is not available: this corral build has no network egress');
     }
     let settled = false;
+    let id = null;
+    // A body that is still arriving (the host said `more`): its stream and
+    // the controller the later chunks go to.
+    let controller = null;
+    let done = false;
+    const giveUp = () => {
+      if (id !== null && !done && typeof host.fetchAbort === 'function') host.fetchAbort(id);
+      done = true;
+    };
     const onAbort = () => {
+      if (controller) {
+        if (!done) {
+          giveUp();
+          try {
+            controller.error(signal.reason);
+          } catch {
+            // The stream is closed or errored already.
+          }
+        }
+        return;
+      }
       if (settled) return;
       settled = true;
+      giveUp();
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const bodyPromise = bodyOf(request) ? consumeBytes(request) : Promise.resolve(null);
     bodyPromise.then((bytes) => {
       if (settled) return;
-      host.fetch(request.url, request.method, Headers._flat(request.headers), bytes, (err, status, statusText, headers, body) => {
+      id = host.fetch(request.url, request.method, Headers._flat(request.headers), bytes, (err, status, statusText, headers, body, more) => {
+        if (controller) {
+          // More of a streamed body, or its end.
+          if (done) return;
+          if (body && body.length) controller.enqueue(body);
+          if (err !== null && err !== undefined) {
+            done = true;
+            signal.removeEventListener('abort', onAbort);
+            controller.error(fetchFailed(new Error(`${err}`)));
+          } else if (!more) {
+            done = true;
+            signal.removeEventListener('abort', onAbort);
+            controller.close();
+          }
+          return;
+        }
         if (settled) return;
         settled = true;
-        signal.removeEventListener('abort', onAbort);
+        if (!more) signal.removeEventListener('abort', onAbort);
         if (err !== null && err !== undefined) {
           reject(fetchFailed(new Error(`${err}`)));
           return;
@@ -635,8 +675,34 @@ function fetch(input, init = undefined) {
           }
         }
         const noBody = NULL_BODY.has(status) || request.method === 'HEAD';
+        let stream = null;
+        if (more) {
+          // The rest arrives chunk by chunk, as the upstream sends it;
+          // cancelling the reader stops the upstream request.
+          stream = new (ws().ReadableStream)({
+            type: 'bytes',
+            start(c) {
+              controller = c;
+              if (body && body.length) c.enqueue(body);
+            },
+            // A read waits: the fetch keeps the execution alive until the
+            // next chunk (an unread body does not).
+            pull() {
+              if (!done && typeof host.fetchWant === 'function') host.fetchWant(id);
+            },
+            cancel() {
+              giveUp();
+              signal.removeEventListener('abort', onAbort);
+            },
+          });
+          if (noBody) {
+            stream.cancel();
+            stream = null;
+          }
+        }
         resolve(Response._make({
-          status, statusText: statusText || '', headers: h, body: noBody ? null : body || new Uint8Array(0), url: request.url,
+          status, statusText: statusText || '', headers: h, stream,
+          body: noBody ? null : body || new Uint8Array(0), url: request.url,
         }));
       });
     }, (e) => {
