@@ -9,6 +9,7 @@ pkgs=(
   build-essential pkg-config meson ninja-build python3
   libjavascriptcoregtk-4.1-dev libseccomp-dev libmicrohttpd-dev libjansson-dev
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libarchive-dev libssl-dev libpcre2-dev
+  zlib1g-dev libbrotli-dev
   curl strace iproute2 procps util-linux
 )
 missing=()

@@ -1105,6 +1105,7 @@ static void finish(struct exec *x)
 	vfs_free(x->vfs);
 	host_timers_clear(x);
 	host_fetch_clear(x);
+	host_zlib_clear(x);
 	if (x->ctx) {
 		if (x->uncaught)
 			JSValueUnprotect(x->ctx, x->uncaught);

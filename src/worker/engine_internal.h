@@ -128,6 +128,12 @@ void host_fetch_clear(struct exec *x);
  * body that no read waits for (unread, it cannot run any of x's code). */
 unsigned host_fetch_waiting(const struct exec *x);
 
+/* host_zlib.c: host.zlib, and the release of an execution's handles */
+JSObjectRef host_zlib_object(struct exec *x);
+void host_zlib_clear(struct exec *x);
+/* Handles open in the worker, every execution's. */
+unsigned host_zlib_open_count(void);
+
 #ifdef CORRAL_TEST_HOOKS
 /* host_testhooks.c, test builds only */
 void host_testhooks_install(struct exec *x, JSObjectRef global);

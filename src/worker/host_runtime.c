@@ -426,6 +426,7 @@ static JSObjectRef make_host(struct exec *x)
 	jsval_set(ctx, h, "crypto", host_crypto_object(ctx), 0);
 	jsval_set(ctx, h, "timeOrigin", JSValueMakeNumber(ctx, x->time_origin_ms), 0);
 	jsval_set(ctx, h, "env", host_env_object(x), 0);
+	jsval_set(ctx, h, "zlib", host_zlib_object(x), 0);
 	if (x->io && x->io->send) {
 		jsval_set(ctx, h, "fetch", jsval_make_fn(ctx, "fetch", host_fetch_call), 0);
 		jsval_set(ctx, h, "fetchAbort", jsval_make_fn(ctx, "fetchAbort", host_fetch_abort_call), 0);

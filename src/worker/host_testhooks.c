@@ -170,6 +170,8 @@ static JSValueRef t_info(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 	char hex[17];
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)token);
 	jsval_set(ctx, o, "worker", jsval_str(ctx, hex), 0);
+	/* zlib handles open in the worker, all executions' (host_zlib.c). */
+	jsval_set(ctx, o, "zlib_open", JSValueMakeNumber(ctx, host_zlib_open_count()), 0);
 	return o;
 }
 

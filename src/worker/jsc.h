@@ -1,7 +1,7 @@
 /* jsc — symbols JavaScriptCore (2.50, libjavascriptcoregtk-4.1) exports but
  * does not declare in its public headers, declared here once for the
  * worker. Each is part of JSC's own C API (JSContextRefPrivate.h,
- * JSScriptRefPrivate.h), stable across the releases Debian ships. */
+ * JSScriptRefPrivate.h, JSBasePrivate.h), stable across the releases Debian ships. */
 #ifndef CORRAL_JSC_H
 #define CORRAL_JSC_H
 
@@ -26,6 +26,11 @@ void JSScriptRelease(JSScriptRef script);
 /* JSContextRefPrivate.h: a full collection now, on this thread (the public
  * JSGarbageCollect only asks for one). */
 void JSSynchronousGarbageCollectForDebugging(JSContextRef ctx);
+
+/* JSBasePrivate.h: tells the collector that objects of ctx hold size
+ * bytes of memory it does not see (a zlib handle's library state), so
+ * that it collects sooner. */
+void JSReportExtraMemoryCost(JSContextRef ctx, size_t size);
 
 /* From JSC's GLib API (jsc/jsc-options.h), declared here to keep GLib's
  * headers out: options must be set before the first VM exists. */

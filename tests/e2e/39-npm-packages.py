@@ -74,24 +74,19 @@ FUNCTION_ENTRY = {"hono": "hono-fn.js"}
 # "package mode" -> why it fails today (an open point of issue 13), or None.
 # Flip an entry to None (or delete it) when the fix lands.
 TODO = {
-    "express function": "issue 13 point 13: Cannot load 'zlib'; behind it "
-                        "point 9 (http), point 14 (memory_limit on a cold load) and two gaps "
-                        "outside the issue: node:diagnostics_channel, and req/res lose their methods when express "
-                        "sets their prototypes to http.IncomingMessage/ServerResponse's",
-    "axios run": "issue 13 point 13: axios requires 'zlib' at load",
-    "axios execute": "issue 13 point 13: axios requires 'zlib' at load",
-    "cheerio run": "issue 13 point 13: its undici requires 'zlib' at load",
-    "cheerio execute": "issue 13 point 13: its undici requires 'zlib' at load",
+    "express function": "body-parser's JSON error message is the engine's: JavaScriptCore's "
+                        "'JSON Parse error: Expected '}'' where V8 says 'Expected property name or '}' in JSON "
+                        "at position 1'",
+    "cheerio run": "its undici requires 'worker_threads' at load, which corral refuses by design (issue 13 point 9)",
+    "cheerio execute": "its undici requires 'worker_threads' at load, which corral refuses by design (issue 13 point 9)",
 }
 # A text today's failure of a TODO case shows. When a listed case fails
 # without it, the first cause was fixed and the reason is stale: the suite
 # says so, with what fails now.
 TODO_SIGN = {
-    "express function": "Cannot load 'zlib'",
-    "axios run": "Cannot load 'zlib'",
-    "axios execute": "Cannot load 'zlib'",
-    "cheerio run": "Cannot load 'zlib'",
-    "cheerio execute": "Cannot load 'zlib'",
+    "express function": "JSON Parse error",
+    "cheerio run": "Cannot load 'worker_threads'",
+    "cheerio execute": "Cannot load 'worker_threads'",
 }
 
 t = Tap("39-npm-packages")

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import nodeZlib from 'node:zlib';
 
 import { makeCryptoHost } from './crypto-sim.mjs';
 
@@ -28,6 +29,70 @@ export const FOREIGN = ['window', 'document', 'self', 'navigator', 'location', '
   'importScripts', 'WorkerGlobalScope'];
 
 let bundles = null;
+
+// host.zlib (src/worker/host_zlib.c) on the native handles of Node's own
+// zlib streams, which take the same write(flush, in, inOff, inLen, out,
+// outOff, outLen) and leave [availOut, availIn] in the stream's write state.
+function makeZlib(ctx, realm) {
+  const names = { 1: 'Deflate', 2: 'Inflate', 3: 'Gzip', 4: 'Gunzip', 5: 'DeflateRaw', 6: 'InflateRaw', 7: 'Unzip',
+    8: 'BrotliDecompress', 9: 'BrotliCompress' };
+  const handles = new WeakMap();
+  const triple = vm.runInContext('(a, b, c) => [a, b, c]', ctx);
+  const z = vm.runInContext('({})', ctx);
+  const rec = (h) => {
+    const r = handles.get(h);
+    if (!r || !r.s._handle) throw new realm.Error('zlib binding closed');
+    return r;
+  };
+  Object.assign(z, {
+    maxOutputLength: 32 << 20,
+    zlibVernum: nodeZlib.constants.ZLIB_VERNUM,
+    open(mode, ...a) {
+      let s;
+      try {
+        if (mode >= 8) {
+          const params = {};
+          (a[0] || []).forEach((v, i) => { if (v !== -1) params[i] = v; });
+          s = new nodeZlib[names[mode]]({ params });
+        } else {
+          s = new nodeZlib[names[mode]]({ windowBits: a[0], level: a[1], memLevel: a[2], strategy: a[3],
+            dictionary: a[4] ? Buffer.from(a[4]) : undefined });
+        }
+      } catch {
+        return null;
+      }
+      const h = vm.runInContext('({})', ctx);
+      const r = { s, err: null };
+      s._handle.onerror = (message, errno, code) => { r.err = [message, errno, code]; };
+      handles.set(h, r);
+      return h;
+    },
+    write(h, flush, input, inOff, inLen, out, outOff, outLen, state) {
+      const r = rec(h);
+      r.s._handle.writeSync(flush, input || Buffer.alloc(0), inOff, inLen, out, outOff, outLen);
+      state[0] = r.s._writeState[0];
+      state[1] = r.s._writeState[1];
+      if (!r.err) return null;
+      return triple(...r.err);
+    },
+    reset(h) {
+      rec(h).s._handle.reset();
+      return true;
+    },
+    params(h, level, strategy) {
+      rec(h).s._handle.params(level, strategy);
+      return true;
+    },
+    close(h) {
+      const r = handles.get(h);
+      if (r) r.s.close();
+    },
+    crc32(u8, value) {
+      return nodeZlib.crc32(u8, value);
+    },
+  });
+  return z;
+}
 
 // Builds the bundles once (scripts/build-js.mjs --emit-js) and returns
 // { tools, inspect, runtime, globals } as script texts and the globals list.
@@ -268,6 +333,7 @@ export function createSim(options = {}) {
       write(fd === 2 ? 'err' : 'out', text);
     },
     env: Object.assign(vm.runInContext('({})', ctx), options.env || {}),
+    zlib: makeZlib(ctx, realm),
     fs: Object.assign(vm.runInContext('({})', ctx), makeFs(ctx, options.files || {}, options.tmpCap || 1 << 20)),
     crypto: Object.assign(vm.runInContext('({})', ctx), makeCryptoHost(realm, () => vm.runInContext('({})', ctx))),
   });

@@ -142,11 +142,11 @@ test('every forbidden builtin throws ERR_CORRAL_FORBIDDEN_MODULE naming the modu
 });
 
 test('Node builtins corral lacks are refused the same way; unknown names are MODULE_NOT_FOUND', async () => {
-  const v = await value(`['zlib', 'domain', 'node:test', 'nope', 'node:nope'].map((n) => {
+  const v = await value(`['domain', 'constants', 'node:test', 'nope', 'node:nope'].map((n) => {
     try { require(n); return 'loaded'; } catch (e) { return [e.code, e.message]; } })`);
-  const [zlib, hooks, ntest, nope, nodeNope] = json(v);
-  assert.deepEqual(zlib, ['ERR_CORRAL_FORBIDDEN_MODULE', "Cannot load 'zlib': corral does not provide this Node built-in module"]);
-  assert.equal(hooks[0], 'ERR_CORRAL_FORBIDDEN_MODULE');
+  const [domain, constants, ntest, nope, nodeNope] = json(v);
+  assert.deepEqual(domain, ['ERR_CORRAL_FORBIDDEN_MODULE', "Cannot load 'domain': corral does not provide this Node built-in module"]);
+  assert.equal(constants[0], 'ERR_CORRAL_FORBIDDEN_MODULE');
   assert.equal(ntest[0], 'ERR_CORRAL_FORBIDDEN_MODULE');
   assert.deepEqual(nope, ['MODULE_NOT_FOUND', "Cannot find module 'nope'\nRequire stack:\n- /main.js"]);
   assert.deepEqual(nodeNope, ['ERR_UNKNOWN_BUILTIN_MODULE', 'No such built-in module: node:nope']);
@@ -423,7 +423,28 @@ test('exercising every module reads no browser or other-runtime global', async (
     require(n);
     new URL('http://x'); new Headers(); new Response('x').text(); new ReadableStream(); structuredClone(new Map());
     require('util').inspect(new URL('http://x')); require('assert').deepStrictEqual({ a: 1 }, { a: 1 }); require('stream').Readable.from([1]).resume();
-    Buffer.from('x').toString('base64'); new TextDecoderStream(); new Blob(['x']).stream(); require('util').types.isPromise(1);`);
+    Buffer.from('x').toString('base64'); new TextDecoderStream(); new Blob(['x']).stream(); require('util').types.isPromise(1);
+    require('zlib').gunzipSync(require('zlib').gzipSync('x')); new CompressionStream('gzip');`);
+});
+
+test('zlib over host.zlib: round trips in 64-byte windows, Node\'s errors and limits', async () => {
+  const v = await value(`(() => {
+    const zlib = require('zlib');
+    const text = 'abc '.repeat(1000);
+    const trips = ['deflate', 'gzip', 'deflateRaw', 'brotliCompress'].map((c) => {
+      const d = { deflate: 'inflate', gzip: 'gunzip', deflateRaw: 'inflateRaw', brotliCompress: 'brotliDecompress' }[c];
+      return zlib[d + 'Sync'](zlib[c + 'Sync'](text, { chunkSize: 64 }), { chunkSize: 64 }).toString() === text;
+    });
+    let err;
+    try { zlib.inflateSync(Buffer.from('xx')); } catch (e) { err = [e.message, e.code, e.errno]; }
+    let big;
+    try { zlib.gunzipSync(zlib.gzipSync(text), { maxOutputLength: 10 }); } catch (e) { big = [e.name, e.code]; }
+    return { trips, err, big };
+  })()`);
+  const r = json(v);
+  assert.deepEqual(r.trips, [true, true, true, true]);
+  assert.deepEqual(r.err, ['incorrect header check', 'Z_DATA_ERROR', -3]);
+  assert.deepEqual(r.big, ['RangeError', 'ERR_BUFFER_TOO_LARGE']);
 });
 
 // --- run ---------------------------------------------------------------------

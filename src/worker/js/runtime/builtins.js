@@ -52,6 +52,7 @@ const SUPPORTED = {
   url: () => require('./node/url.js'),
   util: () => require('./node/util.js'),
   'util/types': () => load('util').types,
+  zlib: () => require('./node/zlib.js'),
 };
 
 const SANDBOX = "corral runs code in a sandbox without processes, sockets or a host file system";
@@ -81,7 +82,7 @@ const FORBIDDEN = {
 };
 
 const UNAVAILABLE = [
-  'constants', 'domain', 'path/win32', 'stream/consumers', 'zlib',
+  'constants', 'domain', 'path/win32', 'stream/consumers',
   '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_wrap', '_stream_writable',
 ];
 

@@ -31,6 +31,8 @@ module.exports = [
   'TextDecoder',
   'TextEncoderStream',
   'TextDecoderStream',
+  'CompressionStream',
+  'DecompressionStream',
   'URL',
   'URLSearchParams',
   'DOMException',
