@@ -314,64 +314,6 @@ static void install_wasm_async(JSContextRef ctx)
 
 /* What every context gets, whatever the request: made ahead of time in
  * engine_prepare when the worker is idle. */
-/* V8 (and so Node) reads an ISO date whose day is past its month's end
- * but at most 31 ("2020-02-30", "2021-04-31T10:00") by rolling it over to
- * the next month; JavaScriptCore makes it an Invalid Date. Date is wrapped
- * so that such a string (and only one JSC refuses) goes V8's way, in
- * `new Date(s)` and `Date.parse(s)`; everything else is the engine's own
- * Date, whose prototype, statics and subclassing stay as they are. */
-static const char lenient_date_src[] =
-	"(function (g) {\n"
-	"  'use strict';\n"
-	"  const D = g.Date, parse = D.parse;\n"
-	"  const ISO = /^([+-]\\d{6}|\\d{4})-(\\d{2})-(\\d{2})(?:T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(Z|[+-]\\d{2}:\\d{2})?)?$/;\n"
-	"  function lenient(s) {\n"
-	"    const m = ISO.exec(s);\n"
-	"    if (!m || +m[3] < 29 || +m[3] > 31) return NaN;\n"
-	"    const y = +m[1], mo = +m[2] - 1, d = +m[3], h = +(m[4] || 0), mi = +(m[5] || 0), sec = +(m[6] || 0);\n"
-	"    const ms = m[7] ? +(m[7] + '00').slice(0, 3) : 0;\n"
-	"    if (mo > 11 || h > 24 || mi > 59 || sec > 59 || (h === 24 && (mi || sec || ms))) return NaN;\n"
-	"    if (m[4] !== undefined && m[8] === undefined) return new D(y, mo, d, h, mi, sec, ms).getTime();\n"
-	"    let off = 0;\n"
-	"    if (m[8] && m[8] !== 'Z') off = (m[8][0] === '-' ? -1 : 1) * (+m[8].slice(1, 3) * 60 + +m[8].slice(4, 6)) * 60000;\n"
-	"    const t = new D(0); t.setUTCFullYear(y, mo, d); t.setUTCHours(h, mi, sec, ms);\n"
-	"    return t.getTime() - off;\n"
-	"  }\n"
-	"  const Date = function Date(...args) {\n"
-	"    if (new.target === undefined) return D();\n"
-	"    if (args.length === 1 && typeof args[0] === 'string' && parse(args[0]) !== parse(args[0])) {\n"
-	"      const t = lenient(args[0]);\n"
-	"      if (t === t) return Reflect.construct(D, [t], new.target);\n"
-	"    }\n"
-	"    return Reflect.construct(D, args, new.target);\n"
-	"  };\n"
-	"  Object.defineProperty(Date, 'prototype', { value: D.prototype, writable: false, enumerable: false, configurable: false });\n"
-	"  Object.defineProperty(Date, 'length', { value: 7, configurable: true });\n"
-	"  Object.defineProperty(Date, 'now', { value: D.now, writable: true, configurable: true });\n"
-	"  Object.defineProperty(Date, 'UTC', { value: D.UTC, writable: true, configurable: true });\n"
-	"  Object.defineProperty(Date, 'parse', { value: { parse(s) { const t = parse(s); return t === t ? t : lenient(`${s}`); } }.parse, writable: true, configurable: true });\n"
-	"  Object.defineProperty(D.prototype, 'constructor', { value: Date, writable: true, configurable: true });\n"
-	"  Object.defineProperty(g, 'Date', { value: Date, writable: true, configurable: true });\n"
-	"})";
-
-static void install_lenient_date(struct exec *x, JSObjectRef global)
-{
-	struct engine *e = x->eng;
-	if (!e->date_script) {
-		JSStringRef src = JSStringCreateWithUTF8CString(lenient_date_src);
-		JSStringRef url = JSStringCreateWithUTF8CString("corral:date");
-		e->date_script = JSScriptCreateFromString(e->group, url, 1, src, NULL, NULL);
-		JSStringRelease(src);
-		JSStringRelease(url);
-		if (!e->date_script)
-			return;
-	}
-	JSValueRef exc = NULL;
-	JSValueRef fn = JSScriptEvaluate(x->ctx, e->date_script, NULL, &exc);
-	if (fn && !exc && JSValueIsObject(x->ctx, fn))
-		JSObjectCallAsFunction(x->ctx, (JSObjectRef)fn, NULL, 1, (JSValueRef *)&global, &exc);
-}
-
 static void install_common(struct exec *x)
 {
 	JSContextRef ctx = x->ctx;
@@ -384,7 +326,7 @@ static void install_common(struct exec *x)
 		install_wasm_async(ctx);
 	}
 	install_dispose_symbols(ctx, global);
-	install_lenient_date(x, global);
+	host_compat_install(x, global);
 	/* The handler lives in the engine's host context: JSC holds it strongly
 	 * from the user's global, and a function of that same global would keep
 	 * the whole context alive forever (measured: +95 MB per 1,000 runs). */

@@ -114,6 +114,9 @@ JSObjectRef host_runtime_exports(struct exec *x, JSValueRef *exc);
  * NULL with *exc set. */
 JSValueRef host_invoke(struct exec *x, JSObjectRef rt, JSValueRef *exc);
 
+/* host_compat.c: Date's ISO leniency and JSON.parse's messages as V8's. */
+void host_compat_install(struct exec *x, JSObjectRef global);
+
 /* host_fetch.c */
 JSValueRef host_fetch_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef self,
 			   size_t argc, const JSValueRef argv[], JSValueRef *exc);

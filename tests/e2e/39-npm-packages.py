@@ -74,9 +74,6 @@ FUNCTION_ENTRY = {"hono": "hono-fn.js"}
 # "package mode" -> why it fails today (an open point of issue 13), or None.
 # Flip an entry to None (or delete it) when the fix lands.
 TODO = {
-    "express function": "body-parser's JSON error message is the engine's: JavaScriptCore's "
-                        "'JSON Parse error: Expected '}'' where V8 says 'Expected property name or '}' in JSON "
-                        "at position 1'",
     "cheerio run": "its undici requires 'worker_threads' at load, which corral refuses by design (issue 13 point 9)",
     "cheerio execute": "its undici requires 'worker_threads' at load, which corral refuses by design (issue 13 point 9)",
 }
@@ -84,7 +81,6 @@ TODO = {
 # without it, the first cause was fixed and the reason is stale: the suite
 # says so, with what fails now.
 TODO_SIGN = {
-    "express function": "JSON Parse error",
     "cheerio run": "Cannot load 'worker_threads'",
     "cheerio execute": "Cannot load 'worker_threads'",
 }
