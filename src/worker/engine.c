@@ -879,6 +879,9 @@ static JSValueRef main_this(struct exec *x)
  * function body, and only then does acorn decide, on the code's skeleton.
  * Returns the script to run (script itself when there is nothing to
  * rewrite, or NULL), sets x->tla when it is the rewritten code. */
+/* Code units of code whose rewrite is followed by a full collection. */
+#define ENGINE_REWRITE_COLLECT (256u << 10)
+
 static JSScriptRef top_level_await(struct exec *x, JSScriptRef script, JSStringRef src, JSStringRef url)
 {
 	struct engine *e = x->eng;
@@ -890,8 +893,13 @@ static JSScriptRef top_level_await(struct exec *x, JSScriptRef script, JSStringR
 	if (jsscan(c, n, &sc))
 		return script;
 	JSStringRef rewritten = NULL;
-	if (!script || !sc.ok || sc.top_await)
+	if (!script || !sc.ok || sc.top_await) {
 		rewritten = bundles_rewrite(&e->bundles, "rewriteTopLevelAwait", src, &sc);
+		/* A big script's syntax tree is garbage now: collected before
+		 * the code compiles and runs, it is not part of their peak. */
+		if (n > ENGINE_REWRITE_COLLECT)
+			JSSynchronousGarbageCollectForDebugging(e->host_ctx);
+	}
 	jsscan_free(&sc);
 	if (!rewritten)
 		return script;

@@ -165,9 +165,15 @@ function rewrite(code, session, skeleton) {
   const edits = [];
   const edit = (start, end, text) => edits.push({ start, end, text, seq: edits.length });
   const insert = (pos, text) => edit(pos, pos, text);
+  // A Set beside the list: a bundle hoists tens of thousands of names, and
+  // a linear search per name made the rewrite quadratic.
   const hoisted = [];
+  const hoistedSet = new Set();
   const hoist = (name) => {
-    if (!hoisted.includes(name)) hoisted.push(name);
+    if (!hoistedSet.has(name)) {
+      hoistedSet.add(name);
+      hoisted.push(name);
+    }
   };
   const topLevel = new Set(ast.body);
 
@@ -183,15 +189,15 @@ function rewrite(code, session, skeleton) {
   // prologue, makes them visible globally from the start, as in a script.
   // Without a wrapper they are global already.
   if (wrap) {
-    const functionNames = [];
+    const functionNames = new Set();
     for (const node of ast.body) {
       if (node.type === 'FunctionDeclaration') {
         hoist(node.id.name);
-        if (!functionNames.includes(node.id.name)) functionNames.push(node.id.name);
+        functionNames.add(node.id.name);
       }
     }
-    if (functionNames.length > 0) {
-      const copies = functionNames.map((n) => `this.${n}=${n};`).join('');
+    if (functionNames.size > 0) {
+      const copies = [...functionNames].map((n) => `this.${n}=${n};`).join('');
       insert(bodyStart, bodyStart > 0 ? `;${copies}` : copies);
     }
   }
