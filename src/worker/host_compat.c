@@ -16,7 +16,8 @@
 static const char lenient_date_src[] =
 	"(function (g) {\n"
 	"  'use strict';\n"
-	"  const D = g.Date, parse = D.parse;\n"
+	"  const D = g.Date, parse = D.parse, J = g.JSON, jparse = J.parse, dp = Object.defineProperty;\n"
+	"  function realizeDate() {\n"
 	"  const ISO = /^([+-]\\d{6}|\\d{4})-(\\d{2})-(\\d{2})(?:T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(Z|[+-]\\d{2}:\\d{2})?)?$/;\n"
 	"  function lenient(s) {\n"
 	"    const m = ISO.exec(s);\n"
@@ -45,10 +46,12 @@ static const char lenient_date_src[] =
 	"  Object.defineProperty(Date, 'parse', { value: { parse(s) { const t = parse(s); return t === t ? t : lenient(`${s}`); } }.parse, writable: true, configurable: true });\n"
 	"  Object.defineProperty(D.prototype, 'constructor', { value: Date, writable: true, configurable: true });\n"
 	"  Object.defineProperty(g, 'Date', { value: Date, writable: true, configurable: true });\n"
+	"  return Date;\n"
+	"  }\n"
+	"  function realizeJson() {\n"
 	/* JSON.parse's SyntaxError says what V8's says ("Expected property
 	 * name or '}' in JSON at position 1"), found by a validator that runs
 	 * only when the engine's parse failed; the error is the engine's own. */
-	"  const J = g.JSON, jparse = J.parse;\n"
 	"  function jsonMessage(s) {\n"
 	"    const n = s.length;\n"
 	"    let i = 0;\n"
@@ -160,6 +163,14 @@ static const char lenient_date_src[] =
 	"      throw e;\n"
 	"    }\n"
 	"  } }.parse, writable: true, configurable: true });\n"
+	"  return J.parse;\n"
+	"  }\n"
+	/* Both are made on first use: a context whose code never reads Date
+	 * or JSON.parse pays for two accessors only. */
+	"  dp(g, 'Date', { configurable: true, enumerable: false, get: () => realizeDate(),\n"
+	"    set: (v) => dp(g, 'Date', { value: v, writable: true, configurable: true }) });\n"
+	"  dp(J, 'parse', { configurable: true, enumerable: false, get: () => realizeJson(),\n"
+	"    set: (v) => dp(J, 'parse', { value: v, writable: true, configurable: true }) });\n"
 	"})";
 
 void host_compat_install(struct exec *x, JSObjectRef global)
