@@ -389,3 +389,40 @@ void bundles_warm(struct bundles *b, JSGlobalContextRef ctx)
 	if (!exc && r && JSValueIsString(ctx, r) && fn && JSValueIsObject(ctx, fn))
 		JSObjectCallAsFunction(ctx, (JSObjectRef)fn, NULL, 1, &r, &exc);
 }
+
+/* --- what kind of code ------------------------------------------------- */
+
+/* Whether a line starts with an import or export statement: the guess
+ * for code the lexer could not follow (which does not compile either, and
+ * whose syntax error JSC reports with its line unless it looks like a
+ * module, which the transpiler then reports). */
+static bool line_starts_module(const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (int k = 0; k < 2; k++) {
+			const char *kw = k ? "export" : "import";
+			if ((size_t)(end - p) > 6 && !memcmp(p, kw, 6) && strchr(" \t{*'\"", p[6]))
+				return true;
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+/* Whether the code has import/export statements, import() or
+ * import.meta as tokens (jsscan.h: not in a comment or a string). */
+bool bundles_module_syntax(JSStringRef src, const char *p, size_t n)
+{
+	struct jsscan sc;
+	if (!memmem(p, n, "import", 6) && !memmem(p, n, "export", 6))
+		return false;
+	if (jsscan(JSStringGetCharactersPtr(src), JSStringGetLength(src), &sc))
+		return line_starts_module(p, n);
+	bool ok = sc.ok, esm = sc.module_syntax || sc.dynamic_import;
+	jsscan_free(&sc);
+	return ok ? esm : line_starts_module(p, n);
+}

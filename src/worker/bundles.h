@@ -52,6 +52,10 @@ JSValueRef bundles_eval(struct bundles *b, JSContextRef ctx, enum bundle_script 
  * acorn then parses src's skeleton, its function bodies blanked out. */
 struct jsscan;
 JSStringRef bundles_rewrite(struct bundles *b, const char *fname, JSStringRef src, const struct jsscan *sc);
+/* Whether code (src, and its UTF-8 text p/n) has import/export statements,
+ * import() or import.meta as tokens (jsscan.h: not in a comment or a
+ * string): code mode and deploy checks transpile it then. */
+bool bundles_module_syntax(JSStringRef src, const char *p, size_t n);
 /* TypeScript / ES modules to CommonJS in the tools context. A new string
  * (caller releases), or NULL with a message in err. */
 JSStringRef bundles_transpile(struct bundles *b, JSStringRef src, JSStringRef filename, bool typescript,

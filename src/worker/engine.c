@@ -678,41 +678,6 @@ bool engine_package_ready(const struct engine *e)
 	return e->pkg_ready;
 }
 
-/* Whether a line starts with an import or export statement: the guess
- * for code the lexer could not follow (which does not compile either, and
- * whose syntax error JSC reports with its line unless it looks like a
- * module, which the transpiler then reports). */
-static bool line_starts_module(const char *p, size_t n)
-{
-	const char *end = p + n;
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		for (int k = 0; k < 2; k++) {
-			const char *kw = k ? "export" : "import";
-			if ((size_t)(end - p) > 6 && !memcmp(p, kw, 6) && strchr(" \t{*'\"", p[6]))
-				return true;
-		}
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl ? nl + 1 : end;
-	}
-	return false;
-}
-
-/* Whether the code has import/export statements, import() or
- * import.meta as tokens (jsscan.h: not in a comment or a string). */
-static bool has_module_syntax(JSStringRef src, const char *p, size_t n)
-{
-	struct jsscan sc;
-	if (!memmem(p, n, "import", 6) && !memmem(p, n, "export", 6))
-		return false;
-	if (jsscan(JSStringGetCharactersPtr(src), JSStringGetLength(src), &sc))
-		return line_starts_module(p, n);
-	bool ok = sc.ok, esm = sc.module_syntax || sc.dynamic_import;
-	jsscan_free(&sc);
-	return ok ? esm : line_starts_module(p, n);
-}
-
 /* A deploy's check that the entry parses: transpiled when it needs to be,
  * compiled as the body of a CommonJS module wrapper (whose text sits on the
  * module's first line, so line numbers hold), never evaluated. */
@@ -721,7 +686,7 @@ static void exec_check(struct exec *x, JSStringRef src, JSStringRef url)
 	const char *name = x->req->filename ? x->req->filename : "index.js";
 	size_t nl = strlen(name);
 	bool ts = (nl > 3 && !strcmp(name + nl - 3, ".ts")) || (nl > 4 && !strcmp(name + nl - 4, ".mts"));
-	bool esm = ts || (nl > 4 && !strcmp(name + nl - 4, ".mjs")) || has_module_syntax(src, x->req->code, x->req->code_len);
+	bool esm = ts || (nl > 4 && !strcmp(name + nl - 4, ".mjs")) || bundles_module_syntax(src, x->req->code, x->req->code_len);
 	JSStringRef code = src;
 	JSStringRetain(code);
 	if (esm) {
@@ -955,7 +920,7 @@ static int first_turn(struct exec *x)
 	/* TypeScript, and code with import/export statements or import()
 	 * (an ES module, as Node runs a .mjs file), is compiled to CommonJS
 	 * first; the lexer says which, not a pattern over the text. */
-	if (req->typescript || has_module_syntax(src, req->code, req->code_len)) {
+	if (req->typescript || bundles_module_syntax(src, req->code, req->code_len)) {
 		char terr[512];
 		JSStringRef js = bundles_transpile(&e->bundles, src, url, req->typescript, terr, sizeof terr);
 		if (!js) {
