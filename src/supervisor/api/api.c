@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "supervisor/api/api_bundle.h"
 #include "supervisor/api/api_exec.h"
 #include "supervisor/api/api_fn.h"
 #include "supervisor/api/api_guard.h"
@@ -115,6 +116,8 @@ static const struct route routes[] = {
 	{ "*", "/v1/functions", false, "/v1/functions" },
 	{ "*", "/v1/functions/", true, "/v1/functions" },
 	{ "*", "/fn/", true, "/fn" },
+	{ "*", "/v1/bundles", false, "/v1/bundles" },
+	{ "*", "/v1/bundles/", true, "/v1/bundles" },
 	{ "*", "/v1/sessions", false, "/v1/sessions" },
 	{ "*", "/v1/sessions/", true, "/v1/sessions" },
 	{ "*", "/v1/settings", false, "/v1/settings" },
@@ -182,6 +185,8 @@ static void on_request(struct http_req *r, void *ud)
 		api_fn_functions(a, r, path);
 	else if (!strcmp(found->label, "/fn"))
 		api_fn_invoke(a, r, path);
+	else if (!strcmp(found->label, "/v1/bundles"))
+		api_bundle_routes(a, r, path);
 	else if (!strcmp(found->label, "/v1/sessions"))
 		api_session_routes(a, r, path);
 	else if (!strcmp(found->label, "/v1/settings"))

@@ -187,6 +187,7 @@ struct deploy {
 	struct package *p;
 	json_t *root;
 	uint64_t timeout, memory;
+	api_fn_checked_cb then;   /* what stores it once its entry parses */
 };
 
 static void deploy_free(struct deploy *d)
@@ -220,7 +221,7 @@ static void deploy_done(struct pool_job *j, struct result *res, bool refused)
 		api__error_json(d->r, 400, "invalid_package", NULL, "entry '%s' could not be checked: %s", d->p->entry,
 				res->err_message ? res->err_message : outcome_name(res->status));
 	} else {
-		deploy_store(d->api, d->r, d->tenant, d->name, d->p, d->root, d->timeout, d->memory);
+		d->then(d->api, d->r, d->tenant, d->name, d->p, d->root, d->timeout, d->memory);
 		d->p = NULL;
 		d->root = NULL;
 	}
@@ -231,8 +232,8 @@ static const struct pool_job_ops deploy_ops = { .output = deploy_output, .done =
 /* Before anything is stored, the entry must parse: compiled (never run)
  * in one of the tenant's sandboxed workers, since the supervisor has no
  * engine. Takes ownership of p and root. */
-static void deploy_check(struct api *a, struct http_req *r, const char *tenant, const char *name,
-			 struct package *p, json_t *root, uint64_t timeout, uint64_t memory)
+void api_fn_check(struct api *a, struct http_req *r, const char *tenant, const char *name,
+		  struct package *p, json_t *root, uint64_t timeout, uint64_t memory, api_fn_checked_cb then)
 {
 	const struct package_file *entry = package_find(p, p->entry);
 	struct deploy *d = calloc(1, sizeof *d);
@@ -250,6 +251,7 @@ static void deploy_check(struct api *a, struct http_req *r, const char *tenant, 
 	d->root = root;
 	d->timeout = timeout;
 	d->memory = memory;
+	d->then = then;
 	snprintf(d->tenant, sizeof d->tenant, "%s", tenant);
 	snprintf(d->name, sizeof d->name, "%s", name);
 	if (result_new_id(d->id, sizeof d->id)) {
@@ -296,19 +298,23 @@ void api_fn_deploy_closed(struct api *a, void *app)
 	deploy_free(d);
 }
 
-static void fn_deploy(struct api *a, struct http_req *r, const char *tenant, const char *name)
+int api_fn_parse_upload(struct api *a, struct http_req *r, struct package **out, json_t **root_out,
+			uint64_t *timeout_out, uint64_t *memory_out)
 {
+	*out = NULL;
+	*root_out = NULL;
+	*timeout_out = *memory_out = 0;
 	const char *ctype = http_header(r, "Content-Type");
 	enum package_format fmt;
 	if (!ctype || package_format_from_type(ctype, &fmt)) {
 		api__error_json(r, 415, "unsupported_media_type", NULL,
 				"upload the package as application/gzip (tar.gz), application/zip or application/json");
-		return;
+		return -1;
 	}
 	if (http_body_too_large(r)) {
 		api__error_json(r, 413, "body_too_large", NULL, "the package is over the %llu-byte cap",
 				(unsigned long long)a->cfg->max_package);
-		return;
+		return -1;
 	}
 	const struct buf *body = http_body(r);
 	uint64_t timeout = 0, memory = 0;
@@ -319,20 +325,20 @@ static void fn_deploy(struct api *a, struct http_req *r, const char *tenant, con
 		if (!root || !json_is_object(root)) {
 			api__error_json(r, 400, "invalid_json", NULL, "the body is not a JSON object: %s", root ? "" : jerr.text);
 			json_decref(root);
-			return;
+			return -1;
 		}
 		json_t *t = json_object_get(root, "timeout_ms"), *m = json_object_get(root, "memory_mb");
 		if (t && (!json_is_integer(t) || json_integer_value(t) < 1 || json_integer_value(t) > CONFIG_TIMEOUT_MS_MAX)) {
 			api__error_json(r, 400, "invalid_field", "timeout_ms", "timeout_ms must be an integer from 1 to %d", CONFIG_TIMEOUT_MS_MAX);
 			json_decref(root);
-			return;
+			return -1;
 		}
 		if (m && (!json_is_integer(m) || json_integer_value(m) < CONFIG_MEMORY_MB_MIN ||
 			  (uint64_t)json_integer_value(m) > a->cfg->max_memory_mb)) {
 			api__error_json(r, 400, "invalid_field", "memory_mb", "memory_mb must be an integer from %d to %llu",
 					CONFIG_MEMORY_MB_MIN, (unsigned long long)a->cfg->max_memory_mb);
 			json_decref(root);
-			return;
+			return -1;
 		}
 		timeout = t ? (uint64_t)json_integer_value(t) : 0;
 		memory = m ? (uint64_t)json_integer_value(m) : 0;
@@ -347,9 +353,23 @@ static void fn_deploy(struct api *a, struct http_req *r, const char *tenant, con
 		api__error_json(r, rc == -ENOMEM ? 503 : 400, rc == -E2BIG ? "package_too_large" : "invalid_package",
 				NULL, "%s", perr);
 		json_decref(root);
-		return;
+		return -1;
 	}
-	deploy_check(a, r, tenant, name, p, root, timeout, memory);
+	*out = p;
+	*root_out = root;
+	*timeout_out = timeout;
+	*memory_out = memory;
+	return 0;
+}
+
+static void fn_deploy(struct api *a, struct http_req *r, const char *tenant, const char *name)
+{
+	struct package *p;
+	json_t *root;
+	uint64_t timeout, memory;
+	if (api_fn_parse_upload(a, r, &p, &root, &timeout, &memory))
+		return;
+	api_fn_check(a, r, tenant, name, p, root, timeout, memory, deploy_store);
 }
 
 static void fn_env_put(struct api *a, struct http_req *r, const char *tenant, const char *name)
@@ -762,23 +782,201 @@ static void hdr_collect(void *ud, const char *name, const char *value)
 		h->n++;
 }
 
+/* Frees what a request description holds (when it was not taken). */
+static void fn_request_release(struct api_fn_request *q)
+{
+	free(q->method);
+	free(q->path);
+	free(q->query);
+	for (size_t i = 0; i < q->nheaders; i++)
+		free(q->headers[i]);
+	free(q->headers);
+	free(q->body);
+	memset(q, 0, sizeof *q);
+}
+
+void api_fn_start(struct api *a, struct http_req *r, const struct api_fn_target *t, struct api_fn_request *q)
+{
+	struct fn_exec *x = calloc(1, sizeof *x);
+	if (!x) {
+		api__error_json(r, 503, "overloaded", NULL, "out of memory");
+		fn_request_release(q);
+		store_strings_free(t->env, t->nenv);
+		return;
+	}
+	x->kind = FN_KIND;
+	x->api = a;
+	x->r = r;
+	x->envelope = t->envelope;
+	x->env = t->env;
+	x->nenv = t->nenv;
+	x->method = q->method;
+	x->path = q->path;
+	x->headers = q->headers;
+	x->nheaders = q->nheaders;
+	x->body = q->body;
+	x->body_len = q->body_len;
+	x->has_body = q->has_body;
+	const char *query = q->query ? q->query : "";
+	if (asprintf(&x->url, "%s%s%s", x->path ? x->path : "/", query[0] ? "?" : "", query) < 0)
+		x->url = NULL;
+	free(q->query);
+	memset(q, 0, sizeof *q);
+	buf_init(&x->rhead, 1u << 20);
+	buf_init(&x->rbody, a->cfg->max_output);
+	buf_init(&x->logs, a->cfg->max_output);
+	char perr[256];
+	x->pkg = pkg_get(a, t->package_hash, perr);
+	if (!x->pkg) {
+		if (t->missing_is_404)
+			api__error_json(r, 404, "bundle_not_found", NULL, "no bundle %.64s for this tenant: upload it", t->package_hash);
+		else
+			api__error_json(r, 503, "unavailable", NULL, "%s", perr);
+		fn_free(x);
+		return;
+	}
+	filter_stream_init(&x->rs);
+	filter_new(&x->red, &(struct filter_opts){ .env = (const char *const *)x->env, .nenv = x->nenv });
+	{
+		const struct api_tenant_cfg *tc = x->tc = api__tenant_cfg(a, t->tenant);
+		struct filter_opts fo = {
+			.env = (const char *const *)x->env,
+			.nenv = x->nenv,
+			.pii = tc->pii >= 0 ? tc->pii == 1 : a->cfg->pii,
+		};
+		const struct filter_rules *svc = api__service_rules(a);
+		if (svc)
+			fo.rules[fo.nrules++] = svc;
+		if (tc->rules)
+			fo.rules[fo.nrules++] = tc->rules;
+		filter_new(&x->flt, &fo);
+	}
+	char ip[64];
+	http_client_ip(r, ip, sizeof ip);
+	x->ip = strdup(ip);
+	if (!x->method || !x->path || !x->url || !x->headers || !x->ip) {
+		api__error_json(r, 503, "overloaded", NULL, "out of memory");
+		fn_free(x);
+		return;
+	}
+	if (result_new_id(x->id, sizeof x->id)) {
+		api__error_json(r, 503, "unavailable", NULL, "no randomness for an execution id; retry later");
+		fn_free(x);
+		return;
+	}
+	snprintf(x->pj.tenant, sizeof x->pj.tenant, "%s", t->tenant);
+	/* A worker holds the env it was started with (process.env is made once
+	 * per context), so the env is part of what a worker is bound to: after
+	 * PUT .../env, invocations go to a fresh worker and never see the old
+	 * values. The key carries a digest of the pairs, never the values. */
+	uint64_t envh = 1469598103934665603ull;
+	for (size_t i = 0; i < x->nenv; i++)
+		for (const char *c = x->env[i]; ; c++) {
+			envh = (envh ^ (unsigned char)*c) * 1099511628211ull;
+			if (!*c)
+				break;
+		}
+	/* A function that uses WebAssembly (its package.json's "corral", else
+	 * the tenant's setting) runs one invocation at a time in workers
+	 * started with it: the deadline kill of a wasm loop then ends only
+	 * that invocation. */
+	bool wasm = x->pkg->wasm >= 0 ? x->pkg->wasm == 1 : x->tc->wasm == 1;
+	snprintf(x->pj.binding, sizeof x->pj.binding, "%s/%s#%016llx%s", t->tenant, t->binding,
+		 (unsigned long long)envh, wasm ? "#process#wasm" : "");
+	x->pj.pkg = x->pkg;
+	x->pj.ops = &fn_ops;
+	x->pj.ud = x;
+	x->pj.job = (struct wproc_job){
+		.id = x->id,
+		.code = "",
+		.code_len = 0,
+		.filename = x->pkg->entry,
+		.timeout_ms = t->timeout_ms ? t->timeout_ms : a->cfg->timeout_ms,
+		.memory_bytes = (t->memory_mb ? t->memory_mb : a->cfg->memory_mb) << 20,
+		.output_cap = a->cfg->max_output,
+		.env = (const char *const *)x->env,
+		.nenv = x->nenv,
+		.tmp_cap = a->cfg->tmp_mb << 20,
+		.function = true,
+		/* The package's package.json "corral" setting, else the tenant's. */
+		.allow_eval = x->pkg->allow_eval >= 0 ? x->pkg->allow_eval == 1 : x->tc->allow_eval == 1,
+		.wasm = wasm,
+		.http = {
+			.method = x->method,
+			.url = x->url,
+			.path = x->path,
+			.client_ip = x->ip,
+			.headers = (const char *const *)x->headers,
+			.nheaders = x->nheaders,
+			.body = x->body,
+			.body_len = x->body_len,
+			.has_body = x->has_body,
+		},
+	};
+	if (a->rl) {
+		unsigned after = 1;
+		int rc = ratelimit_acquire(a->rl, t->tenant, clock_mono_ns(), &after);
+		if (rc) {
+			api__retry_after(r, after);
+			api__error_json(r, 429, "rate_limited", NULL, "%s", rc == -EBUSY ?
+					"too many concurrent executions for this tenant" : "rate limit exceeded for this tenant");
+			fn_free(x);
+			return;
+		}
+		x->rl_held = true;
+	}
+	http_set_app(r, x);
+	x->running = true;
+	http_add_header(r, "X-Corral-Execution-Id", x->id);
+	if (pool_submit(a->pool, &x->pj)) {
+		x->running = false;
+		if (x->rl_held)
+			ratelimit_release(a->rl, t->tenant);
+		x->rl_held = false;
+		http_set_app(r, NULL);
+		api__retry_after(r, 1);
+		api__error_json(r, 503, "overloaded", NULL, "every worker is busy and the queue is full");
+		fn_free(x);
+	}
+}
+
+int api_fn_request_from_json(json_t *req, struct api_fn_request *q)
+{
+	memset(q, 0, sizeof *q);
+	json_t *m = json_object_get(req, "method"), *pa = json_object_get(req, "path"),
+	       *qu = json_object_get(req, "query"), *hd = json_object_get(req, "headers"),
+	       *bd = json_object_get(req, "body");
+	q->method = strdup(json_is_string(m) ? json_string_value(m) : "GET");
+	q->path = strdup(json_is_string(pa) ? json_string_value(pa) : "/");
+	q->query = strdup(json_is_string(qu) ? json_string_value(qu) : "");
+	size_t nh = json_is_object(hd) ? json_object_size(hd) : 0;
+	q->headers = calloc(nh + 1, sizeof *q->headers);
+	const char *k;
+	json_t *val;
+	if (json_is_object(hd) && q->headers)
+		json_object_foreach(hd, k, val) if (json_is_string(val) && !strpbrk(k, "\r\n:") &&
+						    !strpbrk(json_string_value(val), "\r\n"))
+			if (asprintf(&q->headers[q->nheaders], "%s: %s", k, json_string_value(val)) >= 0)
+				q->nheaders++;
+	if (json_is_string(bd)) {
+		q->body = strdup(json_string_value(bd));
+		q->body_len = q->body ? strlen(q->body) : 0;
+		q->has_body = q->body != NULL;
+	} else if (bd && !json_is_null(bd)) {
+		q->body = json_dumps(bd, JSON_COMPACT);
+		q->body_len = q->body ? strlen(q->body) : 0;
+		q->has_body = q->body != NULL;
+	}
+	return q->method && q->path && q->query && q->headers ? 0 : -ENOMEM;
+}
+
 /* /fn/{name}[@{version}][/{path}] or /v1/functions/{name}/run */
 void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 {
 	char tenant[65];
 	if (!api__authenticate(a, r, tenant, false))
 		return;
-	if (http_body_too_large(r) || http_body(r)->len > a->cfg->max_body) {
-		api__error_json(r, 413, "body_too_large", NULL, "the request body is over the %llu-byte cap",
-				(unsigned long long)a->cfg->max_body);
-		return;
-	}
-	if (a->draining) {
-		api__retry_after(r, 1);
-		api__error_json(r, 503, "draining", NULL, "the service is shutting down");
-		return;
-	}
-	if (api__unsent_full(a, r, false))
+	if (!api_fn_admit(a, r))
 		return;
 	bool envelope = strncmp(path, "/fn/", 4) != 0;
 	const char *p = envelope ? path + strlen("/v1/functions/") : path + 4;
@@ -810,188 +1008,72 @@ void api_fn_invoke(struct api *a, struct http_req *r, const char *path)
 		api__error_json(r, 404, "not_found", NULL, "no function '%.64s'%s", name, version ? " at that version" : "");
 		return;
 	}
-	struct fn_exec *x = calloc(1, sizeof *x);
-	if (!x) {
-		api__error_json(r, 503, "overloaded", NULL, "out of memory");
-		return;
-	}
-	x->kind = FN_KIND;
-	x->api = a;
-	x->r = r;
-	x->envelope = envelope;
-	buf_init(&x->rhead, 1u << 20);
-	buf_init(&x->rbody, a->cfg->max_output);
-	buf_init(&x->logs, a->cfg->max_output);
-	char perr[256];
-	x->pkg = pkg_get(a, v.package_hash, perr);
-	if (!x->pkg) {
-		api__error_json(r, 503, "unavailable", NULL, "%s", perr);
-		fn_free(x);
-		return;
-	}
-	store_function_env_pairs(a->store, tenant, name, &x->env, &x->nenv);
-	filter_stream_init(&x->rs);
-	filter_new(&x->red, &(struct filter_opts){ .env = (const char *const *)x->env, .nenv = x->nenv });
-	{
-		const struct api_tenant_cfg *tc = x->tc = api__tenant_cfg(a, tenant);
-		struct filter_opts fo = {
-			.env = (const char *const *)x->env,
-			.nenv = x->nenv,
-			.pii = tc->pii >= 0 ? tc->pii == 1 : a->cfg->pii,
-		};
-		const struct filter_rules *svc = api__service_rules(a);
-		if (svc)
-			fo.rules[fo.nrules++] = svc;
-		if (tc->rules)
-			fo.rules[fo.nrules++] = tc->rules;
-		filter_new(&x->flt, &fo);
-	}
 	/* The request the handler sees. */
-	struct buf q = BUF_INIT(64u << 10);
+	struct api_fn_request q;
+	memset(&q, 0, sizeof q);
 	if (envelope) {
 		const struct buf *body = http_body(r);
 		json_t *root = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
 		if (!root || !json_is_object(root)) {
 			api__error_json(r, 400, "invalid_json", NULL, "the body must be {method, path, query, headers, body}");
 			json_decref(root);
-			buf_release(&q);
-			fn_free(x);
 			return;
 		}
-		json_t *m = json_object_get(root, "method"), *pa = json_object_get(root, "path"),
-		       *qu = json_object_get(root, "query"), *hd = json_object_get(root, "headers"),
-		       *bd = json_object_get(root, "body");
-		x->method = strdup(json_is_string(m) ? json_string_value(m) : "GET");
-		x->path = strdup(json_is_string(pa) ? json_string_value(pa) : "/");
-		if (json_is_string(qu))
-			buf_puts(&q, json_string_value(qu));
-		size_t nh = json_is_object(hd) ? json_object_size(hd) : 0;
-		x->headers = calloc(nh + 1, sizeof *x->headers);
-		const char *k;
-		json_t *val;
-		if (json_is_object(hd))
-			json_object_foreach(hd, k, val) if (json_is_string(val) && !strpbrk(k, "\r\n:") &&
-							    !strpbrk(json_string_value(val), "\r\n"))
-				if (asprintf(&x->headers[x->nheaders], "%s: %s", k, json_string_value(val)) >= 0)
-					x->nheaders++;
-		if (json_is_string(bd)) {
-			x->body = strdup(json_string_value(bd));
-			x->body_len = strlen(x->body);
-			x->has_body = true;
-		} else if (bd && !json_is_null(bd)) {
-			x->body = json_dumps(bd, JSON_COMPACT);
-			x->body_len = x->body ? strlen(x->body) : 0;
-			x->has_body = x->body != NULL;
-		}
+		int rc = api_fn_request_from_json(root, &q);
 		json_decref(root);
+		if (rc) {
+			fn_request_release(&q);
+			api__error_json(r, 503, "overloaded", NULL, "out of memory");
+			return;
+		}
 	} else {
-		x->method = strdup(http_method(r));
-		x->path = strdup(sub);
-		http_query_string(r, &q);
+		q.method = strdup(http_method(r));
+		q.path = strdup(sub);
+		struct buf qs = BUF_INIT(64u << 10);
+		http_query_string(r, &qs);
+		q.query = strdup(qs.data ? qs.data : "");
+		buf_release(&qs);
 		struct hdr_acc h = { calloc(128, sizeof(char *)), 0, 128 };
 		if (h.v)
 			http_headers_each(r, hdr_collect, &h);
-		x->headers = h.v;
-		x->nheaders = h.n;
+		q.headers = h.v;
+		q.nheaders = h.n;
 		const struct buf *body = http_body(r);
 		if (body->len) {
-			x->body = malloc(body->len);
-			if (x->body)
-				memcpy(x->body, body->data, body->len);
-			x->body_len = body->len;
-			x->has_body = x->body != NULL;
+			q.body = malloc(body->len);
+			if (q.body)
+				memcpy(q.body, body->data, body->len);
+			q.body_len = body->len;
+			q.has_body = q.body != NULL;
 		}
 	}
-	if (asprintf(&x->url, "%s%s%s", x->path ? x->path : "/", q.len ? "?" : "", q.data ? q.data : "") < 0)
-		x->url = NULL;
-	buf_release(&q);
-	char ip[64];
-	http_client_ip(r, ip, sizeof ip);
-	x->ip = strdup(ip);
-	if (!x->method || !x->path || !x->url || !x->headers) {
-		api__error_json(r, 503, "overloaded", NULL, "out of memory");
-		fn_free(x);
-		return;
-	}
-	if (result_new_id(x->id, sizeof x->id)) {
-		api__error_json(r, 503, "unavailable", NULL, "no randomness for an execution id; retry later");
-		fn_free(x);
-		return;
-	}
-	snprintf(x->pj.tenant, sizeof x->pj.tenant, "%s", tenant);
-	/* A worker holds the env it was started with (process.env is made once
-	 * per context), so the env is part of what a worker is bound to: after
-	 * PUT .../env, invocations go to a fresh worker and never see the old
-	 * values. The key carries a digest of the pairs, never the values. */
-	uint64_t envh = 1469598103934665603ull;
-	for (size_t i = 0; i < x->nenv; i++)
-		for (const char *c = x->env[i]; ; c++) {
-			envh = (envh ^ (unsigned char)*c) * 1099511628211ull;
-			if (!*c)
-				break;
-		}
-	/* A function that uses WebAssembly (its package.json's "corral", else
-	 * the tenant's setting) runs one invocation at a time in workers
-	 * started with it: the deadline kill of a wasm loop then ends only
-	 * that invocation. */
-	bool wasm = x->pkg->wasm >= 0 ? x->pkg->wasm == 1 : x->tc->wasm == 1;
-	snprintf(x->pj.binding, sizeof x->pj.binding, "%s/%s@%d#%016llx%s", tenant, name, v.version,
-		 (unsigned long long)envh, wasm ? "#process#wasm" : "");
-	x->pj.pkg = x->pkg;
-	x->pj.ops = &fn_ops;
-	x->pj.ud = x;
-	x->pj.job = (struct wproc_job){
-		.id = x->id,
-		.code = "",
-		.code_len = 0,
-		.filename = x->pkg->entry,
-		.timeout_ms = f.timeout_ms ? f.timeout_ms : a->cfg->timeout_ms,
-		.memory_bytes = (f.memory_mb ? f.memory_mb : a->cfg->memory_mb) << 20,
-		.output_cap = a->cfg->max_output,
-		.env = (const char *const *)x->env,
-		.nenv = x->nenv,
-		.tmp_cap = a->cfg->tmp_mb << 20,
-		.function = true,
-		/* The package's package.json "corral" setting, else the tenant's. */
-		.allow_eval = x->pkg->allow_eval >= 0 ? x->pkg->allow_eval == 1 : x->tc->allow_eval == 1,
-		.wasm = wasm,
-		.http = {
-			.method = x->method,
-			.url = x->url,
-			.path = x->path,
-			.client_ip = x->ip,
-			.headers = (const char *const *)x->headers,
-			.nheaders = x->nheaders,
-			.body = x->body,
-			.body_len = x->body_len,
-			.has_body = x->has_body,
-		},
+	char binding[STORE_FUNCTION_NAME_MAX + 32];
+	snprintf(binding, sizeof binding, "%s@%d", name, v.version);
+	struct api_fn_target t = {
+		.tenant = tenant,
+		.package_hash = v.package_hash,
+		.binding = binding,
+		.timeout_ms = f.timeout_ms,
+		.memory_mb = f.memory_mb,
+		.envelope = envelope,
 	};
-	if (a->rl) {
-		unsigned after = 1;
-		int rc = ratelimit_acquire(a->rl, tenant, clock_mono_ns(), &after);
-		if (rc) {
-			api__retry_after(r, after);
-			api__error_json(r, 429, "rate_limited", NULL, "%s", rc == -EBUSY ?
-					"too many concurrent executions for this tenant" : "rate limit exceeded for this tenant");
-			fn_free(x);
-			return;
-		}
-		x->rl_held = true;
+	store_function_env_pairs(a->store, tenant, name, &t.env, &t.nenv);
+	api_fn_start(a, r, &t, &q);
+}
+
+bool api_fn_admit(struct api *a, struct http_req *r)
+{
+	if (http_body_too_large(r) || http_body(r)->len > a->cfg->max_body) {
+		api__error_json(r, 413, "body_too_large", NULL, "the request body is over the %llu-byte cap",
+				(unsigned long long)a->cfg->max_body);
+		return false;
 	}
-	http_set_app(r, x);
-	x->running = true;
-	http_add_header(r, "X-Corral-Execution-Id", x->id);
-	if (pool_submit(a->pool, &x->pj)) {
-		x->running = false;
-		if (x->rl_held)
-			ratelimit_release(a->rl, tenant);
-		x->rl_held = false;
-		http_set_app(r, NULL);
+	if (a->draining) {
 		api__retry_after(r, 1);
-		api__error_json(r, 503, "overloaded", NULL, "every worker is busy and the queue is full");
-		fn_free(x);
+		api__error_json(r, 503, "draining", NULL, "the service is shutting down");
+		return false;
 	}
+	return !api__unsent_full(a, r, false);
 }
 
 void api_fn_closed(struct api *a, struct http_req *r, void *app)

@@ -166,7 +166,12 @@ bool api_guard(struct api *a, struct http_req *r, const char *label)
 	 * deploy checks which it takes). */
 	const char *ctype = http_header(r, "Content-Type");
 	enum package_format fmt;
-	bool archive = !strcmp(label, "/v1/functions") && ctype && !package_format_from_type(ctype, &fmt);
+	bool upload = !strcmp(label, "/v1/functions") || (!strcmp(label, "/v1/bundles") && !strcmp(http_path(r), "/v1/bundles"));
+	bool archive = upload && ctype && !package_format_from_type(ctype, &fmt);
+	/* A bundle may also be one JavaScript file. */
+	if (upload && !strcmp(label, "/v1/bundles") && ctype &&
+	    (!strncasecmp(ctype, "application/javascript", 22) || !strncasecmp(ctype, "text/javascript", 15)))
+		archive = true;
 	if (has_body(r) && !json_type(ctype) && !archive) {
 		api__error_json(r, 415, "unsupported_media_type", NULL,
 				"the body must be labelled Content-Type: application/json (got %s%.100s%s)",
