@@ -26,10 +26,16 @@ struct allow_rule {
 	unsigned port;    /* 0: any */
 };
 
-struct egress {
-	struct egress_opts o;
+struct egress_allow {
 	struct allow_rule rules[ALLOW_MAX];
 	size_t nrules;
+};
+
+struct egress {
+	struct egress_opts o;
+	struct egress_allow *allow;
+	egress_policy_fn policy;
+	void *policy_ud;
 	int efd;                   /* eventfd: results are waiting */
 	pthread_t thread;
 	bool thread_started;
@@ -53,16 +59,19 @@ static void global_init(void)
 
 /* --- policy ------------------------------------------------------------- */
 
-static int parse_allow(struct egress *e, const char *list, char err[256])
+int egress_allow_parse(struct egress_allow **out, const char *list, const char *what, char err[256])
 {
-	if (!list)
-		return 0;
-	const char *p = list;
+	struct egress_allow *e = calloc(1, sizeof *e);
+	*out = NULL;
+	if (!e)
+		return -ENOMEM;
+	const char *p = list ? list : "";
 	while (*p) {
 		size_t n = strcspn(p, ", ");
 		if (n) {
 			if (e->nrules == ALLOW_MAX || n >= sizeof e->rules[0].host) {
-				snprintf(err, 256, "CORRAL_FETCH_ALLOW: too many or too long entries");
+				snprintf(err, 256, "%s: too many or too long entries", what);
+				free(e);
 				return -EINVAL;
 			}
 			struct allow_rule *r = &e->rules[e->nrules];
@@ -73,7 +82,8 @@ static int parse_allow(struct egress *e, const char *list, char err[256])
 				char *end;
 				long port = strtol(colon + 1, &end, 10);
 				if (*end || port <= 0 || port > 65535) {
-					snprintf(err, 256, "CORRAL_FETCH_ALLOW: bad port in '%.100s'", r->host);
+					snprintf(err, 256, "%s: bad port in '%.100s'", what, r->host);
+					free(e);
 					return -EINVAL;
 				}
 				r->port = (unsigned)port;
@@ -82,7 +92,8 @@ static int parse_allow(struct egress *e, const char *list, char err[256])
 			for (char *c = r->host; *c; c++)
 				*c = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
 			if (!r->host[0]) {
-				snprintf(err, 256, "CORRAL_FETCH_ALLOW: empty host in the list");
+				snprintf(err, 256, "%s: empty host in the list", what);
+				free(e);
 				return -EINVAL;
 			}
 			e->nrules++;
@@ -91,14 +102,20 @@ static int parse_allow(struct egress *e, const char *list, char err[256])
 		while (*p == ',' || *p == ' ')
 			p++;
 	}
+	*out = e;
 	return 0;
 }
 
-bool egress_allowed(const struct egress *e, const char *host, unsigned port)
+void egress_allow_free(struct egress_allow *a)
+{
+	free(a);
+}
+
+bool egress_allow_match(const struct egress_allow *e, const char *host, unsigned port)
 {
 	char h[256];
 	size_t n = strlen(host);
-	if (n >= sizeof h)
+	if (!e || n >= sizeof h)
 		return false;
 	for (size_t i = 0; i <= n; i++)
 		h[i] = (char)((host[i] >= 'A' && host[i] <= 'Z') ? host[i] + 32 : host[i]);
@@ -117,6 +134,17 @@ bool egress_allowed(const struct egress *e, const char *host, unsigned port)
 		}
 	}
 	return false;
+}
+
+bool egress_allowed(const struct egress *e, const char *host, unsigned port)
+{
+	return egress_allow_match(e->allow, host, port);
+}
+
+void egress_set_policy(struct egress *e, egress_policy_fn fn, void *ud)
+{
+	e->policy = fn;
+	e->policy_ud = ud;
 }
 
 
@@ -409,7 +437,7 @@ int egress_new(struct egress **out, const struct egress_opts *o, char err[256])
 	e->o = *o;
 	if (!e->o.max_bytes)
 		e->o.max_bytes = 10u << 20;
-	int rc = parse_allow(e, o->allow, err);
+	int rc = egress_allow_parse(&e->allow, o->allow, "CORRAL_FETCH_ALLOW", err);
 	if (rc) {
 		free(e);
 		return rc;
@@ -467,6 +495,11 @@ void egress_submit(struct egress *e, struct egress_req *r)
 		snprintf(r->error, sizeof r->error, "refused: only http and https (got '%s:')", scheme);
 	} else if (!egress_allowed(e, host, port)) {
 		snprintf(r->error, sizeof r->error, "refused: %.100s is not on the fetch allowlist (CORRAL_FETCH_ALLOW)", host);
+	} else if (e->policy && r->tenant[0]) {
+		char why[200] = "";
+		if (!e->policy(e->policy_ud, r->tenant, host, port, why, sizeof why))
+			snprintf(r->error, sizeof r->error, "refused: %.100s:%u %s", host, port,
+				 why[0] ? why : "is not on this tenant's egress allowlist");
 	}
 	r->allow_private = e->o.allow_private;
 	if (r->error[0]) {
@@ -555,6 +588,7 @@ void egress_free(struct egress *e)
 	}
 	if (e->multi)
 		curl_multi_cleanup(e->multi);
+	egress_allow_free(e->allow);
 	if (e->efd >= 0)
 		close(e->efd);
 	pthread_mutex_destroy(&e->mu);

@@ -53,6 +53,7 @@ struct egress_req {
 	uint64_t owner;           /* the caller's tag for the requester */
 	uint64_t slot;            /* ... and its execution's */
 	uint64_t id;              /* the requester's own id */
+	char tenant[65];          /* whose policy narrows the service's ("": none) */
 	char *url;
 	char *method;
 	char **headers;           /* "Name: value" */
@@ -81,6 +82,21 @@ struct egress_req {
 };
 
 struct egress;
+
+/* A host allowlist as CORRAL_FETCH_ALLOW writes one: exact names,
+ * "*.suffix" wildcards, optional ":port", separated by commas or spaces. */
+struct egress_allow;
+/* Returns 0 or -errno with err naming the bad entry (prefix: what). */
+int egress_allow_parse(struct egress_allow **out, const char *list, const char *what, char err[256]);
+bool egress_allow_match(const struct egress_allow *a, const char *host, unsigned port);
+void egress_allow_free(struct egress_allow *a);
+
+/* A narrower policy per requester: called in egress_submit for a request
+ * with a tenant, after the service's allowlist let it through. Returns
+ * whether the tenant allows host:port; false with why set refuses it. */
+typedef bool (*egress_policy_fn)(void *ud, const char *tenant, const char *host, unsigned port,
+				 char *why, size_t whylen);
+void egress_set_policy(struct egress *e, egress_policy_fn fn, void *ud);
 
 /* Returns 0 or -errno with a message in err (a bad allowlist entry). */
 int egress_new(struct egress **out, const struct egress_opts *o, char err[256]);

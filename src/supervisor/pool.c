@@ -136,6 +136,7 @@ static void on_fetch(struct wproc *w, struct egress_req *r, void *ud)
 		egress_req_free(r);
 		return;
 	}
+	snprintf(r->tenant, sizeof r->tenant, "%s", j->tenant);
 	egress_submit(j->worker->pool->o.egress, r);
 }
 

@@ -18,6 +18,7 @@
 #include "sandbox/cg.h"
 #include "common/config.h"
 #include "supervisor/egress.h"
+#include "supervisor/api/api_settings.h"
 #include "supervisor/evloop.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
@@ -377,6 +378,9 @@ int serve_main(int argc, char **argv)
 		goto out;
 	}
 	api.pool = pool;
+	/* A tenant's egress.allow narrows the service's allowlist. */
+	if (egress)
+		egress_set_policy(egress, api_settings_egress_allowed, &api);
 	struct http_opts ho = {
 		.listen = c.listen,
 		/* Uploads of packages may be larger than other bodies; each

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervisor/egress.h"
 #include "supervisor/filter.h"
 #include "supervisor/log.h"
 #include "supervisor/policy.h"
@@ -37,6 +38,7 @@ static void cfg_free(struct api_tenant_cfg *t)
 		return;
 	filter_rules_free(t->rules);
 	policy_free(t->policy);
+	egress_allow_free(t->egress);
 	free(t);
 }
 
@@ -84,6 +86,39 @@ static int compile(const json_t *j, struct api_tenant_cfg *t, char *err, size_t 
 				snprintf(err, errlen, "secret_patterns: %s", e);
 				return -EINVAL;
 			}
+		} else if (!strcmp(k, "egress")) {
+			/* {"allow": ["api.openai.com", "*.example.org:8443"]}: the
+			 * hosts this tenant's code may fetch, within the service's
+			 * CORRAL_FETCH_ALLOW (a tenant narrows it, never widens). */
+			if (json_is_null(v))
+				continue;
+			json_t *al = json_is_object(v) ? json_object_get(v, "allow") : NULL;
+			if (!json_is_object(v) || json_object_size(v) != 1 || !json_is_array(al) || json_array_size(al) > 256) {
+				snprintf(err, errlen, "egress: must be {\"allow\": [host patterns]} (at most 256) or null");
+				return -EINVAL;
+			}
+			struct buf list = BUF_INIT(64u << 10);
+			size_t i;
+			json_t *h;
+			json_array_foreach(al, i, h) {
+				const char *hs = json_is_string(h) ? json_string_value(h) : NULL;
+				if (!hs || !hs[0] || strlen(hs) > 255 || strspn(hs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*:[]") != strlen(hs) ||
+				    (strchr(hs, '*') && (hs[0] != '*' || hs[1] != '.' || strchr(hs + 1, '*')))) {
+					snprintf(err, errlen, "egress.allow[%zu]: a host, \"*.suffix\" or either with \":port\"", i);
+					buf_release(&list);
+					return -EINVAL;
+				}
+				buf_printf(&list, "%s%s", i ? "," : "", hs);
+			}
+			char e[256];
+			egress_allow_free(t->egress);
+			t->egress = NULL;
+			int rc = egress_allow_parse(&t->egress, list.data ? list.data : "", "egress.allow", e);
+			buf_release(&list);
+			if (rc) {
+				snprintf(err, errlen, "%s", e);
+				return -EINVAL;
+			}
 		} else if (!strcmp(k, "validation")) {
 			char e[256];
 			if (policy_from_json(v, &t->policy, e, sizeof e)) {
@@ -91,7 +126,7 @@ static int compile(const json_t *j, struct api_tenant_cfg *t, char *err, size_t 
 				return -EINVAL;
 			}
 		} else {
-			snprintf(err, errlen, "%.60s: unknown setting (known: pii, secret_patterns, validation, allow_eval, wasm)", k);
+			snprintf(err, errlen, "%.60s: unknown setting (known: pii, secret_patterns, validation, allow_eval, wasm, egress)", k);
 			return -EINVAL;
 		}
 	}
@@ -126,8 +161,10 @@ static struct api_tenant_cfg *load(struct api *a, const char *tenant)
 		log_msg(LOG_WARN, "settings", "tenant %s: stored settings do not compile (%s); using none", tenant, err);
 		filter_rules_free(t->rules);
 		policy_free(t->policy);
+		egress_allow_free(t->egress);
 		t->rules = NULL;
 		t->policy = NULL;
+		t->egress = NULL;
 		t->pii = -1;
 		t->allow_eval = -1;
 		t->wasm = -1;
@@ -210,10 +247,11 @@ static void respond_settings(struct http_req *r, const char *text)
 		json_decref(j);
 		j = json_object();
 	}
-	json_t *out = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "pii", json_object_get(j, "pii"),
+	json_t *out = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "pii", json_object_get(j, "pii"),
 				"secret_patterns", json_object_get(j, "secret_patterns"),
 				"validation", json_object_get(j, "validation"),
-				"allow_eval", json_object_get(j, "allow_eval"), "wasm", json_object_get(j, "wasm"));
+				"allow_eval", json_object_get(j, "allow_eval"), "wasm", json_object_get(j, "wasm"),
+				"egress", json_object_get(j, "egress"));
 	if (!json_object_get(out, "secret_patterns") || json_is_null(json_object_get(out, "secret_patterns")))
 		json_object_set_new(out, "secret_patterns", json_array());
 	char *s = json_dumps(out, JSON_COMPACT);
@@ -276,11 +314,13 @@ void api_settings_route(struct api *a, struct http_req *r)
 		api__error_json(r, 400, "invalid_field", field, "%s", err);
 		filter_rules_free(t.rules);
 		policy_free(t.policy);
+		egress_allow_free(t.egress);
 		json_decref(j);
 		return;
 	}
 	filter_rules_free(t.rules);
 	policy_free(t.policy);
+	egress_allow_free(t.egress);
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!text || store_tenant_settings_set(a->store, tenant, text)) {
@@ -298,4 +338,16 @@ void api_settings_route(struct api *a, struct http_req *r)
 		}
 	respond_settings(r, text);
 	free(text);
+}
+
+bool api_settings_egress_allowed(void *ud, const char *tenant, const char *host, unsigned port,
+				 char *why, size_t whylen)
+{
+	struct api *a = ud;
+	struct api_tenant_cfg *t = api__tenant_cfg(a, tenant);
+	bool ok = !t->egress || egress_allow_match(t->egress, host, port);
+	if (!ok)
+		snprintf(why, whylen, "is not on this tenant's egress allowlist (PUT /v1/settings \"egress\": {\"allow\": [...]})");
+	api__tenant_cfg_put(t);
+	return ok;
 }

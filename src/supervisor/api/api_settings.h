@@ -18,11 +18,16 @@ struct api_tenant_cfg {
 	int pii;                      /* 1/0, or -1: the service's default */
 	int allow_eval;               /* 1/0, or -1 (off): eval and new Function */
 	int wasm;                     /* 1/0, or -1 (off): WebAssembly, in a worker of its own */
+	struct egress_allow *egress;  /* egress.allow: narrows the service's allowlist, or NULL */
 	unsigned refs;                /* the cache's, and each execution's that uses it */
 	struct api_tenant_cfg *next;
 };
 
 void api_settings_route(struct api *a, struct http_req *r);
+/* egress_policy_fn for the egress module: whether tenant's egress.allow
+ * (if it has one) lets host:port through. ud is the struct api. */
+bool api_settings_egress_allowed(void *ud, const char *tenant, const char *host, unsigned port,
+				 char *why, size_t whylen);
 /* The tenant's compiled settings (never NULL: a default on any fault), with
  * a reference the caller drops with api__tenant_cfg_put once nothing it
  * made from them (a filter borrows the rules) is in use. */
