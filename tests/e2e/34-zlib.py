@@ -202,9 +202,12 @@ const names = [['deflate', 'inflate'], ['gzip', 'gunzip'], ['deflateRaw', 'infla
 })();
 """, "callback and promisify forms of every format")
 
+# 512 KiB under the sanitizers: ~10 s of streaming there exposed a crash of
+# JavaScriptCore's "Signal Sender" thread under ASan (whose report's ioctl
+# the seccomp filter then kills: SIGSYS), seen once in CI; see the notes.
 compare("streams", r"""
 const { pipeline, Readable, Writable, PassThrough } = require('stream');
-const total = 2 * 1024 * 1024;
+const total = """ + ("512 * 1024" if SANITIZED else "2 * 1024 * 1024") + r""";
 function source(n, size) {
   let sent = 0;
   return new Readable({
@@ -292,7 +295,7 @@ const pairs = [['createGzip', 'createGunzip'], ['createDeflate', 'createInflate'
   // Constructors without new, as Node allows
   console.log('no new', zlib.Gzip() instanceof zlib.Gzip, zlib.BrotliCompress() instanceof zlib.BrotliCompress);
 })();
-""", "streams: piping 2 MiB through every format with backpressure, flush, params, reset, errors, iteration",
+""", "streams: piping 2 MiB (512 KiB sanitized) through every format with backpressure, flush, params, reset, errors, iteration",
         timeout_ms=60000)
 
 # --- errors ----------------------------------------------------------------

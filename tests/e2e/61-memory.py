@@ -26,12 +26,15 @@ BIG = "const a = []; for (let i = 0; i < 400000; i++) a.push({i, s: 'x' + i}); a
 with tempfile.NamedTemporaryFile("w", suffix=".js", delete=False) as f:
     f.write(BIG)
     big = f.name
-rc, out, err, _ = run(["run", "--json", "--repeat", "3", "--memory", "128", big], timeout=120)
+# The sanitized build's shadow and quarantine make the snippet ~105 MB of a
+# 128 MB cap: there it gets 256 (the property is the same: each run's own).
+CAP = 256 if os.environ.get("CORRAL_SANITIZED") == "1" else 128
+rc, out, err, _ = run(["run", "--json", "--repeat", "3", "--memory", str(CAP), big], timeout=120)
 rs = [json.loads(line) for line in out.splitlines() if line.strip()]
 t.ok(([r["status"] for r in rs], rc) == (["ok", "ok", "ok"], 0),
      "--repeat 3 of an ~80 MB snippet under a 128 MB cap: ok three times", (err[-300:], [r.get("usage") for r in rs]))
 peaks = [r["usage"]["peak_memory_bytes"] for r in rs]
-t.ok(len(peaks) == 3 and max(peaks) < 128 * MB and peaks[2] < peaks[0] * 1.5 + 8 * MB,
+t.ok(len(peaks) == 3 and max(peaks) < CAP * MB and peaks[2] < peaks[0] * 1.5 + 8 * MB,
      f"--repeat: the third run's peak is its own, not the sum ({[p >> 20 for p in peaks]} MB)")
 os.unlink(big)
 
